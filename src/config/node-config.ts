@@ -1,0 +1,122 @@
+import { hostname } from 'node:os';
+import { isIPv4, isIP } from 'node:net';
+import { z } from 'zod';
+import { ENCRYPTION_MODES, type EncryptionMode } from '../mesh/link/encryption-mode.js';
+import { ConfigValidationError } from './config-validation.error.js';
+
+const port = z.coerce
+  .number({ message: 'must be an integer from 0 to 65535' })
+  .int('must be an integer from 0 to 65535')
+  .min(0, 'must be an integer from 0 to 65535')
+  .max(65535, 'must be an integer from 0 to 65535');
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], {
+    message: 'must be true or false',
+  })
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const address = (what: string, check: (s: string) => boolean) =>
+  z.string().refine(check, { message: `must be ${what}` });
+
+const nonEmpty = z.string().min(1, 'must not be empty');
+
+/** The environment of the standalone node (CONTRACT §2); unset variables take these defaults. */
+const environmentSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  DATA_DIR: nonEmpty.default('./data'),
+  MESH_HOST: nonEmpty.default(() => hostname()),
+  MESH_PORT: port.default(7222),
+  MESH_BIND: address('an IPv4 or IPv6 address', (s) => isIP(s) !== 0).default('0.0.0.0'),
+  MESH_ENABLED: flag.default(true),
+  MESH_ID: nonEmpty.optional(),
+  MESH_PASSWORD: nonEmpty.optional(),
+  MESH_ENCRYPTION: z
+    .enum(ENCRYPTION_MODES, { message: `must be one of ${ENCRYPTION_MODES.join(', ')}` })
+    .default('starttls-optional'),
+  MESH_TLS_CERT: nonEmpty.optional(),
+  MESH_TLS_KEY: nonEmpty.optional(),
+  MESH_TLS_CA: nonEmpty.optional(),
+  MESH_DISCOVERY: flag.default(true),
+  MESH_DISCOVERY_INTERVAL_MS: z.coerce
+    .number({ message: 'must be an integer from 500 to 3600000' })
+    .int('must be an integer from 500 to 3600000')
+    .min(500, 'must be an integer from 500 to 3600000')
+    .max(3_600_000, 'must be an integer from 500 to 3600000')
+    .default(5000),
+  MESH_DISCOVERY_INTERFACE: address('an IPv4 address', (s) => isIPv4(s)).optional(),
+  MESH_LICENSE: nonEmpty.optional(),
+  MESH_LICENSE_PUBLIC_KEY: nonEmpty.optional(),
+  HTTP_PORT: port.default(7224),
+  HTTP_BIND: address('an IPv4 or IPv6 address', (s) => isIP(s) !== 0).default('127.0.0.1'),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+});
+
+/** Settings of the standalone node, validated and typed. */
+export interface NodeConfig {
+  /** External PostgreSQL; unset ⇒ an embedded one under `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  mesh: {
+    host: string;
+    port: number;
+    bind: string;
+    enabled: boolean;
+    meshId?: string;
+    password?: string;
+    encryption: EncryptionMode;
+    tls: { certFile?: string; keyFile?: string; caFile?: string };
+    discovery: boolean;
+    discoveryIntervalMs: number;
+    discoveryInterface?: string;
+    license?: string;
+    licensePublicKey?: string;
+  };
+  http: { port: number; bind: string };
+  adminToken?: string;
+}
+
+/**
+ * Reads the node's settings from environment variables.
+ * @throws ConfigValidationError naming every bad variable and what it allows.
+ */
+export function loadNodeConfig(env: NodeJS.ProcessEnv): NodeConfig {
+  // An empty variable counts as unset, as shells and compose files commonly produce them.
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = environmentSchema.safeParse(defined);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+    });
+    throw new ConfigValidationError(problems);
+  }
+  const e = result.data;
+  if ((e.MESH_TLS_CERT === undefined) !== (e.MESH_TLS_KEY === undefined)) {
+    throw new ConfigValidationError(['MESH_TLS_CERT and MESH_TLS_KEY must be set together']);
+  }
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    mesh: {
+      host: e.MESH_HOST,
+      port: e.MESH_PORT,
+      bind: e.MESH_BIND,
+      enabled: e.MESH_ENABLED,
+      meshId: e.MESH_ID,
+      password: e.MESH_PASSWORD,
+      encryption: e.MESH_ENCRYPTION,
+      tls: { certFile: e.MESH_TLS_CERT, keyFile: e.MESH_TLS_KEY, caFile: e.MESH_TLS_CA },
+      discovery: e.MESH_DISCOVERY,
+      discoveryIntervalMs: e.MESH_DISCOVERY_INTERVAL_MS,
+      discoveryInterface: e.MESH_DISCOVERY_INTERFACE,
+      license: e.MESH_LICENSE,
+      licensePublicKey: e.MESH_LICENSE_PUBLIC_KEY,
+    },
+    http: { port: e.HTTP_PORT, bind: e.HTTP_BIND },
+    adminToken: e.ADMIN_TOKEN,
+  };
+}

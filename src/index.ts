@@ -1,0 +1,15 @@
+// Public API of the uc-mesh package.
+export { MeshModule } from './mesh/mesh.module.js';
+export { MESH_MODULE_OPTIONS, type MeshModuleOptions } from './mesh/mesh-module.options.js';
+export { meshEntities, meshMigrations } from './mesh/mesh.schema.js';
+export { NodeIdentityService } from './mesh/identity/node-identity.service.js';
+export { ENCRYPTION_MODES, type EncryptionMode } from './mesh/link/encryption-mode.js';
+export { AdminModule } from './admin/admin.module.js';
+export { type AdminModuleOptions } from './admin/admin-module.options.js';
+export { AdminApi } from './admin/auth/admin-api.decorator.js';
+export { AdminTokenGuard } from './admin/auth/admin-token.guard.js';
+export { AdminTokenService } from './admin/auth/admin-token.service.js';
+export { loadNodeConfig, type NodeConfig } from './config/node-config.js';
+export { ConfigValidationError } from './config/config-validation.error.js';
+export { EmbeddedDatabase, type EmbeddedDatabaseOptions } from './database/embedded-database.js';
+export { CallDataModule } from './calldata/calldata.module.js';

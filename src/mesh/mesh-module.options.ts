@@ -1,0 +1,36 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { EncryptionMode } from './link/encryption-mode.js';
+
+/** Settings of the mesh on this node (CONTRACT §2 lists the standalone node's defaults). */
+export interface MeshModuleOptions {
+  /** Computer name this node advertises to its peers. */
+  host: string;
+  /** Port of the clients network interface; 0 picks a free one. Default 7222. */
+  port?: number;
+  /** Listen address of the clients network interface. Default `0.0.0.0`. */
+  bind?: string;
+  /** Master switch; can be changed at runtime. Default true. */
+  enabled?: boolean;
+  /** Initial mesh ID and password; runtime changes through the admin API win. */
+  meshId?: string;
+  password?: string;
+  /** Default `starttls-optional`. */
+  encryption?: EncryptionMode;
+  /** PEM file paths; without cert/key a self-signed pair is generated. */
+  tls?: { certFile?: string; keyFile?: string; caFile?: string };
+  /** Search the LAN for nodes at an interval. Default true. */
+  discovery?: boolean;
+  /** Default 5000. */
+  discoveryIntervalMs?: number;
+  /** IPv4 address of the interface to search on; default all non-internal IPv4 interfaces. */
+  discoveryInterface?: string;
+  /** Folder for generated material (self-signed certificate). */
+  dataDir?: string;
+}
+
+export const {
+  ConfigurableModuleClass: ConfigurableMeshModule,
+  MODULE_OPTIONS_TOKEN: MESH_MODULE_OPTIONS,
+  OPTIONS_TYPE: MESH_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: MESH_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<MeshModuleOptions>().setClassMethodName('forRoot').build();
