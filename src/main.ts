@@ -12,6 +12,7 @@ import { ConfigValidationError } from './config/config-validation.error.js';
 import { loadNodeConfig, type NodeConfig } from './config/node-config.js';
 import { EmbeddedDatabase } from './database/embedded-database.js';
 import { NodeIdentityService } from './mesh/identity/node-identity.service.js';
+import { LinkService } from './mesh/link/link.service.js';
 
 const SHUTDOWN_LIMIT_MS = 20_000;
 const logger = new Logger('UcMesh');
@@ -48,6 +49,8 @@ async function main(): Promise<void> {
   logger.log(
     `node ${app.get(NodeIdentityService).nodeId} ready; database ${embedded ? 'embedded' : 'external'}`,
   );
+  const mesh = app.get(LinkService);
+  logger.log(`mesh: ${config.mesh.host}:${mesh.port} (${mesh.encryption})`);
   logger.log(`admin: http://${host}:${port}/admin`);
   logger.log(
     tokens.tokenFile

@@ -20,6 +20,7 @@ describe('loadNodeConfig', () => {
         discovery: true,
         discoveryIntervalMs: 5000,
         discoveryInterface: undefined,
+        peers: [],
         license: undefined,
         licensePublicKey: undefined,
       },
@@ -45,6 +46,7 @@ describe('loadNodeConfig', () => {
       MESH_DISCOVERY: 'false',
       MESH_DISCOVERY_INTERVAL_MS: '2000',
       MESH_DISCOVERY_INTERFACE: '10.0.0.1',
+      MESH_PEERS: 'uc2.example.lan:7222, 10.0.0.3:7300',
       MESH_LICENSE: 'token',
       MESH_LICENSE_PUBLIC_KEY: 'key.pem',
       HTTP_PORT: '8080',
@@ -59,6 +61,10 @@ describe('loadNodeConfig', () => {
     });
     expect(config.mesh.tls).toEqual({ certFile: 'c.pem', keyFile: 'k.pem', caFile: 'ca.pem' });
     expect(config.mesh.discoveryIntervalMs).toBe(2000);
+    expect(config.mesh.peers).toEqual([
+      { host: 'uc2.example.lan', port: 7222 },
+      { host: '10.0.0.3', port: 7300 },
+    ]);
     expect(config.http).toEqual({ port: 8080, bind: '0.0.0.0' });
     expect(config.databaseUrl).toBe('postgresql://u:p@db:5432/mesh');
   });
@@ -76,6 +82,8 @@ describe('loadNodeConfig', () => {
     [{ MESH_DISCOVERY_INTERFACE: 'eth0' }, 'MESH_DISCOVERY_INTERFACE="eth0": must be an IPv4 address'],
     [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN="short": must be at least 16 characters'],
     [{ MESH_TLS_CERT: 'c.pem' }, 'MESH_TLS_CERT and MESH_TLS_KEY must be set together'],
+    [{ MESH_PEERS: 'uc2' }, 'MESH_PEERS="uc2": must be a comma-separated list of host:port'],
+    [{ MESH_PEERS: 'uc2:0' }, 'MESH_PEERS="uc2:0": ports must be from 1 to 65535'],
   ])('rejects %j', (env, problem) => {
     expect(() => loadNodeConfig(env)).toThrow(new ConfigValidationError([problem]));
   });

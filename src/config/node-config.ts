@@ -48,6 +48,23 @@ const environmentSchema = z.object({
     .max(3_600_000, 'must be an integer from 500 to 3600000')
     .default(5000),
   MESH_DISCOVERY_INTERFACE: address('an IPv4 address', (s) => isIPv4(s)).optional(),
+  MESH_PEERS: z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be a comma-separated list of host:port')))
+    .transform((entries) =>
+      entries.map((entry) => {
+        const at = entry.lastIndexOf(':');
+        return { host: entry.slice(0, at), port: Number(entry.slice(at + 1)) };
+      }),
+    )
+    .refine((peers) => peers.every((p) => p.port >= 1 && p.port <= 65535), 'ports must be from 1 to 65535')
+    .optional(),
   MESH_LICENSE: nonEmpty.optional(),
   MESH_LICENSE_PUBLIC_KEY: nonEmpty.optional(),
   HTTP_PORT: port.default(7224),
@@ -72,6 +89,8 @@ export interface NodeConfig {
     discovery: boolean;
     discoveryIntervalMs: number;
     discoveryInterface?: string;
+    /** Addresses to keep linked from the start, besides the fixed nodes. */
+    peers: Array<{ host: string; port: number }>;
     license?: string;
     licensePublicKey?: string;
   };
@@ -113,6 +132,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv): NodeConfig {
       discovery: e.MESH_DISCOVERY,
       discoveryIntervalMs: e.MESH_DISCOVERY_INTERVAL_MS,
       discoveryInterface: e.MESH_DISCOVERY_INTERFACE,
+      peers: e.MESH_PEERS ?? [],
       license: e.MESH_LICENSE,
       licensePublicKey: e.MESH_LICENSE_PUBLIC_KEY,
     },

@@ -24,8 +24,29 @@ export interface MeshModuleOptions {
   discoveryIntervalMs?: number;
   /** IPv4 address of the interface to search on; default all non-internal IPv4 interfaces. */
   discoveryInterface?: string;
-  /** Folder for generated material (self-signed certificate). */
+  /** Folder for generated material (self-signed certificate). Default `data`. */
   dataDir?: string;
+  /** Addresses to keep linked from the start (the standalone node's `MESH_PEERS`). */
+  peers?: Array<{ host: string; port: number }>;
+  /** A peer silent this long is dead; heartbeats go out on idle links at 1/6 of it. Default 3000. */
+  livenessTimeoutMs?: number;
+  /** Limit for connect + handshake. Default 10000. */
+  handshakeTimeoutMs?: number;
+  /** Default timeout of `request`. Default 5000. */
+  requestTimeoutMs?: number;
+  /** Largest frame accepted. Default 4 MiB. */
+  maxFrameBytes?: number;
+  /** Unsent bytes per link above which `send` applies backpressure. Default 1 MiB. */
+  highWaterBytes?: number;
+  /** Unsent bytes per link never exceeded: `send` fails with BackpressureError. Default 16 MiB. */
+  maxBufferedBytes?: number;
+  /** Over `highWaterBytes`: `wait` resolves `send` on drain; `reject` fails at once. Default `wait`. */
+  backpressure?: 'wait' | 'reject';
+  /** Handshakes in progress at once; more connections are refused. Default 256. */
+  maxPendingHandshakes?: number;
+  /** Reconnect backoff bounds. Defaults 1000 and 30000. */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
 }
 
 export const {

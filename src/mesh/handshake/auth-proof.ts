@@ -1,0 +1,46 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { MeshKey } from './mesh-key.js';
+import type { Transport } from './transport-negotiation.js';
+
+export type Role = 'dialer' | 'acceptor';
+
+/**
+ * Hash of everything both sides saw: both hellos as sent (encryption settings and nonces
+ * included, so a stripped STARTTLS or an altered hello changes it), the transport, and on TLS
+ * the keying-material exporter (so a relay that runs two TLS sessions changes it too).
+ */
+export function transcriptHash(
+  dialerHello: Uint8Array,
+  acceptorHello: Uint8Array,
+  transport: Transport,
+  exporter: Uint8Array | undefined,
+): Buffer {
+  const hash = createHash('sha256').update('ucmesh/v1/transcript\0');
+  for (const part of [dialerHello, acceptorHello, Buffer.from(transport), exporter ?? Buffer.alloc(0)]) {
+    const length = Buffer.allocUnsafe(4);
+    length.writeUInt32BE(part.length, 0);
+    hash.update(length).update(part);
+  }
+  return hash.digest();
+}
+
+/** The two proofs a side sends: of the mesh ID, and of the password. Bound to the role. */
+export function proofs(key: MeshKey, role: Role, transcript: Buffer): { idProof: Buffer; proof: Buffer } {
+  return {
+    idProof: createHmac('sha256', key.idKey).update(`id\0${role}\0`).update(transcript).digest(),
+    proof: createHmac('sha256', key.authKey).update(`auth\0${role}\0`).update(transcript).digest(),
+  };
+}
+
+/** Which of the peer's proofs fails, if any. */
+export function verifyProofs(
+  key: MeshKey,
+  peerRole: Role,
+  transcript: Buffer,
+  presented: { idProof: Uint8Array; proof: Uint8Array },
+): 'ok' | 'mesh-id-mismatch' | 'password-mismatch' {
+  const expected = proofs(key, peerRole, transcript);
+  if (!timingSafeEqual(expected.idProof, presented.idProof)) return 'mesh-id-mismatch';
+  if (!timingSafeEqual(expected.proof, presented.proof)) return 'password-mismatch';
+  return 'ok';
+}

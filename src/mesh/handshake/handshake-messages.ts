@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { ENCRYPTION_MODES } from '../link/encryption-mode.js';
+import { ProtocolError } from '../wire/protocol.error.js';
+
+/** First bytes a mesh peer sends; anything else is not a mesh peer. */
+export const PROTOCOL_MAGIC = 'UCMESH';
+export const PROTOCOL_VERSION = 1;
+export const NONCE_BYTES = 32;
+
+const bytes = (length: number) =>
+  z.instanceof(Uint8Array).refine((b) => b.length === length, `must be ${length} bytes`);
+
+const helloSchema = z.strictObject({
+  t: z.literal('hello'),
+  magic: z.literal(PROTOCOL_MAGIC),
+  version: z.number().int().min(1),
+  nodeId: z.uuid(),
+  /** New at every process start: tells a restarted peer's link from a stale one. */
+  instanceId: z.uuid(),
+  host: z.string().min(1).max(253),
+  port: z.number().int().min(1).max(65535),
+  encryption: z.enum(ENCRYPTION_MODES),
+  nonce: bytes(NONCE_BYTES),
+  software: z.string().max(64),
+});
+
+const authSchema = z.strictObject({ t: z.literal('auth'), idProof: bytes(32), proof: bytes(32) });
+const readySchema = z.strictObject({ t: z.literal('ready') });
+const errorSchema = z.strictObject({
+  t: z.literal('error'),
+  reason: z.string().max(64),
+  message: z.string().max(1024),
+});
+
+export type Hello = z.infer<typeof helloSchema>;
+export type Auth = z.infer<typeof authSchema>;
+export type HandshakeError = z.infer<typeof errorSchema>;
+export type HandshakeMessage = Hello | Auth | z.infer<typeof readySchema> | HandshakeError;
+
+const schemas = { hello: helloSchema, auth: authSchema, ready: readySchema, error: errorSchema } as const;
+
+/**
+ * Validates a decoded handshake frame.
+ * @throws ProtocolError naming what is wrong.
+ */
+export function parseHandshakeMessage(value: unknown): HandshakeMessage {
+  const type = (value as { t?: unknown } | null)?.t;
+  if (typeof type !== 'string' || !(type in schemas)) {
+    throw new ProtocolError(`expected a handshake message, got ${describe(value)}`);
+  }
+  const result = schemas[type as keyof typeof schemas].safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ProtocolError(
+      `malformed ${type}: ${issue?.path.join('.') || 'value'} ${issue?.message ?? ''}`.trim(),
+    );
+  }
+  return result.data;
+}
+
+function describe(value: unknown): string {
+  if (value === null || typeof value !== 'object') return typeof value;
+  return Array.isArray(value) ? 'an array' : `an object without a known "t"`;
+}

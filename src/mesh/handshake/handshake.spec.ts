@@ -1,0 +1,577 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { ENCRYPTION_MODES, type EncryptionMode } from '../link/encryption-mode.js';
+import { LinkFailure, type LinkReason } from '../link/link-reason.js';
+import { decodeBody, encodeBody } from '../wire/body-codec.js';
+import type { Role } from './auth-proof.js';
+import { type Hello, PROTOCOL_MAGIC, PROTOCOL_VERSION } from './handshake-messages.js';
+import { Handshake, type HandshakeOptions, type HandshakeStep, type LocalHello } from './handshake.js';
+import { deriveMeshKey, type MeshKey } from './mesh-key.js';
+import { negotiateTransport } from './transport-negotiation.js';
+
+let meshKey: MeshKey;
+let otherPassword: MeshKey;
+let otherMesh: MeshKey;
+
+beforeAll(async () => {
+  // scrypt is deliberately slow: derive each key once for the whole file.
+  [meshKey, otherPassword, otherMesh] = await Promise.all([
+    deriveMeshKey('site-mesh', 'correct horse battery staple'),
+    deriveMeshKey('site-mesh', 'a different password'),
+    deriveMeshKey('other-mesh', 'correct horse battery staple'),
+  ]);
+});
+
+function localHello(overrides: Partial<LocalHello> = {}): LocalHello {
+  return {
+    nodeId: randomUUID(),
+    instanceId: randomUUID(),
+    host: 'pbx-1.example.lan',
+    port: 7222,
+    encryption: 'starttls-optional',
+    software: 'uc-mesh/0.1.0',
+    ...overrides,
+  };
+}
+
+interface NodeSetup {
+  role: Role;
+  self?: Partial<LocalHello>;
+  /** Defaults to the shared mesh key; `null` for a node without mesh ID and password. */
+  key?: MeshKey | null;
+  admit?: HandshakeOptions['admit'];
+}
+
+function handshake({ role, self, key, admit }: NodeSetup): { handshake: Handshake; self: LocalHello } {
+  const hello = localHello(self);
+  const options: HandshakeOptions = {
+    role,
+    self: hello,
+    meshKey: key === null ? undefined : (key ?? meshKey),
+  };
+  if (admit) options.admit = admit;
+  return { handshake: new Handshake(options), self: hello };
+}
+
+interface PumpOptions {
+  /** TLS keying-material exporter each side sees; one value for both = one TLS session. */
+  exporters?: { dialer: Buffer; acceptor: Buffer };
+  /** A man in the middle: what the other side receives instead of `body`. */
+  tamper?: (from: Role, body: Buffer) => Buffer;
+}
+
+interface PumpResult {
+  steps: Record<Role, HandshakeStep[]>;
+  /** Bodies each side sent, as sent (before any tampering). */
+  sent: Record<Role, Buffer[]>;
+}
+
+const SHARED_EXPORTER = randomBytes(32);
+const other = (role: Role): Role => (role === 'dialer' ? 'acceptor' : 'dialer');
+
+/**
+ * Runs both sides against each other in memory until nothing is in flight. The STARTTLS upgrade
+ * completes once both sides have asked for it, as it does on one socket.
+ */
+function pump(dialer: Handshake, acceptor: Handshake, options: PumpOptions = {}): PumpResult {
+  const sides: Record<Role, Handshake> = { dialer, acceptor };
+  const exporters = options.exporters ?? { dialer: SHARED_EXPORTER, acceptor: SHARED_EXPORTER };
+  const result: PumpResult = { steps: { dialer: [], acceptor: [] }, sent: { dialer: [], acceptor: [] } };
+  const inFlight: { to: Role; body: Buffer }[] = [];
+  const askedForTls = new Set<Role>();
+  let tlsUp = false;
+
+  const handle = (role: Role, steps: HandshakeStep[]): void => {
+    result.steps[role].push(...steps);
+    for (const step of steps) {
+      if (step.kind === 'send') {
+        result.sent[role].push(step.body);
+        inFlight.push({
+          to: other(role),
+          body: options.tamper ? options.tamper(role, step.body) : step.body,
+        });
+      } else if (step.kind === 'upgrade-tls') {
+        askedForTls.add(role);
+      }
+    }
+    if (!tlsUp && askedForTls.size === 2) {
+      tlsUp = true;
+      handle('acceptor', acceptor.tlsEstablished(exporters.acceptor));
+      handle('dialer', dialer.tlsEstablished(exporters.dialer));
+    }
+  };
+
+  handle('acceptor', acceptor.start());
+  handle('dialer', dialer.start());
+  for (let delivered = 0; ; delivered++) {
+    const next = inFlight.shift();
+    if (!next) break;
+    if (delivered > 50) throw new Error('the handshake does not converge');
+    handle(next.to, sides[next.to].receive(next.body));
+  }
+  return result;
+}
+
+type Terminal = Extract<HandshakeStep, { kind: 'established' | 'failed' }>;
+
+/** The one established or failed step of a side; fails the test if there is not exactly one. */
+function outcome(steps: HandshakeStep[]): Terminal {
+  const terminal = steps.filter(
+    (step): step is Terminal => step.kind === 'established' || step.kind === 'failed',
+  );
+  expect(terminal).toHaveLength(1);
+  const [only] = terminal;
+  if (!only) throw new Error('no outcome');
+  return only;
+}
+
+function failure(steps: HandshakeStep[]): { reason: LinkReason; refused: boolean } {
+  const step = outcome(steps);
+  if (step.kind !== 'failed') throw new Error(`expected a failure, got ${step.kind} over ${step.transport}`);
+  return { reason: step.failure.reason, refused: step.refused };
+}
+
+function expectNeverEstablished(result: PumpResult): void {
+  for (const role of ['dialer', 'acceptor'] as const) {
+    expect(result.steps[role].some((step) => step.kind === 'established')).toBe(false);
+  }
+}
+
+function sends(steps: HandshakeStep[]): Buffer[] {
+  return steps.flatMap((step) => (step.kind === 'send' ? [step.body] : []));
+}
+
+describe('Handshake between a dialer and an acceptor', () => {
+  const combinations = ENCRYPTION_MODES.flatMap((dialer) =>
+    ENCRYPTION_MODES.map((acceptor) => [dialer, acceptor] as [EncryptionMode, EncryptionMode]),
+  );
+
+  it.each(combinations)(
+    'dialer %s, acceptor %s: follows the transport matrix',
+    (dialerMode, acceptorMode) => {
+      const dialer = handshake({ role: 'dialer', self: { encryption: dialerMode } });
+      const acceptor = handshake({
+        role: 'acceptor',
+        self: { encryption: acceptorMode, host: 'pbx-2', port: 7333 },
+      });
+      const result = pump(dialer.handshake, acceptor.handshake);
+
+      const verdict = negotiateTransport(dialerMode, acceptorMode);
+      if ('transport' in verdict) {
+        const atDialer = outcome(result.steps.dialer);
+        const atAcceptor = outcome(result.steps.acceptor);
+        expect(atDialer).toEqual({
+          kind: 'established',
+          peer: expect.objectContaining(acceptor.self),
+          transport: verdict.transport,
+        });
+        expect(atAcceptor).toEqual({
+          kind: 'established',
+          peer: expect.objectContaining(dialer.self),
+          transport: verdict.transport,
+        });
+        const askedForTls = (steps: HandshakeStep[]) => steps.some((step) => step.kind === 'upgrade-tls');
+        expect(askedForTls(result.steps.dialer)).toBe(verdict.transport === 'tls');
+        expect(askedForTls(result.steps.acceptor)).toBe(verdict.transport === 'tls');
+        expect(dialer.handshake.done && acceptor.handshake.done).toBe(true);
+      } else {
+        expectNeverEstablished(result);
+        expect(failure(result.steps.dialer).reason).toBe(verdict.reason);
+        expect(failure(result.steps.acceptor).reason).toBe(
+          verdict.reason === 'tls-required-local' ? 'tls-required-remote' : 'tls-required-local',
+        );
+      }
+    },
+  );
+
+  it('shows each side the hello the other sent', () => {
+    const dialer = handshake({ role: 'dialer', self: { host: 'alpha', port: 1000, software: 'pbx 9' } });
+    const acceptor = handshake({ role: 'acceptor', self: { host: 'beta', port: 2000 } });
+    const result = pump(dialer.handshake, acceptor.handshake);
+    const atAcceptor = outcome(result.steps.acceptor);
+    if (atAcceptor.kind !== 'established') throw new Error('not established');
+    expect(atAcceptor.peer).toEqual({
+      t: 'hello',
+      magic: PROTOCOL_MAGIC,
+      version: PROTOCOL_VERSION,
+      ...dialer.self,
+      nonce: expect.any(Uint8Array),
+    });
+  });
+
+  it('fails on both sides with password-mismatch when the passwords differ', () => {
+    const dialer = handshake({ role: 'dialer' });
+    const acceptor = handshake({ role: 'acceptor', key: otherPassword });
+    const result = pump(dialer.handshake, acceptor.handshake);
+    expectNeverEstablished(result);
+    expect(failure(result.steps.acceptor).reason).toBe('password-mismatch');
+    expect(failure(result.steps.dialer).reason).toBe('password-mismatch');
+  });
+
+  it('fails on both sides with mesh-id-mismatch when the mesh IDs differ', () => {
+    const dialer = handshake({ role: 'dialer', key: otherMesh, self: { encryption: 'none' } });
+    const acceptor = handshake({ role: 'acceptor', self: { encryption: 'none' } });
+    const result = pump(dialer.handshake, acceptor.handshake);
+    expectNeverEstablished(result);
+    expect(failure(result.steps.acceptor).reason).toBe('mesh-id-mismatch');
+    expect(failure(result.steps.dialer).reason).toBe('mesh-id-mismatch');
+  });
+
+  it('sends no proof of its own to a dialer that failed to prove itself', () => {
+    const dialer = handshake({ role: 'dialer' });
+    const acceptor = handshake({ role: 'acceptor', key: otherPassword });
+    const result = pump(dialer.handshake, acceptor.handshake);
+    const types = result.sent.acceptor.map((body) => (decodeBody(body) as { t: string }).t);
+    expect(types).toEqual(['hello', 'error']);
+  });
+
+  it("makes the dialer show the acceptor's refusal, and the acceptor report it as a refusal", () => {
+    const seen: Hello[] = [];
+    const dialer = handshake({ role: 'dialer' });
+    const acceptor = handshake({
+      role: 'acceptor',
+      admit: (peer) => {
+        seen.push(peer);
+        return new LinkFailure('mesh-disabled-remote', 'the mesh is switched off on pbx-2');
+      },
+    });
+    const result = pump(dialer.handshake, acceptor.handshake);
+    expectNeverEstablished(result);
+    expect(seen.map((peer) => peer.nodeId)).toEqual([dialer.self.nodeId]);
+    const atDialer = outcome(result.steps.dialer);
+    expect(atDialer.kind === 'failed' && atDialer.failure).toMatchObject({
+      reason: 'mesh-disabled-remote',
+      message: 'the mesh is switched off on pbx-2',
+    });
+    expect(failure(result.steps.dialer).refused).toBe(false);
+    expect(failure(result.steps.acceptor)).toEqual({ reason: 'mesh-disabled-remote', refused: true });
+    // A refused dialer never learns the acceptor's hello.
+    expect(result.sent.acceptor.map((body) => (decodeBody(body) as { t: string }).t)).toEqual(['error']);
+  });
+
+  it('admits the dialer when admit returns undefined', () => {
+    const dialer = handshake({ role: 'dialer' });
+    const acceptor = handshake({ role: 'acceptor', admit: () => undefined });
+    const result = pump(dialer.handshake, acceptor.handshake);
+    expect(outcome(result.steps.dialer).kind).toBe('established');
+    expect(outcome(result.steps.acceptor).kind).toBe('established');
+  });
+
+  it('tells the dialer mesh-not-configured-remote when the acceptor has no mesh key', () => {
+    const dialer = handshake({ role: 'dialer' });
+    const acceptor = handshake({ role: 'acceptor', key: null });
+    const result = pump(dialer.handshake, acceptor.handshake);
+    expectNeverEstablished(result);
+    expect(failure(result.steps.dialer).reason).toBe('mesh-not-configured-remote');
+    expect(failure(result.steps.acceptor).refused).toBe(true);
+  });
+
+  it('fails a dialer without a mesh key at start, before it sends anything', () => {
+    const dialer = handshake({ role: 'dialer', key: null });
+    const steps = dialer.handshake.start();
+    expect(sends(steps)).toEqual([]);
+    expect(failure(steps)).toEqual({ reason: 'mesh-not-configured-local', refused: false });
+    expect(dialer.handshake.done).toBe(true);
+  });
+
+  it('fails both sides with self when a node reaches itself', () => {
+    const nodeId = randomUUID();
+    const dialer = handshake({ role: 'dialer', self: { nodeId } });
+    const acceptor = handshake({ role: 'acceptor', self: { nodeId } });
+    const result = pump(dialer.handshake, acceptor.handshake);
+    expectNeverEstablished(result);
+    expect(failure(result.steps.dialer).reason).toBe('self');
+    expect(failure(result.steps.acceptor).reason).toBe('self');
+  });
+
+  it('fails a TLS handshake relayed through two TLS sessions (different exporters)', () => {
+    const dialer = handshake({ role: 'dialer', self: { encryption: 'starttls-required' } });
+    const acceptor = handshake({ role: 'acceptor', self: { encryption: 'starttls-required' } });
+    const result = pump(dialer.handshake, acceptor.handshake, {
+      exporters: { dialer: randomBytes(32), acceptor: randomBytes(32) },
+    });
+    expectNeverEstablished(result);
+    // BUG: auth-proof.ts verifyProofs checks idProof first, and idProof is an HMAC over the whole
+    // transcript (exporter included), so a relay is reported as 'mesh-id-mismatch' ("the peer
+    // belongs to another mesh") although both nodes share mesh ID and password.
+    expect(failure(result.steps.acceptor).reason).toBe('password-mismatch');
+    expect(failure(result.steps.dialer).reason).toBe('password-mismatch');
+  });
+
+  it.each<[string, EncryptionMode, EncryptionMode, EncryptionMode]>([
+    // [case, dialer's setting, acceptor's setting, what the man in the middle claims for the dialer]
+    ['TCP: claims encryption none', 'starttls-optional', 'none', 'none'],
+    ['TCP: claims starttls-optional', 'none', 'none', 'starttls-optional'],
+    [
+      'TLS: downgrades starttls-required to optional',
+      'starttls-required',
+      'starttls-optional',
+      'starttls-optional',
+    ],
+  ])(
+    "fails authentication when a man in the middle alters the dialer's hello (%s)",
+    (_case, dialerMode, acceptorMode, claimed) => {
+      const dialer = handshake({ role: 'dialer', self: { encryption: dialerMode } });
+      const acceptor = handshake({ role: 'acceptor', self: { encryption: acceptorMode } });
+      const result = pump(dialer.handshake, acceptor.handshake, {
+        tamper: (from, body) => {
+          const message = decodeBody(body) as Record<string, unknown>;
+          if (from !== 'dialer' || message.t !== 'hello') return body;
+          return encodeBody({ ...message, encryption: claimed });
+        },
+      });
+      expectNeverEstablished(result);
+      // BUG: as for the relay above: the altered transcript makes the idProof fail first, so both
+      // sides report 'mesh-id-mismatch' for a tampered connection between nodes of one mesh.
+      expect(failure(result.steps.acceptor).reason).toBe('password-mismatch');
+      expect(failure(result.steps.dialer).reason).toBe('password-mismatch');
+    },
+  );
+
+  it("fails a replay of an earlier handshake's dialer frames to a new acceptor", () => {
+    const first = pump(
+      handshake({ role: 'dialer' }).handshake,
+      handshake({ role: 'acceptor' }).handshake,
+      {},
+    );
+    expect(outcome(first.steps.acceptor).kind).toBe('established');
+    const [oldHello, oldAuth] = first.sent.dialer;
+    if (!oldHello || !oldAuth) throw new Error('the first handshake sent no hello and auth');
+
+    // Same settings, same exporter as before; only the new acceptor's nonce differs.
+    const acceptor = handshake({ role: 'acceptor' }).handshake;
+    expect(acceptor.start()).toEqual([]);
+    const steps = acceptor.receive(oldHello);
+    expect(steps.map((step) => step.kind)).toEqual(['send', 'upgrade-tls']);
+    steps.push(...acceptor.tlsEstablished(SHARED_EXPORTER), ...acceptor.receive(oldAuth));
+
+    expect(steps.some((step) => step.kind === 'established')).toBe(false);
+    expect(['mesh-id-mismatch', 'password-mismatch']).toContain(failure(steps).reason);
+    const answers = sends(steps).map((body) => decodeBody(body) as { t: string });
+    expect(answers.map((answer) => answer.t)).toEqual(['hello', 'error']);
+  });
+
+  it("fails a replay of an earlier handshake's acceptor frames to a new dialer", () => {
+    const dialerSetup = { role: 'dialer', self: { encryption: 'none' } } as const;
+    const acceptorSetup = { role: 'acceptor', self: { encryption: 'none' } } as const;
+    const first = pump(handshake(dialerSetup).handshake, handshake(acceptorSetup).handshake);
+    const [oldHello, oldAuth] = first.sent.acceptor;
+    if (!oldHello || !oldAuth) throw new Error('the first handshake sent no hello and auth');
+
+    const dialer = handshake(dialerSetup).handshake;
+    const steps = [...dialer.start(), ...dialer.receive(oldHello), ...dialer.receive(oldAuth)];
+    expect(steps.some((step) => step.kind === 'established')).toBe(false);
+    expect(['mesh-id-mismatch', 'password-mismatch']).toContain(failure(steps).reason);
+  });
+
+  it('ignores frames after the handshake is over', () => {
+    const dialer = handshake({ role: 'dialer' });
+    const acceptor = handshake({ role: 'acceptor' });
+    const result = pump(dialer.handshake, acceptor.handshake);
+    for (const body of [...result.sent.dialer, ...result.sent.acceptor, encodeBody({ t: 'ready' })]) {
+      expect(dialer.handshake.receive(body)).toEqual([]);
+      expect(acceptor.handshake.receive(body)).toEqual([]);
+    }
+  });
+});
+
+describe('Handshake on bad input', () => {
+  const validHello = {
+    t: 'hello',
+    magic: PROTOCOL_MAGIC,
+    version: PROTOCOL_VERSION,
+    ...localHello(),
+    nonce: Buffer.alloc(32, 1),
+  };
+
+  function startedAcceptor(): Handshake {
+    const acceptor = handshake({ role: 'acceptor' }).handshake;
+    acceptor.start();
+    return acceptor;
+  }
+
+  function startedDialer(): Handshake {
+    const dialer = handshake({ role: 'dialer' }).handshake;
+    dialer.start();
+    return dialer;
+  }
+
+  it.each<[string, Buffer]>([
+    ['garbage bytes', Buffer.from([0xc1, 0xff, 0x00, 0x13])],
+    ['an HTTP request', Buffer.from('GET / HTTP/1.1\r\nHost: pbx\r\n\r\n')],
+    ['an empty body', Buffer.alloc(0)],
+    ['a number', encodeBody(42)],
+    ['a string', encodeBody('UCMESH')],
+    ['an array', encodeBody(['hello', PROTOCOL_MAGIC])],
+    ['an auth message', encodeBody({ t: 'auth', idProof: Buffer.alloc(32), proof: Buffer.alloc(32) })],
+    ['a ready message', encodeBody({ t: 'ready' })],
+    ['an error message', encodeBody({ t: 'error', reason: 'self', message: 'x' })],
+    ['a hello without magic', encodeBody({ ...validHello, magic: undefined })],
+    ['a hello with a wrong magic', encodeBody({ ...validHello, magic: 'SIP/2.0' })],
+    ['a hello-shaped value of another type', encodeBody({ t: 'auth', magic: PROTOCOL_MAGIC })],
+    ['a hello with a malformed node ID', encodeBody({ ...validHello, nodeId: 'not-a-uuid' })],
+    ['a hello with a short nonce', encodeBody({ ...validHello, nonce: Buffer.alloc(31) })],
+    ['a hello with an extra field', encodeBody({ ...validHello, admin: true })],
+    ['a hello of another protocol version', encodeBody({ ...validHello, version: 2 })],
+  ])('fails an acceptor whose first frame is %s with protocol-error, and tells the peer', (_name, body) => {
+    const steps = startedAcceptor().receive(body);
+    expect(failure(steps)).toEqual({ reason: 'protocol-error', refused: false });
+    const [errorFrame, ...more] = sends(steps);
+    expect(more).toEqual([]);
+    if (!errorFrame) throw new Error('no error frame');
+    expect(decodeBody(errorFrame)).toEqual({
+      t: 'error',
+      reason: 'protocol-error',
+      message: expect.any(String),
+    });
+    expect(steps.map((step) => step.kind)).toEqual(['send', 'failed']);
+  });
+
+  it.each([['toString'], ['constructor'], ['__proto__'], ['hasOwnProperty'], ['valueOf']])(
+    'fails with protocol-error, without throwing, on a message of type %j',
+    (type) => {
+      // BUG: handshake-messages.ts parseHandshakeMessage tests `type in schemas`, which is true for
+      // Object.prototype members, then calls schemas[type].safeParse: a TypeError escapes
+      // Handshake.receive (which promises never to throw) for e.g. {t: 'toString'}.
+      const dialerSteps = startedDialer().receive(encodeBody({ t: type }));
+      expect(failure(dialerSteps).reason).toBe('protocol-error');
+      const acceptorSteps = startedAcceptor().receive(encodeBody({ t: type, magic: PROTOCOL_MAGIC }));
+      expect(failure(acceptorSteps).reason).toBe('protocol-error');
+    },
+  );
+
+  it("shows a peer's error frame with its reason, and an unknown reason as protocol-error", () => {
+    const known = startedDialer().receive(
+      encodeBody({ t: 'error', reason: 'rate-limited', message: 'slow down' }),
+    );
+    expect(known).toEqual([{ kind: 'failed', failure: expect.any(LinkFailure), refused: false }]);
+    expect(failure(known).reason).toBe('rate-limited');
+    const unknown = startedDialer().receive(encodeBody({ t: 'error', reason: 'made-up', message: 'x' }));
+    expect(failure(unknown).reason).toBe('protocol-error');
+  });
+
+  it('fails a dialer that receives a second hello while it waits for auth', () => {
+    const dialer = handshake({ role: 'dialer', self: { encryption: 'none' } }).handshake;
+    dialer.start();
+    const helloBody = encodeBody({ ...validHello, encryption: 'none' });
+    expect(dialer.receive(helloBody).map((step) => step.kind)).toEqual(['send']);
+    expect(failure(dialer.receive(helloBody)).reason).toBe('protocol-error');
+  });
+});
+
+describe('Handshake properties', () => {
+  const uint8 = (length: number) => fc.uint8Array({ minLength: length, maxLength: length });
+  const field = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.uint8Array({ maxLength: 40 }),
+    fc.uuid(),
+    fc.constantFrom<unknown>(PROTOCOL_MAGIC, ...ENCRYPTION_MODES, 'protocol-error', 'self'),
+  );
+  const randomMessage = fc
+    .tuple(
+      // Object.prototype names as types are covered by the BUG test above.
+      fc.oneof(fc.constantFrom('hello', 'auth', 'ready', 'error'), fc.string({ maxLength: 10 })),
+      fc.dictionary(fc.string({ maxLength: 10 }), field, { maxKeys: 6 }),
+      fc.boolean(),
+    )
+    .map(([t, rest, withMagic]) => ({ ...rest, t, ...(withMagic ? { magic: PROTOCOL_MAGIC } : {}) }));
+  const wellFormedMessage = fc.oneof(
+    fc.record({
+      t: fc.constant('hello'),
+      magic: fc.constant(PROTOCOL_MAGIC),
+      version: fc.constantFrom(PROTOCOL_VERSION, PROTOCOL_VERSION + 1),
+      nodeId: fc.uuid(),
+      instanceId: fc.uuid(),
+      host: fc.string({ minLength: 1, maxLength: 20 }),
+      port: fc.integer({ min: 1, max: 65535 }),
+      encryption: fc.constantFrom(...ENCRYPTION_MODES),
+      nonce: uint8(32),
+      software: fc.string({ maxLength: 20 }),
+    }),
+    fc.record({ t: fc.constant('auth'), idProof: uint8(32), proof: uint8(32) }),
+    fc.constant({ t: 'ready' }),
+    fc.record({
+      t: fc.constant('error'),
+      reason: fc.constantFrom('self', 'password-mismatch', 'unknown-reason'),
+      message: fc.string(),
+    }),
+  );
+  const body = fc.oneof(
+    fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)),
+    randomMessage.map(encodeBody),
+    wellFormedMessage.map(encodeBody),
+  );
+
+  function expectSafe(side: Handshake, firstSteps: HandshakeStep[], bodies: Buffer[]): void {
+    const steps = [...firstSteps];
+    for (const next of bodies) {
+      const alreadyDone = side.done;
+      const received = side.receive(next);
+      if (alreadyDone) expect(received).toEqual([]);
+      steps.push(...received);
+    }
+    expect(steps.filter((step) => step.kind === 'established')).toEqual([]);
+    expect(steps.filter((step) => step.kind === 'failed').length).toBeLessThanOrEqual(1);
+  }
+
+  it('an acceptor fed arbitrary bodies never throws, never establishes, fails at most once', () => {
+    fc.assert(
+      fc.property(fc.array(body, { minLength: 1, maxLength: 6 }), (bodies) => {
+        const acceptor = handshake({ role: 'acceptor' }).handshake;
+        expectSafe(acceptor, acceptor.start(), bodies);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a started dialer fed arbitrary bodies never throws, never establishes, fails at most once', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...ENCRYPTION_MODES),
+        fc.array(body, { minLength: 1, maxLength: 6 }),
+        (mode, bodies) => {
+          const dialer = handshake({ role: 'dialer', self: { encryption: mode } }).handshake;
+          expectSafe(dialer, dialer.start(), bodies);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('an acceptor fed a well-formed hello, then arbitrary messages, never establishes', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...ENCRYPTION_MODES),
+        fc.constantFrom(...ENCRYPTION_MODES),
+        fc.array(fc.oneof(wellFormedMessage, randomMessage).map(encodeBody), { maxLength: 5 }),
+        (ownMode, peerMode, bodies) => {
+          const acceptor = handshake({ role: 'acceptor', self: { encryption: ownMode } }).handshake;
+          const first = [
+            ...acceptor.start(),
+            ...acceptor.receive(encodeBody({ ...freshHello(), encryption: peerMode })),
+          ];
+          // Go past STARTTLS too, so the messages reach the auth stage.
+          if (first.some((step) => step.kind === 'upgrade-tls'))
+            first.push(...acceptor.tlsEstablished(randomBytes(32)));
+          expectSafe(acceptor, first, bodies);
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+});
+
+function freshHello(): Record<string, unknown> {
+  return {
+    t: 'hello',
+    magic: PROTOCOL_MAGIC,
+    version: PROTOCOL_VERSION,
+    ...localHello(),
+    nonce: randomBytes(32),
+  };
+}

@@ -1,0 +1,286 @@
+import { randomBytes } from 'node:crypto';
+import type { EncryptionMode } from '../link/encryption-mode.js';
+import { LinkFailure, type LinkReason } from '../link/link-reason.js';
+import { decodeBody, encodeBody } from '../wire/body-codec.js';
+import { ProtocolError } from '../wire/protocol.error.js';
+import { proofs, transcriptHash, verifyProofs, type Role } from './auth-proof.js';
+import {
+  type Hello,
+  NONCE_BYTES,
+  parseHandshakeMessage,
+  PROTOCOL_MAGIC,
+  PROTOCOL_VERSION,
+} from './handshake-messages.js';
+import type { MeshKey } from './mesh-key.js';
+import { negotiateTransport, type Transport } from './transport-negotiation.js';
+
+/** What a node says about itself in its hello. */
+export interface LocalHello {
+  nodeId: string;
+  instanceId: string;
+  host: string;
+  port: number;
+  encryption: EncryptionMode;
+  software: string;
+}
+
+export interface HandshakeOptions {
+  role: Role;
+  self: LocalHello;
+  /** Undefined while no mesh ID and password are set: this node cannot authenticate. */
+  meshKey: MeshKey | undefined;
+  /**
+   * Acceptor: decides, from the peer's hello, whether to go on. A refusal carries the reason as
+   * the peer shall show it (e.g. `mesh-disabled-remote`).
+   */
+  admit?: (peer: Hello) => LinkFailure | undefined;
+}
+
+/** What the driver must do next, in order. */
+export type HandshakeStep =
+  | { kind: 'send'; body: Buffer }
+  | { kind: 'upgrade-tls' }
+  | { kind: 'established'; peer: Hello; transport: Transport }
+  | { kind: 'failed'; failure: LinkFailure; refused: boolean };
+
+type State = 'idle' | 'await-hello' | 'await-tls' | 'await-auth' | 'await-ready' | 'done';
+
+/**
+ * The link handshake as a state machine, without sockets:
+ *
+ *   dialer → hello → acceptor → hello → [both: STARTTLS upgrade of the same socket]
+ *   dialer → auth → acceptor (verifies) → auth → dialer (verifies) → ready → acceptor
+ *
+ * The dialer proves itself first, so a stranger learns no proof of the acceptor's. Proofs are
+ * HMACs under the mesh key over the whole transcript (see auth-proof.ts). A side that detects a
+ * failure the other cannot see tells it with an error frame, so both show the same reason.
+ */
+export class Handshake {
+  private state: State = 'idle';
+  private readonly ownHello: Buffer;
+  private dialerHello?: Buffer;
+  private acceptorHello?: Buffer;
+  private peer?: Hello;
+  private transport?: Transport;
+  private transcript?: Buffer;
+
+  constructor(private readonly options: HandshakeOptions) {
+    this.ownHello = encodeBody({
+      t: 'hello',
+      magic: PROTOCOL_MAGIC,
+      version: PROTOCOL_VERSION,
+      ...options.self,
+      nonce: randomBytes(NONCE_BYTES),
+    });
+  }
+
+  get done(): boolean {
+    return this.state === 'done';
+  }
+
+  /** The dialer speaks first. */
+  start(): HandshakeStep[] {
+    this.expect('idle');
+    if (this.options.role === 'acceptor') {
+      this.state = 'await-hello';
+      return [];
+    }
+    if (this.options.meshKey === undefined) {
+      return this.fail('mesh-not-configured-local', 'no mesh ID and password are set on this node', false);
+    }
+    this.dialerHello = this.ownHello;
+    this.state = 'await-hello';
+    return [{ kind: 'send', body: this.ownHello }];
+  }
+
+  /** A frame body from the peer. Protocol violations yield a failed step, never a throw. */
+  receive(body: Buffer): HandshakeStep[] {
+    if (this.state === 'done') return [];
+    try {
+      return this.handle(body);
+    } catch (error: unknown) {
+      if (error instanceof LinkFailure) return this.fail(error.reason, error.message, true);
+      throw error;
+    }
+  }
+
+  /** The STARTTLS upgrade finished; `exporter` is the TLS keying-material exporter's output. */
+  tlsEstablished(exporter: Buffer): HandshakeStep[] {
+    this.expect('await-tls');
+    this.seal(exporter);
+    if (this.options.role === 'acceptor') {
+      this.state = 'await-auth';
+      return [];
+    }
+    return this.sendAuth('await-auth');
+  }
+
+  private handle(body: Buffer): HandshakeStep[] {
+    const decoded = decodeBody(body);
+    // The acceptor's first frame decides whether this is a mesh peer at all.
+    if (this.state === 'await-hello' && this.options.role === 'acceptor' && !isHelloShaped(decoded)) {
+      throw new ProtocolError('not a UC Mesh peer: the first frame must be a mesh hello');
+    }
+    const message = parseHandshakeMessage(decoded);
+    if (message.t === 'error') {
+      return this.fail(asReason(message.reason), message.message, false);
+    }
+    switch (this.state) {
+      case 'await-hello':
+        if (message.t !== 'hello') throw new ProtocolError(`expected hello, got ${message.t}`);
+        return this.onHello(message, body);
+      case 'await-auth':
+        if (message.t !== 'auth') throw new ProtocolError(`expected auth, got ${message.t}`);
+        return this.onAuth(message);
+      case 'await-ready':
+        if (message.t !== 'ready') throw new ProtocolError(`expected ready, got ${message.t}`);
+        this.state = 'done';
+        return [this.established()];
+      default:
+        throw new ProtocolError(`unexpected ${message.t} while ${this.state}`);
+    }
+  }
+
+  private onHello(hello: Hello, body: Buffer): HandshakeStep[] {
+    const { role, self } = this.options;
+    if (hello.version !== PROTOCOL_VERSION) {
+      throw new ProtocolError(
+        `unsupported protocol version ${hello.version} (this node speaks ${PROTOCOL_VERSION})`,
+      );
+    }
+    if (hello.nodeId === self.nodeId) {
+      return this.fail('self', 'this address is this node itself', role === 'acceptor');
+    }
+    this.peer = hello;
+    const steps: HandshakeStep[] = [];
+    if (role === 'acceptor') {
+      this.dialerHello = body;
+      if (this.options.meshKey === undefined) {
+        return this.refuse('mesh-not-configured-remote', 'the peer has no mesh ID and password set');
+      }
+      const refusal = this.options.admit?.(hello);
+      if (refusal) return this.refuse(refusal.reason, refusal.message);
+      this.acceptorHello = this.ownHello;
+      steps.push({ kind: 'send', body: this.ownHello });
+    } else {
+      this.acceptorHello = body;
+    }
+    // Both sides see both settings, so both reach the same verdict without another message.
+    const verdict = negotiateTransport(self.encryption, hello.encryption);
+    if ('reason' in verdict) return [...steps, ...this.fail(verdict.reason, verdict.message, false)];
+    this.transport = verdict.transport;
+    if (verdict.transport === 'tls') {
+      this.state = 'await-tls';
+      return [...steps, { kind: 'upgrade-tls' }];
+    }
+    this.seal(undefined);
+    if (role === 'acceptor') {
+      this.state = 'await-auth';
+      return steps;
+    }
+    return this.sendAuth('await-auth');
+  }
+
+  private onAuth(auth: { idProof: Uint8Array; proof: Uint8Array }): HandshakeStep[] {
+    const { role } = this.options;
+    const key = this.key();
+    const verdict = verifyProofs(key, role === 'dialer' ? 'acceptor' : 'dialer', this.sealed(), auth);
+    if (verdict === 'mesh-id-mismatch') {
+      return this.fail(verdict, 'the peer belongs to another mesh (mesh ID differs)', true);
+    }
+    if (verdict === 'password-mismatch') {
+      return this.fail(
+        verdict,
+        'the peer proved another password (or the connection was tampered with)',
+        true,
+      );
+    }
+    if (role === 'acceptor') return this.sendAuth('await-ready');
+    this.state = 'done';
+    return [{ kind: 'send', body: encodeBody({ t: 'ready' }) }, this.established()];
+  }
+
+  private sendAuth(next: State): HandshakeStep[] {
+    this.state = next;
+    return [
+      {
+        kind: 'send',
+        body: encodeBody({ t: 'auth', ...proofs(this.key(), this.options.role, this.sealed()) }),
+      },
+    ];
+  }
+
+  private seal(exporter: Buffer | undefined): void {
+    if (!this.dialerHello || !this.acceptorHello || !this.transport)
+      throw new Error('handshake sealed too early');
+    this.transcript = transcriptHash(this.dialerHello, this.acceptorHello, this.transport, exporter);
+  }
+
+  private sealed(): Buffer {
+    if (!this.transcript) throw new Error('handshake transcript not sealed');
+    return this.transcript;
+  }
+
+  private key(): MeshKey {
+    if (!this.options.meshKey) throw new Error('no mesh key');
+    return this.options.meshKey;
+  }
+
+  private established(): HandshakeStep {
+    if (!this.peer || !this.transport) throw new Error('handshake established too early');
+    return { kind: 'established', peer: this.peer, transport: this.transport };
+  }
+
+  /** Acceptor refuses the peer: the peer shows `reason`; this side reports the refusal. */
+  private refuse(reason: LinkReason, message: string): HandshakeStep[] {
+    this.state = 'done';
+    return [
+      { kind: 'send', body: encodeBody({ t: 'error', reason, message }) },
+      { kind: 'failed', failure: new LinkFailure(reason, message), refused: true },
+    ];
+  }
+
+  private fail(reason: LinkReason, message: string, tellPeer: boolean): HandshakeStep[] {
+    this.state = 'done';
+    const failed: HandshakeStep = {
+      kind: 'failed',
+      failure: new LinkFailure(reason, message),
+      refused: false,
+    };
+    return tellPeer
+      ? [{ kind: 'send', body: encodeBody({ t: 'error', reason, message }) }, failed]
+      : [failed];
+  }
+
+  private expect(state: State): void {
+    if (this.state !== state) throw new Error(`handshake is ${this.state}, not ${state}`);
+  }
+}
+
+function isHelloShaped(value: unknown): boolean {
+  return (
+    typeof value === 'object' && value !== null && (value as { magic?: unknown }).magic === PROTOCOL_MAGIC
+  );
+}
+
+const KNOWN_REASONS = new Set<string>([
+  'mesh-id-mismatch',
+  'password-mismatch',
+  'tls-required-remote',
+  'tls-required-local',
+  'certificate-untrusted',
+  'unlicensed-remote',
+  'mesh-disabled-remote',
+  'mesh-not-configured-remote',
+  'not-known-remote',
+  'disabled-remote',
+  'duplicate',
+  'self',
+  'rate-limited',
+  'protocol-error',
+]);
+
+/** A peer's error reason, as this node shows it; unknown words become protocol errors. */
+function asReason(reason: string): LinkReason {
+  return KNOWN_REASONS.has(reason) ? (reason as LinkReason) : 'protocol-error';
+}

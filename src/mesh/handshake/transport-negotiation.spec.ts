@@ -1,0 +1,45 @@
+import { describe, expect, it } from '@jest/globals';
+import { ENCRYPTION_MODES, type EncryptionMode } from '../link/encryption-mode.js';
+import type { LinkReason } from '../link/link-reason.js';
+import { negotiateTransport, type Transport } from './transport-negotiation.js';
+
+type Verdict = Transport | Extract<LinkReason, 'tls-required-local' | 'tls-required-remote'>;
+
+/** A's setting, B's setting, what A concludes (local=A), what B concludes (local=B). */
+const MATRIX: [EncryptionMode, EncryptionMode, Verdict, Verdict][] = [
+  ['none', 'none', 'tcp', 'tcp'],
+  ['none', 'starttls-optional', 'tcp', 'tcp'],
+  ['none', 'starttls-required', 'tls-required-remote', 'tls-required-local'],
+  ['starttls-optional', 'none', 'tcp', 'tcp'],
+  ['starttls-optional', 'starttls-optional', 'tls', 'tls'],
+  ['starttls-optional', 'starttls-required', 'tls', 'tls'],
+  ['starttls-required', 'none', 'tls-required-local', 'tls-required-remote'],
+  ['starttls-required', 'starttls-optional', 'tls', 'tls'],
+  ['starttls-required', 'starttls-required', 'tls', 'tls'],
+];
+
+function expected(verdict: Verdict): object {
+  return verdict === 'tls' || verdict === 'tcp'
+    ? { transport: verdict }
+    : { reason: verdict, message: expect.stringMatching(/TLS/) };
+}
+
+describe('negotiateTransport', () => {
+  it('has a row for every pair of settings', () => {
+    const pairs = MATRIX.map(([a, b]) => `${a}/${b}`);
+    expect(new Set(pairs).size).toBe(ENCRYPTION_MODES.length ** 2);
+    for (const a of ENCRYPTION_MODES) for (const b of ENCRYPTION_MODES) expect(pairs).toContain(`${a}/${b}`);
+  });
+
+  it.each(MATRIX)('A=%s, B=%s: A sees %s, B sees %s', (a, b, seenByA, seenByB) => {
+    expect(negotiateTransport(a, b)).toEqual(expected(seenByA));
+    expect(negotiateTransport(b, a)).toEqual(expected(seenByB));
+  });
+
+  it('never falls back to TCP when either side requires TLS', () => {
+    for (const other of ENCRYPTION_MODES) {
+      expect(negotiateTransport('starttls-required', other)).not.toEqual({ transport: 'tcp' });
+      expect(negotiateTransport(other, 'starttls-required')).not.toEqual({ transport: 'tcp' });
+    }
+  });
+});

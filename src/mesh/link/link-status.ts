@@ -1,0 +1,29 @@
+import type { Direction } from './link.js';
+import type { LinkReason } from './link-reason.js';
+import type { TlsDetails } from './tls-upgrade.js';
+
+/** The live status of a peer, as CONTRACT §4 shows it in `Node.status`. */
+export interface LinkStatus {
+  state: 'connected' | 'connecting' | 'error' | 'disabled' | 'idle';
+  reason?: LinkReason;
+  message?: string;
+  /** When `state` (and `reason`) last changed. */
+  since: string;
+  lastConnectedAt?: string;
+  direction?: Direction;
+  remoteAddress?: string;
+  transport?: 'tls' | 'tcp';
+  /** The peer's software version. */
+  version?: string;
+  tls?: TlsDetails;
+}
+
+/** A host and port to dial: the peer's clients network interface. */
+export interface LinkTarget {
+  host: string;
+  port: number;
+}
+
+export function targetKey(target: LinkTarget): string {
+  return `${target.host.toLowerCase()}:${target.port}`;
+}

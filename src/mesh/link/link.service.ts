@@ -1,0 +1,484 @@
+import { randomUUID } from 'node:crypto';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
+import { createSecureContext } from 'node:tls';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { Hello } from '../handshake/handshake-messages.js';
+import { Handshake, type LocalHello } from '../handshake/handshake.js';
+import { deriveMeshKey, type MeshKey } from '../handshake/mesh-key.js';
+import { NodeIdentityService } from '../identity/node-identity.service.js';
+import { MESH_MODULE_OPTIONS, type MeshModuleOptions } from '../mesh-module.options.js';
+import { SOFTWARE_VERSION } from '../software-version.js';
+import { loadOrCreateTlsMaterial } from '../tls/tls-material.js';
+import { encodeBody } from '../wire/body-codec.js';
+import { DEFAULT_MAX_FRAME_BYTES, frame } from '../wire/frame-decoder.js';
+import { FailureRateLimiter } from './failure-rate-limiter.js';
+import {
+  driveHandshake,
+  type EstablishedConnection,
+  HandshakeFailure,
+  socketFailure,
+} from './handshake-driver.js';
+import { encodeLinkFrame } from './link-frames.js';
+import { LinkFailure } from './link-reason.js';
+import { type LinkStatus, type LinkTarget, targetKey } from './link-status.js';
+import { type Direction, Link, type LinkHandlers, type LinkOptions, RequestRefusal } from './link.js';
+import { MeshNotLinkedError } from './link.errors.js';
+import { type MeshMessageHandler, MeshMessageExplorer } from './mesh-message.explorer.js';
+import { PeerDialer } from './peer-dialer.js';
+import { ReconnectBackoff } from './reconnect-backoff.js';
+import type { TlsSettings } from './tls-upgrade.js';
+
+/** Decides whether a peer may link, from its hello; a refusal names the reason the peer shows. */
+export type AdmissionCheck = (peer: Hello) => LinkFailure | undefined;
+
+/** A linked peer, for callers of `linkedNodes()`. */
+export interface LinkedNode {
+  nodeId: string;
+  host: string;
+  port: number;
+  direction: Direction;
+  transport: 'tls' | 'tcp';
+  remoteAddress: string;
+  since: string;
+}
+
+const DEFAULTS = {
+  port: 7222,
+  bind: '0.0.0.0',
+  encryption: 'starttls-optional',
+  livenessTimeoutMs: 3000,
+  handshakeTimeoutMs: 10_000,
+  requestTimeoutMs: 5000,
+  maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+  highWaterBytes: 1024 * 1024,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  maxPendingHandshakes: 256,
+  reconnectMinMs: 1000,
+  reconnectMaxMs: 30_000,
+} as const;
+
+const SHUTDOWN_GRACE_MS = 500;
+
+/** Reasons that count against an address for rate limiting: someone guessing or fuzzing. */
+const SUSPICIOUS = new Set(['mesh-id-mismatch', 'password-mismatch', 'protocol-error', 'timeout']);
+
+/**
+ * The clients network interface and the links over it: accepts and dials, runs the handshake,
+ * keeps exactly one link per peer, and carries messages for other modules.
+ */
+@Injectable()
+export class LinkService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(LinkService.name);
+  /** New at every start: peers tell a restarted node's link from a stale one by it. */
+  readonly instanceId = randomUUID();
+  private readonly links = new Map<string, Link>();
+  private readonly dialers = new Map<string, PeerDialer>();
+  private readonly admissionChecks: AdmissionCheck[] = [];
+  private readonly limiter = new FailureRateLimiter();
+  private readonly linkOptions: LinkOptions;
+  private readonly linkHandlers: LinkHandlers;
+  private handlers = new Map<string, MeshMessageHandler[]>();
+  private meshKey?: MeshKey;
+  private tls?: TlsSettings;
+  private server?: Server;
+  private boundPort?: number;
+  private enabled: boolean;
+  private pendingHandshakes = 0;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    @Inject(MESH_MODULE_OPTIONS) private readonly options: MeshModuleOptions,
+    private readonly identity: NodeIdentityService,
+    private readonly explorer: MeshMessageExplorer,
+    private readonly events: EventEmitter2,
+  ) {
+    this.enabled = options.enabled ?? true;
+    this.linkOptions = {
+      livenessTimeoutMs: options.livenessTimeoutMs ?? DEFAULTS.livenessTimeoutMs,
+      highWaterBytes: options.highWaterBytes ?? DEFAULTS.highWaterBytes,
+      maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
+      backpressure: options.backpressure ?? 'wait',
+    };
+    this.linkHandlers = {
+      message: (link, topic, payload) => this.deliver(link, topic, payload),
+      request: (link, topic, payload) => this.answer(link, topic, payload),
+      closed: (link, failure) => this.onLinkClosed(link, failure),
+    };
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.handlers = this.explorer.explore();
+    if (this.options.meshId !== undefined && this.options.password !== undefined) {
+      this.meshKey = await deriveMeshKey(this.options.meshId, this.options.password);
+    }
+    if (this.encryption !== 'none') {
+      const material = await loadOrCreateTlsMaterial({
+        ...this.options.tls,
+        dataDir: this.options.dataDir ?? 'data',
+        commonName: this.options.host,
+      });
+      this.tls = {
+        context: createSecureContext({ cert: material.cert, key: material.key, ca: material.ca }),
+        verifyPeers: material.ca !== undefined,
+      };
+      if (material.generated) this.logger.log('generated a self-signed TLS certificate');
+    }
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.listen();
+    for (const peer of this.options.peers ?? []) this.connect(peer);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    for (const dialer of this.dialers.values()) dialer.stop();
+    this.dialers.clear();
+    for (const link of this.links.values()) {
+      link.close(new LinkFailure('shutdown', 'this node is shutting down'), 'shutdown', 'the peer shut down');
+    }
+    const closed = new Promise<void>((done) => (this.server ? this.server.close(() => done()) : done()));
+    // Give the goodbye frames a moment to leave, then cut whatever is still open.
+    await Promise.race([closed, sleep(SHUTDOWN_GRACE_MS)]);
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  /** Port of the clients network interface (the chosen one when configured as 0). */
+  get port(): number {
+    return this.boundPort ?? this.options.port ?? DEFAULTS.port;
+  }
+
+  get encryption(): 'none' | 'starttls-optional' | 'starttls-required' {
+    return this.options.encryption ?? DEFAULTS.encryption;
+  }
+
+  /** Keep a link to this address: dial now and again after every failure, with backoff. */
+  connect(target: LinkTarget): void {
+    const key = targetKey(target);
+    if (this.dialers.has(key)) return;
+    const dialer = new PeerDialer(
+      target,
+      {
+        dial: (t) => this.dial(t),
+        linkTo: (nodeId) => this.links.get(nodeId),
+        blocked: () => this.dialBlocked(),
+        changed: (d) =>
+          this.events.emit('mesh.link.status', { ...d.target, nodeId: d.nodeId, status: d.status }),
+      },
+      new ReconnectBackoff(
+        this.options.reconnectMinMs ?? DEFAULTS.reconnectMinMs,
+        this.options.reconnectMaxMs ?? DEFAULTS.reconnectMaxMs,
+      ),
+    );
+    this.dialers.set(key, dialer);
+    dialer.start();
+  }
+
+  /** Stop keeping a link to this address, and close the link it made. */
+  disconnect(target: LinkTarget, tellPeer: 'disabled-remote' | 'closed' = 'disabled-remote'): void {
+    const dialer = this.dialers.get(targetKey(target));
+    if (!dialer) return;
+    this.dialers.delete(targetKey(target));
+    dialer.stop();
+    const link = dialer.nodeId === undefined ? undefined : this.links.get(dialer.nodeId);
+    link?.close(new LinkFailure('closed', 'disconnected by this node'), tellPeer, 'the peer closed the link');
+  }
+
+  /** Status of an address given to `connect`. */
+  status(target: LinkTarget): LinkStatus | undefined {
+    return this.dialers.get(targetKey(target))?.status;
+  }
+
+  /** Refuse peers for a reason of another module (registry, license); checked in order. */
+  addAdmissionCheck(check: AdmissionCheck): void {
+    this.admissionChecks.push(check);
+  }
+
+  linkedNodes(): LinkedNode[] {
+    return [...this.links.values()].map((link) => ({
+      nodeId: link.nodeId,
+      host: link.peer.host,
+      port: link.peer.port,
+      direction: link.direction,
+      transport: link.transport,
+      remoteAddress: link.remoteAddress,
+      since: link.establishedAt.toISOString(),
+    }));
+  }
+
+  isLinked(nodeId: string): boolean {
+    return this.links.has(nodeId);
+  }
+
+  /**
+   * Sends a one-way message. Resolves once it is handed to the socket; waits while the peer is
+   * behind. @throws MeshNotLinkedError, BackpressureError, MeshLinkClosedError
+   */
+  send(nodeId: string, topic: string, payload: unknown): Promise<void> {
+    const link = this.links.get(nodeId);
+    if (!link) return Promise.reject(new MeshNotLinkedError(nodeId));
+    return link.send(topic, payload);
+  }
+
+  /** Sends to every linked node (encoded once); resolves with the node IDs it was sent to. */
+  async broadcast(topic: string, payload: unknown): Promise<string[]> {
+    const buffer = encodeLinkFrame.message(topic, payload);
+    const targets = [...this.links.values()];
+    const results = await Promise.allSettled(targets.map((link) => link.sendFrame(buffer)));
+    return targets.filter((_, i) => results[i]?.status === 'fulfilled').map((link) => link.nodeId);
+  }
+
+  /**
+   * Asks one node and resolves with its handler's answer.
+   * @throws MeshNotLinkedError, MeshRequestTimeoutError, MeshRemoteError, MeshLinkClosedError
+   */
+  request(
+    nodeId: string,
+    topic: string,
+    payload: unknown,
+    options: { timeoutMs?: number } = {},
+  ): Promise<unknown> {
+    const link = this.links.get(nodeId);
+    if (!link) return Promise.reject(new MeshNotLinkedError(nodeId));
+    return link.request(
+      topic,
+      payload,
+      options.timeoutMs ?? this.options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+    );
+  }
+
+  private async listen(): Promise<void> {
+    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    await new Promise<void>((done, fail) => {
+      server.once('error', fail);
+      server.listen(this.options.port ?? DEFAULTS.port, this.options.bind ?? DEFAULTS.bind, () => {
+        server.off('error', fail);
+        done();
+      });
+    });
+    server.on('error', (error) => this.logger.error(`clients network interface: ${error.message}`));
+    this.server = server;
+    this.boundPort = (server.address() as AddressInfo).port;
+    this.logger.log(
+      `clients network interface on ${this.options.bind ?? DEFAULTS.bind}:${this.boundPort} (${this.encryption})`,
+    );
+  }
+
+  private accept(socket: Socket): void {
+    const address = socket.remoteAddress ?? 'unknown';
+    this.track(socket);
+    if (
+      this.limiter.blocked(address) ||
+      this.pendingHandshakes >= (this.options.maxPendingHandshakes ?? DEFAULTS.maxPendingHandshakes)
+    ) {
+      const message = 'too many failed or pending handshakes from this address; try again later';
+      socket.end(frame(encodeBody({ t: 'error', reason: 'rate-limited', message })));
+      return;
+    }
+    this.pendingHandshakes++;
+    const handshake = new Handshake({
+      role: 'acceptor',
+      self: this.hello(),
+      meshKey: this.meshKey,
+      admit: (peer) => this.admit(peer),
+    });
+    driveHandshake(socket, this.driverOptions('acceptor', handshake))
+      .then((connection) => this.adopt(connection, 'inbound'))
+      .catch((error: unknown) => this.inboundFailed(address, error))
+      .finally(() => this.pendingHandshakes--);
+  }
+
+  private async dial(target: LinkTarget): Promise<Link> {
+    const socket = connect({ host: target.host, port: target.port, noDelay: true });
+    this.track(socket);
+    await new Promise<void>((done, fail) => {
+      const timer = setTimeout(() => {
+        socket.destroy();
+        fail(
+          new LinkFailure(
+            'timeout',
+            `no TCP connection to ${target.host}:${target.port} within the handshake time`,
+          ),
+        );
+      }, this.options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        done();
+      });
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        fail(socketFailure(error));
+      });
+    });
+    const handshake = new Handshake({ role: 'dialer', self: this.hello(), meshKey: this.meshKey });
+    const connection = await driveHandshake(socket, this.driverOptions('dialer', handshake));
+    return this.adopt(connection, 'outbound');
+  }
+
+  private driverOptions(role: 'dialer' | 'acceptor', handshake: Handshake) {
+    return {
+      role,
+      handshake,
+      tls: this.encryption === 'none' ? undefined : this.tls,
+      maxFrameBytes: this.options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
+      timeoutMs: this.options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
+    };
+  }
+
+  /**
+   * Makes an authenticated connection the link to its node and returns the node's link. Of two
+   * links between the same two running nodes, both sides keep the one dialled by the smaller
+   * node ID and close the other; a link from a restarted peer (new instance ID) replaces the
+   * stale one.
+   */
+  private adopt(connection: EstablishedConnection, direction: Direction): Link {
+    const link = new Link(connection, direction, this.linkOptions, this.linkHandlers);
+    const existing = this.links.get(link.nodeId);
+    if (
+      existing &&
+      existing.peer.instanceId === link.peer.instanceId &&
+      this.dialerOf(existing) <= this.dialerOf(link)
+    ) {
+      const message = 'a link to this node exists already';
+      link.close(new LinkFailure('duplicate', message), 'duplicate', message);
+      return existing;
+    }
+    this.links.set(link.nodeId, link);
+    if (existing) {
+      const why = existing.peer.instanceId === link.peer.instanceId ? 'duplicate' : 'connection-lost';
+      existing.close(
+        new LinkFailure(why, 'replaced by a newer link to the same node'),
+        why,
+        'replaced by a newer link',
+      );
+    }
+    this.logger.log(
+      `link up: ${link.peer.host}:${link.peer.port} (${link.nodeId}) ${direction} ${link.transport}`,
+    );
+    for (const dialer of this.dialersOf(link)) dialer.linkUp(link);
+    this.events.emit('mesh.link.up', {
+      nodeId: link.nodeId,
+      host: link.peer.host,
+      port: link.peer.port,
+      direction,
+      transport: link.transport,
+      remoteAddress: link.remoteAddress,
+    });
+    return link;
+  }
+
+  private onLinkClosed(link: Link, failure: LinkFailure): void {
+    if (this.links.get(link.nodeId) !== link) return; // a loser of the tie-break or a replaced link
+    this.links.delete(link.nodeId);
+    this.logger.log(
+      `link down: ${link.peer.host}:${link.peer.port} (${link.nodeId}): ${failure.reason} — ${failure.message}`,
+    );
+    this.events.emit('mesh.link.down', {
+      nodeId: link.nodeId,
+      reason: failure.reason,
+      message: failure.message,
+    });
+    for (const dialer of this.dialersOf(link)) dialer.linkDown(failure);
+  }
+
+  private inboundFailed(address: string, error: unknown): void {
+    if (!(error instanceof LinkFailure)) {
+      this.logger.error(
+        `inbound link from ${address} failed`,
+        error instanceof Error ? error.stack : String(error),
+      );
+      return;
+    }
+    if (error.reason === 'duplicate') return;
+    if (SUSPICIOUS.has(error.reason)) this.limiter.record(address);
+    const refused = error instanceof HandshakeFailure && error.refused;
+    this.logger.warn(
+      `inbound link from ${address} ${refused ? 'refused' : 'failed'}: ${error.reason} — ${error.message}`,
+    );
+    this.events.emit('mesh.link.error', {
+      remoteAddress: address,
+      direction: 'inbound',
+      reason: error.reason,
+      message: error.message,
+    });
+  }
+
+  private admit(peer: Hello): LinkFailure | undefined {
+    if (!this.enabled) return new LinkFailure('mesh-disabled-remote', 'the mesh is disabled on the peer');
+    for (const check of this.admissionChecks) {
+      const refusal = check(peer);
+      if (refusal) return refusal;
+    }
+    return undefined;
+  }
+
+  private dialBlocked(): LinkFailure | { state: 'disabled'; message: string } | undefined {
+    if (!this.enabled) return { state: 'disabled', message: 'the mesh is disabled on this node' };
+    if (!this.meshKey)
+      return new LinkFailure('mesh-not-configured-local', 'no mesh ID and password are set on this node');
+    return undefined;
+  }
+
+  private dialersOf(link: Link): PeerDialer[] {
+    const advertised = targetKey({ host: link.peer.host, port: link.peer.port });
+    return [...this.dialers.entries()]
+      .filter(([key, dialer]) => dialer.nodeId === link.nodeId || key === advertised)
+      .map(([, dialer]) => dialer);
+  }
+
+  private dialerOf(link: Link): string {
+    return link.direction === 'outbound' ? this.identity.nodeId : link.nodeId;
+  }
+
+  private hello(): LocalHello {
+    return {
+      nodeId: this.identity.nodeId,
+      instanceId: this.instanceId,
+      host: this.options.host,
+      port: this.port,
+      encryption: this.encryption,
+      software: SOFTWARE_VERSION,
+    };
+  }
+
+  private deliver(link: Link, topic: string, payload: unknown): void {
+    for (const handler of this.handlers.get(topic) ?? []) {
+      try {
+        const result = handler(payload, { fromNodeId: link.nodeId });
+        if (result instanceof Promise) result.catch((error: unknown) => this.handlerFailed(topic, error));
+      } catch (error: unknown) {
+        this.handlerFailed(topic, error);
+      }
+    }
+  }
+
+  private async answer(link: Link, topic: string, payload: unknown): Promise<unknown> {
+    const handler = this.handlers.get(topic)?.[0];
+    if (!handler) throw new RequestRefusal('no-handler', `no handler for "${topic}"`);
+    try {
+      return await handler(payload, { fromNodeId: link.nodeId });
+    } catch (error: unknown) {
+      this.handlerFailed(topic, error);
+      throw error;
+    }
+  }
+
+  private handlerFailed(topic: string, error: unknown): void {
+    this.logger.error(`handler of "${topic}" failed`, error instanceof Error ? error.stack : String(error));
+  }
+
+  private track(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+  }
+}

@@ -1,0 +1,314 @@
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Hello } from '../handshake/handshake-messages.js';
+import type { Transport } from '../handshake/transport-negotiation.js';
+import { ProtocolError } from '../wire/protocol.error.js';
+import type { FrameDecoder } from '../wire/frame-decoder.js';
+import type { EstablishedConnection } from './handshake-driver.js';
+import { decodeLinkFrame, encodeLinkFrame, Kind } from './link-frames.js';
+import { LinkFailure, type LinkReason } from './link-reason.js';
+import type { TlsDetails } from './tls-upgrade.js';
+import {
+  BackpressureError,
+  MeshLinkClosedError,
+  MeshRemoteError,
+  MeshRequestTimeoutError,
+} from './link.errors.js';
+
+export type Direction = 'inbound' | 'outbound';
+
+export interface LinkOptions {
+  /** A peer silent for this long is dead. */
+  livenessTimeoutMs: number;
+  /** Above this many unsent bytes `send` waits for the socket to drain (policy `wait`) or fails (`reject`). */
+  highWaterBytes: number;
+  /** Never buffer more than this for one peer: `send` fails with BackpressureError. */
+  maxBufferedBytes: number;
+  backpressure: 'wait' | 'reject';
+}
+
+/** What the link hands to the service that owns it. */
+export interface LinkHandlers {
+  message(link: Link, topic: string, payload: unknown): void;
+  /** Resolves with the answer; rejects when the handler failed or there is none. */
+  request(link: Link, topic: string, payload: unknown): Promise<unknown>;
+  closed(link: Link, failure: LinkFailure): void;
+}
+
+/** A handler-side failure the peer may see: `no-handler` or `handler-failed`. */
+export class RequestRefusal extends Error {
+  constructor(
+    readonly code: 'handler-failed' | 'no-handler',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+  topic: string;
+}
+
+const TICKS_PER_TIMEOUT = 6;
+const DONE: Promise<void> = Promise.resolve();
+
+/**
+ * An authenticated, bidirectional link to one peer: messages, requests with answers,
+ * heartbeats on idle, backpressure. Writes made in one tick go out corked as one write.
+ */
+export class Link {
+  readonly nodeId: string;
+  readonly establishedAt = new Date();
+  readonly remoteAddress: string;
+  readonly counters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0 };
+
+  private readonly socket: Socket | TLSSocket;
+  private readonly decoder: FrameDecoder;
+  private readonly pending = new Map<number, Pending>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private nextRequestId = 0;
+  private corked = false;
+  private sentThisTick = false;
+  private receivedThisTick = false;
+  private silentTicks = 0;
+  private drained?: { promise: Promise<void>; resolve(): void; reject(error: Error): void };
+  private failure?: LinkFailure;
+
+  constructor(
+    connection: EstablishedConnection,
+    readonly direction: Direction,
+    private readonly options: LinkOptions,
+    private readonly handlers: LinkHandlers,
+  ) {
+    this.socket = connection.socket;
+    this.decoder = connection.decoder;
+    this.peer = connection.peer;
+    this.transport = connection.transport;
+    this.tls = connection.tls;
+    this.nodeId = connection.peer.nodeId;
+    this.remoteAddress = `${connection.socket.remoteAddress ?? '?'}:${connection.socket.remotePort ?? '?'}`;
+    this.socket.setNoDelay(true);
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('drain', () => this.onDrain());
+    this.socket.on('error', (error: Error) =>
+      this.fail(new LinkFailure('connection-lost', error.message), false),
+    );
+    this.socket.on('close', () =>
+      this.fail(new LinkFailure('connection-lost', 'the connection closed'), false),
+    );
+    this.heartbeat = setInterval(() => this.tick(), options.livenessTimeoutMs / TICKS_PER_TIMEOUT);
+    this.heartbeat.unref();
+    // Frames that arrived with the end of the handshake are handled once the owner has the link.
+    if (connection.early.length > 0) {
+      setImmediate(() => connection.early.forEach((body) => this.onFrame(body)));
+    }
+  }
+
+  readonly peer: Hello;
+  readonly transport: Transport;
+  readonly tls?: TlsDetails;
+
+  get closed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  /** Sends a one-way message; resolves at once unless the peer is behind (see LinkOptions). */
+  send(topic: string, payload: unknown): Promise<void> {
+    return this.sendFrame(encodeLinkFrame.message(topic, payload));
+  }
+
+  /** Sends a request and resolves with the peer's answer. */
+  request(topic: string, payload: unknown, timeoutMs: number): Promise<unknown> {
+    const id = this.nextRequestId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new MeshRequestTimeoutError(this.nodeId, topic, timeoutMs));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer, topic });
+      this.sendFrame(encodeLinkFrame.request(id, topic, payload)).catch((error: Error) => {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        reject(error);
+      });
+    });
+  }
+
+  /** Closes the link; `reason` is what the peer will show. */
+  close(failure: LinkFailure, tellPeerReason?: LinkReason, tellPeerMessage = failure.message): void {
+    if (this.closed) return;
+    if (tellPeerReason) this.rawWrite(encodeLinkFrame.close(tellPeerReason, tellPeerMessage));
+    this.fail(failure, true);
+  }
+
+  /** Sends an encoded frame (see `encodeLinkFrame`), with the same backpressure as `send`. */
+  sendFrame(buffer: Buffer): Promise<void> {
+    if (this.failure) return Promise.reject(new MeshLinkClosedError(this.nodeId, this.failure.reason));
+    const buffered = this.socket.writableLength;
+    if (buffered >= this.options.highWaterBytes) {
+      if (
+        this.options.backpressure === 'reject' ||
+        buffered + buffer.length > this.options.maxBufferedBytes
+      ) {
+        return Promise.reject(new BackpressureError(this.nodeId, buffered));
+      }
+      this.rawWrite(buffer);
+      return this.whenDrained();
+    }
+    this.rawWrite(buffer);
+    return DONE;
+  }
+
+  private rawWrite(buffer: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.sentThisTick = true;
+    this.counters.framesOut++;
+    this.counters.bytesOut += buffer.length;
+    this.socket.write(buffer);
+  }
+
+  private whenDrained(): Promise<void> {
+    if (!this.drained) {
+      let resolve!: () => void;
+      let reject!: (error: Error) => void;
+      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      this.drained = { promise, resolve, reject };
+    }
+    return this.drained.promise;
+  }
+
+  private onDrain(): void {
+    const drained = this.drained;
+    this.drained = undefined;
+    drained?.resolve();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.receivedThisTick = true;
+    this.counters.bytesIn += chunk.length;
+    let frames: Buffer[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (error: unknown) {
+      return this.protocolError(error);
+    }
+    for (const body of frames) {
+      if (this.failure) return;
+      this.onFrame(body);
+    }
+  }
+
+  private onFrame(body: Buffer): void {
+    this.counters.framesIn++;
+    let decoded;
+    try {
+      decoded = decodeLinkFrame(body);
+    } catch (error: unknown) {
+      return this.protocolError(error);
+    }
+    switch (decoded[0]) {
+      case Kind.Ping:
+        return;
+      case Kind.Message:
+        return this.handlers.message(this, decoded[1], decoded[2]);
+      case Kind.Request:
+        return this.answer(decoded[1], decoded[2], decoded[3]);
+      case Kind.Reply:
+        return this.settle(decoded[1], (p) => p.resolve(decoded[2]));
+      case Kind.Fault:
+        return this.settle(decoded[1], (p) =>
+          p.reject(new MeshRemoteError(this.nodeId, p.topic, decoded[2], decoded[3])),
+        );
+      case Kind.Close:
+        return this.fail(new LinkFailure(asCloseReason(decoded[1]), decoded[2]), true);
+    }
+  }
+
+  private answer(id: number, topic: string, payload: unknown): void {
+    this.handlers.request(this, topic, payload).then(
+      (answer) => {
+        if (!this.failure) this.rawWrite(encodeLinkFrame.reply(id, answer));
+      },
+      (error: unknown) => {
+        if (this.failure) return;
+        const code = error instanceof RequestRefusal ? error.code : 'handler-failed';
+        this.rawWrite(
+          encodeLinkFrame.fault(id, code, error instanceof Error ? error.message : String(error)),
+        );
+      },
+    );
+  }
+
+  private settle(id: number, action: (pending: Pending) => void): void {
+    const pending = this.pending.get(id);
+    if (!pending) return; // answered after its timeout
+    this.pending.delete(id);
+    clearTimeout(pending.timer);
+    action(pending);
+  }
+
+  private tick(): void {
+    if (this.receivedThisTick) this.silentTicks = 0;
+    else if (++this.silentTicks >= TICKS_PER_TIMEOUT) {
+      return this.fail(
+        new LinkFailure('timeout', `no sign of life from the peer for ${this.options.livenessTimeoutMs} ms`),
+        true,
+      );
+    }
+    this.receivedThisTick = false;
+    if (!this.sentThisTick) this.rawWrite(encodeLinkFrame.ping());
+    this.sentThisTick = false;
+  }
+
+  private protocolError(error: unknown): void {
+    const failure = error instanceof ProtocolError ? error : new ProtocolError(String(error));
+    this.close(failure, 'protocol-error', `this node received a broken frame: ${failure.message}`);
+  }
+
+  private fail(failure: LinkFailure, endSocket: boolean): void {
+    if (this.failure) return;
+    this.failure = failure;
+    clearInterval(this.heartbeat);
+    if (endSocket) {
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    } else {
+      this.socket.destroy();
+    }
+    const closed = new MeshLinkClosedError(this.nodeId, failure.reason);
+    for (const pending of this.pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(closed);
+    }
+    this.pending.clear();
+    this.drained?.reject(closed);
+    this.drained = undefined;
+    this.handlers.closed(this, failure);
+  }
+}
+
+const CLOSE_REASONS = new Set<string>([
+  'disabled-remote',
+  'mesh-disabled-remote',
+  'unlicensed-remote',
+  'duplicate',
+  'shutdown',
+  'protocol-error',
+  'mesh-id-mismatch',
+  'password-mismatch',
+  'closed',
+]);
+
+function asCloseReason(reason: string): LinkReason {
+  return CLOSE_REASONS.has(reason) ? (reason as LinkReason) : 'closed';
+}

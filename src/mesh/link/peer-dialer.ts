@@ -1,0 +1,121 @@
+import type { Link } from './link.js';
+import { LinkFailure } from './link-reason.js';
+import type { LinkStatus, LinkTarget } from './link-status.js';
+import { ReconnectBackoff } from './reconnect-backoff.js';
+
+export interface PeerDialerDeps {
+  /** Dials, handshakes and adopts; rejects with a LinkFailure. */
+  dial(target: LinkTarget): Promise<Link>;
+  /** The current link to a node, whichever side dialled it. */
+  linkTo(nodeId: string): Link | undefined;
+  /** Why this node may not dial now (mesh disabled, not configured), or undefined. */
+  blocked(): LinkFailure | { state: 'disabled'; message: string } | undefined;
+  changed(dialer: PeerDialer): void;
+}
+
+/**
+ * Keeps one address linked: dials, and after a failure or a lost link dials again with backoff.
+ * While a link to the node exists in either direction it does nothing, so two nodes that both
+ * dial each other settle on one link.
+ */
+export class PeerDialer {
+  /** Learned from the first hello at this address. */
+  nodeId?: string;
+  status: LinkStatus = { state: 'idle', since: new Date().toISOString() };
+  private timer?: NodeJS.Timeout;
+  private dialing = false;
+  private stopped = false;
+
+  constructor(
+    readonly target: LinkTarget,
+    private readonly deps: PeerDialerDeps,
+    private readonly backoff: ReconnectBackoff,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.set({ state: 'idle' });
+  }
+
+  /** A link to this node came up, from this dialer or from the peer. */
+  linkUp(link: Link): void {
+    this.nodeId = link.nodeId;
+    clearTimeout(this.timer);
+    this.backoff.reset();
+    this.set({
+      state: 'connected',
+      lastConnectedAt: link.establishedAt.toISOString(),
+      direction: link.direction,
+      remoteAddress: link.remoteAddress,
+      transport: link.transport,
+      version: link.peer.software,
+      tls: link.tls,
+    });
+  }
+
+  /** The link to this node went down: show why, and dial again soon. */
+  linkDown(failure: LinkFailure): void {
+    if (this.stopped) return;
+    this.fail(failure);
+    this.schedule(this.backoff.next());
+  }
+
+  /** Dial now (e.g. the mesh was enabled or the password set). */
+  retryNow(): void {
+    if (this.stopped) return;
+    this.backoff.reset();
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.attempt(), delayMs);
+    this.timer.unref();
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.stopped || this.dialing) return;
+    if (this.nodeId !== undefined && this.deps.linkTo(this.nodeId)) return;
+    const blocked = this.deps.blocked();
+    if (blocked instanceof LinkFailure) {
+      this.fail(blocked);
+      return this.schedule(this.backoff.next());
+    }
+    if (blocked) return this.set({ state: 'disabled', message: blocked.message });
+    if (this.status.state !== 'error') this.set({ state: 'connecting' });
+    this.dialing = true;
+    try {
+      // Resolves with the node's link: this one, or the one the peer dialled if that won the tie-break.
+      const link = await this.deps.dial(this.target);
+      if (!this.stopped && !link.closed) this.linkUp(link);
+    } catch (error: unknown) {
+      const failure =
+        error instanceof LinkFailure ? error : new LinkFailure('connection-lost', String(error));
+      if (this.stopped) return;
+      this.fail(failure);
+      this.schedule(this.backoff.next());
+    } finally {
+      this.dialing = false;
+    }
+  }
+
+  private fail(failure: LinkFailure): void {
+    this.set({ state: 'error', reason: failure.reason, message: failure.message });
+  }
+
+  private set(next: Omit<LinkStatus, 'since' | 'lastConnectedAt'> & { lastConnectedAt?: string }): void {
+    const changed = next.state !== this.status.state || next.reason !== this.status.reason;
+    this.status = {
+      ...next,
+      lastConnectedAt: next.lastConnectedAt ?? this.status.lastConnectedAt,
+      since: changed ? new Date().toISOString() : this.status.since,
+    };
+    this.deps.changed(this);
+  }
+}

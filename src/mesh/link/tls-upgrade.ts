@@ -1,0 +1,90 @@
+import type { Socket } from 'node:net';
+import { connect, type SecureContext, TLSSocket } from 'node:tls';
+import { LinkFailure } from './link-reason.js';
+
+/** Certificate material of this node's clients network interface. */
+export interface TlsSettings {
+  context: SecureContext;
+  /** True when MESH_TLS_CA is set: peer certificates must chain to it, in both directions. */
+  verifyPeers: boolean;
+}
+
+/** The peer's certificate and the session, as shown in a link's status. */
+export interface TlsDetails {
+  protocol: string;
+  cipher: string;
+  subject: string;
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+  fingerprint256: string;
+}
+
+const EXPORTER_LABEL = 'EXPORTER-ucmesh-v1-auth';
+const EXPORTER_BYTES = 32;
+
+/**
+ * Upgrades a socket to TLS in place (STARTTLS). Chain verification is checked here rather than by
+ * OpenSSL's `rejectUnauthorized`, so that the side that distrusts the other can tell it why
+ * before closing (see `untrustedPeer`).
+ */
+export async function upgradeToTls(
+  socket: Socket,
+  role: 'client' | 'server',
+  settings: TlsSettings,
+): Promise<{ secure: TLSSocket; exporter: Buffer }> {
+  const secure =
+    role === 'server'
+      ? new TLSSocket(socket, {
+          isServer: true,
+          secureContext: settings.context,
+          requestCert: true,
+          rejectUnauthorized: false,
+        })
+      : connect({
+          socket,
+          secureContext: settings.context,
+          rejectUnauthorized: false,
+          // Nodes are named by host names that need not be in their certificates; identity is
+          // the CA chain (when set) and the mesh key bound to this session, not the name.
+          checkServerIdentity: () => undefined,
+        });
+  await new Promise<void>((done, fail) => {
+    const onError = (error: Error) => fail(tlsFailure(error));
+    secure.once('error', onError);
+    secure.once(role === 'server' ? 'secure' : 'secureConnect', () => {
+      secure.off('error', onError);
+      done();
+    });
+  });
+  return { secure, exporter: secure.exportKeyingMaterial(EXPORTER_BYTES, EXPORTER_LABEL, Buffer.alloc(0)) };
+}
+
+/** Why this side does not trust the peer's certificate, or undefined when it does. */
+export function untrustedPeer(secure: TLSSocket, settings: TlsSettings): LinkFailure | undefined {
+  if (!settings.verifyPeers || secure.authorized) return undefined;
+  const why =
+    secure.authorizationError instanceof Error
+      ? secure.authorizationError.message
+      : String(secure.authorizationError);
+  return new LinkFailure('certificate-untrusted', `the peer's certificate is not trusted: ${why}`);
+}
+
+export function tlsDetails(secure: TLSSocket): TlsDetails {
+  const cert = secure.getPeerCertificate();
+  const name = (entity: Record<string, string | string[] | undefined> | undefined) =>
+    [entity?.CN].flat().filter(Boolean).join(', ');
+  return {
+    protocol: secure.getProtocol() ?? 'unknown',
+    cipher: secure.getCipher().name,
+    subject: name(cert.subject),
+    issuer: name(cert.issuer),
+    validFrom: cert.valid_from ? new Date(cert.valid_from).toISOString() : '',
+    validTo: cert.valid_to ? new Date(cert.valid_to).toISOString() : '',
+    fingerprint256: cert.fingerprint256 ?? '',
+  };
+}
+
+function tlsFailure(error: Error): LinkFailure {
+  return new LinkFailure('tls-failed', `TLS could not be established: ${error.message}`);
+}

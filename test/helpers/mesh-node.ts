@@ -1,0 +1,102 @@
+import type { INestApplicationContext, Provider } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { NodeIdentityService } from '../../src/mesh/identity/node-identity.service.js';
+import { LinkService } from '../../src/mesh/link/link.service.js';
+import type { LinkStatus, LinkTarget } from '../../src/mesh/link/link-status.js';
+import type { MeshModuleOptions } from '../../src/mesh/mesh-module.options.js';
+import { MeshModule } from '../../src/mesh/mesh.module.js';
+import { meshMigrations } from '../../src/mesh/mesh.schema.js';
+import { tempDataDir } from './node-process.js';
+import type { TestDatabaseServer } from './test-database.js';
+
+export interface MeshEvent {
+  name: string;
+  payload: Record<string, unknown>;
+}
+
+/** A Nest application with MeshModule on a real database, its clients interface on loopback. */
+export class MeshNode {
+  readonly events: MeshEvent[] = [];
+
+  private constructor(readonly app: INestApplicationContext) {
+    app.get(EventEmitter2).onAny((name: string | string[], payload: Record<string, unknown>) => {
+      this.events.push({ name: String(name), payload });
+    });
+  }
+
+  static async start(
+    database: TestDatabaseServer,
+    options: Partial<MeshModuleOptions> = {},
+    providers: Provider[] = [],
+  ): Promise<MeshNode> {
+    const url = await database.createDatabase();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        EventEmitterModule.forRoot(),
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url,
+          autoLoadEntities: true,
+          migrations: meshMigrations,
+          migrationsRun: true,
+        }),
+        MeshModule.forRoot({
+          host: '127.0.0.1',
+          port: 0,
+          bind: '127.0.0.1',
+          meshId: 'test-mesh',
+          password: 'test-password',
+          encryption: 'none',
+          discovery: false,
+          dataDir: await tempDataDir(),
+          reconnectMinMs: 200,
+          reconnectMaxMs: 1000,
+          ...options,
+        }),
+      ],
+      providers,
+    }).compile();
+    moduleRef.useLogger(['error', 'warn']);
+    const app = await moduleRef.init();
+    return new MeshNode(app);
+  }
+
+  get link(): LinkService {
+    return this.app.get(LinkService);
+  }
+
+  get nodeId(): string {
+    return this.app.get(NodeIdentityService).nodeId;
+  }
+
+  get target(): LinkTarget {
+    return { host: '127.0.0.1', port: this.link.port };
+  }
+
+  /** Waits (bounded) until `predicate` holds, polling. */
+  async until<T>(what: string, probe: () => T | undefined | false, limitMs = 15_000): Promise<T> {
+    const deadline = Date.now() + limitMs;
+    for (;;) {
+      const value = probe();
+      if (value !== undefined && value !== false) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((done) => setTimeout(done, 20));
+    }
+  }
+
+  /** Waits until the status of a dialled address is in `state` (and `reason`, when given). */
+  untilStatus(target: LinkTarget, state: LinkStatus['state'], reason?: string): Promise<LinkStatus> {
+    return this.until(`${target.host}:${target.port} ${state} ${reason ?? ''}`, () => {
+      const status = this.link.status(target);
+      return status?.state === state && (reason === undefined || status.reason === reason)
+        ? status
+        : undefined;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+  }
+}
