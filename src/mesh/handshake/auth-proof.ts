@@ -24,10 +24,28 @@ export function transcriptHash(
   return hash.digest();
 }
 
-/** The two proofs a side sends: of the mesh ID, and of the password. Bound to the role. */
-export function proofs(key: MeshKey, role: Role, transcript: Buffer): { idProof: Buffer; proof: Buffer } {
+/** The fresh values both hellos carried, which the mesh-ID proof covers. */
+export interface Nonces {
+  dialer: Uint8Array;
+  acceptor: Uint8Array;
+}
+
+/**
+ * The two proofs a side sends, bound to its role. The mesh-ID proof covers only the nonces, so a
+ * tampered transcript fails the password proof and is not mistaken for another mesh.
+ */
+export function proofs(
+  key: MeshKey,
+  role: Role,
+  transcript: Buffer,
+  nonces: Nonces,
+): { idProof: Buffer; proof: Buffer } {
   return {
-    idProof: createHmac('sha256', key.idKey).update(`id\0${role}\0`).update(transcript).digest(),
+    idProof: createHmac('sha256', key.idKey)
+      .update(`id\0${role}\0`)
+      .update(nonces.dialer)
+      .update(nonces.acceptor)
+      .digest(),
     proof: createHmac('sha256', key.authKey).update(`auth\0${role}\0`).update(transcript).digest(),
   };
 }
@@ -37,9 +55,10 @@ export function verifyProofs(
   key: MeshKey,
   peerRole: Role,
   transcript: Buffer,
+  nonces: Nonces,
   presented: { idProof: Uint8Array; proof: Uint8Array },
 ): 'ok' | 'mesh-id-mismatch' | 'password-mismatch' {
-  const expected = proofs(key, peerRole, transcript);
+  const expected = proofs(key, peerRole, transcript, nonces);
   if (!timingSafeEqual(expected.idProof, presented.idProof)) return 'mesh-id-mismatch';
   if (!timingSafeEqual(expected.proof, presented.proof)) return 'password-mismatch';
   return 'ok';

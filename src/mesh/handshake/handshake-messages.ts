@@ -45,7 +45,7 @@ const schemas = { hello: helloSchema, auth: authSchema, ready: readySchema, erro
  */
 export function parseHandshakeMessage(value: unknown): HandshakeMessage {
   const type = (value as { t?: unknown } | null)?.t;
-  if (typeof type !== 'string' || !(type in schemas)) {
+  if (typeof type !== 'string' || !Object.hasOwn(schemas, type)) {
     throw new ProtocolError(`expected a handshake message, got ${describe(value)}`);
   }
   const result = schemas[type as keyof typeof schemas].safeParse(value);

@@ -3,7 +3,7 @@ import type { EncryptionMode } from '../link/encryption-mode.js';
 import { LinkFailure, type LinkReason } from '../link/link-reason.js';
 import { decodeBody, encodeBody } from '../wire/body-codec.js';
 import { ProtocolError } from '../wire/protocol.error.js';
-import { proofs, transcriptHash, verifyProofs, type Role } from './auth-proof.js';
+import { type Nonces, proofs, transcriptHash, verifyProofs, type Role } from './auth-proof.js';
 import {
   type Hello,
   NONCE_BYTES,
@@ -58,19 +58,22 @@ type State = 'idle' | 'await-hello' | 'await-tls' | 'await-auth' | 'await-ready'
 export class Handshake {
   private state: State = 'idle';
   private readonly ownHello: Buffer;
+  private readonly ownNonce: Buffer;
   private dialerHello?: Buffer;
   private acceptorHello?: Buffer;
   private peer?: Hello;
   private transport?: Transport;
   private transcript?: Buffer;
+  private nonces?: Nonces;
 
   constructor(private readonly options: HandshakeOptions) {
+    this.ownNonce = randomBytes(NONCE_BYTES);
     this.ownHello = encodeBody({
       t: 'hello',
       magic: PROTOCOL_MAGIC,
       version: PROTOCOL_VERSION,
       ...options.self,
-      nonce: randomBytes(NONCE_BYTES),
+      nonce: this.ownNonce,
     });
   }
 
@@ -152,6 +155,10 @@ export class Handshake {
       return this.fail('self', 'this address is this node itself', role === 'acceptor');
     }
     this.peer = hello;
+    this.nonces =
+      role === 'dialer'
+        ? { dialer: this.ownNonce, acceptor: hello.nonce }
+        : { dialer: hello.nonce, acceptor: this.ownNonce };
     const steps: HandshakeStep[] = [];
     if (role === 'acceptor') {
       this.dialerHello = body;
@@ -184,7 +191,8 @@ export class Handshake {
   private onAuth(auth: { idProof: Uint8Array; proof: Uint8Array }): HandshakeStep[] {
     const { role } = this.options;
     const key = this.key();
-    const verdict = verifyProofs(key, role === 'dialer' ? 'acceptor' : 'dialer', this.sealed(), auth);
+    const peerRole = role === 'dialer' ? 'acceptor' : 'dialer';
+    const verdict = verifyProofs(key, peerRole, this.sealed(), this.sealedNonces(), auth);
     if (verdict === 'mesh-id-mismatch') {
       return this.fail(verdict, 'the peer belongs to another mesh (mesh ID differs)', true);
     }
@@ -202,12 +210,8 @@ export class Handshake {
 
   private sendAuth(next: State): HandshakeStep[] {
     this.state = next;
-    return [
-      {
-        kind: 'send',
-        body: encodeBody({ t: 'auth', ...proofs(this.key(), this.options.role, this.sealed()) }),
-      },
-    ];
+    const auth = proofs(this.key(), this.options.role, this.sealed(), this.sealedNonces());
+    return [{ kind: 'send', body: encodeBody({ t: 'auth', ...auth }) }];
   }
 
   private seal(exporter: Buffer | undefined): void {
@@ -219,6 +223,11 @@ export class Handshake {
   private sealed(): Buffer {
     if (!this.transcript) throw new Error('handshake transcript not sealed');
     return this.transcript;
+  }
+
+  private sealedNonces(): Nonces {
+    if (!this.nonces) throw new Error('handshake nonces not known yet');
+    return this.nonces;
   }
 
   private key(): MeshKey {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
-import { createSecureContext } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type BeforeApplicationShutdown,
@@ -35,7 +34,7 @@ import { MeshNotLinkedError } from './link.errors.js';
 import { type MeshMessageHandler, MeshMessageExplorer } from './mesh-message.explorer.js';
 import { PeerDialer } from './peer-dialer.js';
 import { ReconnectBackoff } from './reconnect-backoff.js';
-import type { TlsSettings } from './tls-upgrade.js';
+import { TlsSettings } from './tls-upgrade.js';
 
 /** Decides whether a peer may link, from its hello; a refusal names the reason the peer shows. */
 export type AdmissionCheck = (peer: Hello) => LinkFailure | undefined;
@@ -126,10 +125,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
         dataDir: this.options.dataDir ?? 'data',
         commonName: this.options.host,
       });
-      this.tls = {
-        context: createSecureContext({ cert: material.cert, key: material.key, ca: material.ca }),
-        verifyPeers: material.ca !== undefined,
-      };
+      this.tls = new TlsSettings(material);
       if (material.generated) this.logger.log('generated a self-signed TLS certificate');
     }
   }

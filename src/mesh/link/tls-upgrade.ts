@@ -1,12 +1,51 @@
 import type { Socket } from 'node:net';
-import { connect, type SecureContext, TLSSocket } from 'node:tls';
+import {
+  connect,
+  createSecureContext,
+  createServer,
+  type SecureContext,
+  type Server,
+  type TLSSocket,
+} from 'node:tls';
 import { LinkFailure } from './link-reason.js';
 
 /** Certificate material of this node's clients network interface. */
-export interface TlsSettings {
-  context: SecureContext;
+export class TlsSettings {
   /** True when MESH_TLS_CA is set: peer certificates must chain to it, in both directions. */
-  verifyPeers: boolean;
+  readonly verifyPeers: boolean;
+  readonly clientContext: SecureContext;
+  /**
+   * Never listens: upgraded sockets are handed to it, because only a tls.Server runs OpenSSL's
+   * check of the client certificate (`authorized`, `authorizationError`).
+   */
+  private readonly server: Server;
+  private readonly waiting = new Map<string, { done(secure: TLSSocket): void; fail(error: Error): void }>();
+
+  constructor(material: { cert: string; key: string; ca?: string }) {
+    this.verifyPeers = material.ca !== undefined;
+    this.clientContext = createSecureContext(material);
+    this.server = createServer({ ...material, requestCert: true, rejectUnauthorized: false });
+    this.server.on('secureConnection', (secure: TLSSocket) =>
+      this.waiting.get(peerKey(secure))?.done(secure),
+    );
+    this.server.on('tlsClientError', (error: Error, secure: TLSSocket) =>
+      this.waiting.get(peerKey(secure))?.fail(error),
+    );
+  }
+
+  /** Runs the server side of a TLS handshake on an accepted socket. */
+  accept(socket: Socket): Promise<TLSSocket> {
+    const key = peerKey(socket);
+    return new Promise<TLSSocket>((done, fail) => {
+      this.waiting.set(key, { done, fail });
+      this.server.emit('connection', socket);
+    }).finally(() => this.waiting.delete(key));
+  }
+}
+
+// The remote address and port tell concurrent upgrades on one listener apart.
+function peerKey(socket: Socket | TLSSocket): string {
+  return `${socket.remoteAddress}|${socket.remotePort}`;
 }
 
 /** The peer's certificate and the session, as shown in a link's status. */
@@ -35,29 +74,28 @@ export async function upgradeToTls(
 ): Promise<{ secure: TLSSocket; exporter: Buffer }> {
   const secure =
     role === 'server'
-      ? new TLSSocket(socket, {
-          isServer: true,
-          secureContext: settings.context,
-          requestCert: true,
-          rejectUnauthorized: false,
-        })
-      : connect({
-          socket,
-          secureContext: settings.context,
-          rejectUnauthorized: false,
-          // Nodes are named by host names that need not be in their certificates; identity is
-          // the CA chain (when set) and the mesh key bound to this session, not the name.
-          checkServerIdentity: () => undefined,
-        });
-  await new Promise<void>((done, fail) => {
+      ? await settings.accept(socket).catch((error: Error) => Promise.reject(tlsFailure(error)))
+      : await startClient(socket, settings);
+  return { secure, exporter: secure.exportKeyingMaterial(EXPORTER_BYTES, EXPORTER_LABEL, Buffer.alloc(0)) };
+}
+
+function startClient(socket: Socket, settings: TlsSettings): Promise<TLSSocket> {
+  const secure = connect({
+    socket,
+    secureContext: settings.clientContext,
+    rejectUnauthorized: false,
+    // Nodes are named by host names that need not be in their certificates; identity is the CA
+    // chain (when set) and the mesh key bound to this session, not the name.
+    checkServerIdentity: () => undefined,
+  });
+  return new Promise((done, fail) => {
     const onError = (error: Error) => fail(tlsFailure(error));
     secure.once('error', onError);
-    secure.once(role === 'server' ? 'secure' : 'secureConnect', () => {
+    secure.once('secureConnect', () => {
       secure.off('error', onError);
-      done();
+      done(secure);
     });
   });
-  return { secure, exporter: secure.exportKeyingMaterial(EXPORTER_BYTES, EXPORTER_LABEL, Buffer.alloc(0)) };
 }
 
 /** Why this side does not trust the peer's certificate, or undefined when it does. */

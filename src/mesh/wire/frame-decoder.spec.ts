@@ -42,6 +42,10 @@ function referenceParse(
   return { frames, error: offset < stream.length ? 'truncated' : undefined };
 }
 
+/** Bodies as hex, so that comparing kilobytes of frames stays fast and a mismatch stays readable. */
+const hex = (bodies: readonly Uint8Array[]): string[] =>
+  bodies.map((body) => Buffer.from(body).toString('hex'));
+
 /** Catches what `action` throws, for assertions on the error object itself. */
 function thrownBy(action: () => unknown): unknown {
   try {
@@ -169,7 +173,9 @@ describe('FrameDecoder', () => {
   it('uses a 4 MiB maximum by default', () => {
     const decoder = new FrameDecoder();
     const body = Buffer.alloc(DEFAULT_MAX_FRAME_BYTES, 1);
-    expect(decoder.push(frame(body))).toEqual([body]);
+    const frames = decoder.push(frame(body));
+    expect(frames).toHaveLength(1);
+    expect(frames[0]?.equals(body)).toBe(true);
     const header = Buffer.alloc(FRAME_HEADER_BYTES);
     header.writeUInt32BE(DEFAULT_MAX_FRAME_BYTES + 1, 0);
     expect(() => decoder.push(header)).toThrow(
@@ -236,12 +242,12 @@ describe('FrameDecoder properties', () => {
           const stream = Buffer.concat(bodies.map(frame));
           const decoder = new FrameDecoder(4096);
           const frames = decodeAll(decoder, cutAt(stream, cutsFor(stream, cutSpec)));
-          expect(frames).toEqual(bodies.map((body) => Buffer.from(body)));
+          expect(hex(frames)).toEqual(hex(bodies));
           expect(decoder.pendingBytes).toBe(0);
           decoder.end();
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 2500 },
     );
   });
 
@@ -276,10 +282,10 @@ describe('FrameDecoder properties', () => {
         const expected = referenceParse(stream, maxFrameBytes);
         if (expected.error === 'oversized') {
           expect(thrown).toBeDefined();
-          expect(frames).toEqual(expected.frames.slice(0, frames.length));
+          expect(hex(frames)).toEqual(hex(expected.frames.slice(0, frames.length)));
         } else {
           expect(thrown !== undefined).toBe(expected.error === 'truncated');
-          expect(frames).toEqual(expected.frames);
+          expect(hex(frames)).toEqual(hex(expected.frames));
         }
       }),
       { numRuns: 4000 },
