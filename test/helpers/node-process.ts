@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'main.js');
@@ -10,6 +11,15 @@ const STOP_LIMIT_MS = 30_000;
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
+}
+
+/** A TCP port free on 127.0.0.1 right now, for a node that must keep its port across restarts. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((done) => server.close(done));
+  return port;
 }
 
 /** A fresh, empty DATA_DIR for one test node. */
@@ -88,6 +98,26 @@ export class NodeProcess {
   }> {
     const response = await fetch(`${this.httpUrl}/health`);
     return { status: response.status, body: (await response.json()) as never };
+  }
+
+  /** Waits (bounded) until `pattern` has appeared `count` times in the output. */
+  async untilOutput(pattern: RegExp, count = 1, limitMs = 30_000): Promise<void> {
+    const global = new RegExp(
+      pattern.source,
+      pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`,
+    );
+    const deadline = Date.now() + limitMs;
+    while ((this.output.match(global) ?? []).length < count) {
+      if (Date.now() > deadline) {
+        throw new Error(`"${pattern.source}" not seen ${count} times within ${limitMs} ms:\n${this.output}`);
+      }
+      await new Promise((done) => setTimeout(done, 50));
+    }
+  }
+
+  /** Sends a signal without waiting (SIGSTOP, SIGCONT, …). */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
   }
 
   /** Resolves with the exit once the process has ended. */

@@ -167,8 +167,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
         dial: (t) => this.dial(t),
         linkTo: (nodeId) => this.links.get(nodeId),
         blocked: () => this.dialBlocked(),
-        changed: (d) =>
-          this.events.emit('mesh.link.status', { ...d.target, nodeId: d.nodeId, status: d.status }),
+        changed: (d, transition) => this.dialerChanged(d, transition),
       },
       new ReconnectBackoff(
         this.options.reconnectMinMs ?? DEFAULTS.reconnectMinMs,
@@ -385,6 +384,20 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
       message: failure.message,
     });
     for (const dialer of this.dialersOf(link)) dialer.linkDown(failure);
+  }
+
+  private dialerChanged(dialer: PeerDialer, transition: boolean): void {
+    const { target, nodeId, status } = dialer;
+    this.events.emit('mesh.link.status', { ...target, nodeId, status });
+    if (!transition || status.state !== 'error') return;
+    this.logger.warn(`link to ${target.host}:${target.port} failed: ${status.reason} — ${status.message}`);
+    this.events.emit('mesh.link.error', {
+      ...target,
+      nodeId,
+      direction: 'outbound',
+      reason: status.reason,
+      message: status.message,
+    });
   }
 
   private inboundFailed(address: string, error: unknown): void {

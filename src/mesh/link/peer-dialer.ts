@@ -10,7 +10,8 @@ export interface PeerDialerDeps {
   linkTo(nodeId: string): Link | undefined;
   /** Why this node may not dial now (mesh disabled, not configured), or undefined. */
   blocked(): LinkFailure | { state: 'disabled'; message: string } | undefined;
-  changed(dialer: PeerDialer): void;
+  /** `transition` is true when the state or reason changed, not just the details. */
+  changed(dialer: PeerDialer, transition: boolean): void;
 }
 
 /**
@@ -116,6 +117,6 @@ export class PeerDialer {
       lastConnectedAt: next.lastConnectedAt ?? this.status.lastConnectedAt,
       since: changed ? new Date().toISOString() : this.status.since,
     };
-    this.deps.changed(this);
+    this.deps.changed(this, changed);
   }
 }
