@@ -4,6 +4,19 @@ export { MESH_MODULE_OPTIONS, type MeshModuleOptions } from './mesh/mesh-module.
 export { meshEntities, meshMigrations } from './mesh/mesh.schema.js';
 export { NodeIdentityService } from './mesh/identity/node-identity.service.js';
 export { ENCRYPTION_MODES, type EncryptionMode } from './mesh/link/encryption-mode.js';
+export { LinkService, type AdmissionCheck, type LinkedNode } from './mesh/link/link.service.js';
+export { OnMeshMessage, type MeshMessageContext } from './mesh/link/on-mesh-message.decorator.js';
+export type { LinkStatus, LinkTarget } from './mesh/link/link-status.js';
+export { LinkFailure, type LinkReason } from './mesh/link/link-reason.js';
+export {
+  BackpressureError,
+  MeshLinkClosedError,
+  MeshNotLinkedError,
+  MeshRemoteError,
+  MeshRequestTimeoutError,
+} from './mesh/link/link.errors.js';
+export type { TlsDetails } from './mesh/link/tls-upgrade.js';
+export { CallDataModule } from './calldata/calldata.module.js';
 export { AdminModule } from './admin/admin.module.js';
 export { type AdminModuleOptions } from './admin/admin-module.options.js';
 export { AdminApi } from './admin/auth/admin-api.decorator.js';
@@ -12,4 +25,3 @@ export { AdminTokenService } from './admin/auth/admin-token.service.js';
 export { loadNodeConfig, type NodeConfig } from './config/node-config.js';
 export { ConfigValidationError } from './config/config-validation.error.js';
 export { EmbeddedDatabase, type EmbeddedDatabaseOptions } from './database/embedded-database.js';
-export { CallDataModule } from './calldata/calldata.module.js';

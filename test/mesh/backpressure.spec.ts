@@ -1,10 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'node:net';
 import { decodeLinkFrame, Kind } from '../../src/mesh/link/link-frames.js';
 import { BackpressureError } from '../../src/mesh/link/link.errors.js';
-import { MeshNode } from '../helpers/mesh-node.js';
+import { meshCluster } from '../helpers/mesh-cluster.js';
 import { connectRawPeer } from '../helpers/raw-peer.js';
-import { TestDatabaseServer } from '../helpers/test-database.js';
 
 const HIGH_WATER = 64 * 1024;
 const MAX_BUFFERED = 1024 * 1024;
@@ -12,30 +11,18 @@ const PAYLOAD = { text: 'x'.repeat(1000) };
 const MAX_SENDS = 200_000; // bound: far more than kernel buffers plus MAX_BUFFERED hold
 
 describe('backpressure: a peer that stops reading cannot make the sender buffer without bound', () => {
-  let database: TestDatabaseServer;
-  const nodes: MeshNode[] = [];
+  const cluster = meshCluster();
   const sockets: Socket[] = [];
-
-  beforeAll(async () => {
-    database = await TestDatabaseServer.start();
-  });
-  afterEach(async () => {
-    sockets.splice(0).forEach((socket) => socket.destroy());
-    await Promise.all(nodes.splice(0).map((node) => node.close()));
-  });
-  afterAll(async () => {
-    await database.stop();
-  });
+  afterEach(() => sockets.splice(0).forEach((socket) => socket.destroy()));
 
   async function stalledPeer(policy: 'wait' | 'reject') {
-    const node = await MeshNode.start(database, {
+    const node = await cluster.start({
       highWaterBytes: HIGH_WATER,
       maxBufferedBytes: MAX_BUFFERED,
       backpressure: policy,
       // The raw peer sends no heartbeats; only backpressure is under test here.
       livenessTimeoutMs: 120_000,
     });
-    nodes.push(node);
     const peer = await connectRawPeer(node.target);
     sockets.push(peer.socket);
     peer.socket.pause(); // the peer stops reading

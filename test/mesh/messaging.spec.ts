@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
 import { OnMeshMessage, type MeshMessageContext } from '../../src/mesh/link/on-mesh-message.decorator.js';
 import {
@@ -6,8 +6,7 @@ import {
   MeshRemoteError,
   MeshRequestTimeoutError,
 } from '../../src/mesh/link/link.errors.js';
-import { MeshNode } from '../helpers/mesh-node.js';
-import { TestDatabaseServer } from '../helpers/test-database.js';
+import { meshCluster } from '../helpers/mesh-cluster.js';
 
 /** A provider of a host application that uses the mesh. */
 @Injectable()
@@ -37,23 +36,8 @@ class PresenceHandlers {
 }
 
 describe('messaging between linked nodes', () => {
-  let database: TestDatabaseServer;
-  const nodes: MeshNode[] = [];
-  const start = async () => {
-    const node = await MeshNode.start(database, {}, [PresenceHandlers]);
-    nodes.push(node);
-    return node;
-  };
-
-  beforeAll(async () => {
-    database = await TestDatabaseServer.start();
-  });
-  afterEach(async () => {
-    await Promise.all(nodes.splice(0).map((node) => node.close()));
-  });
-  afterAll(async () => {
-    await database.stop();
-  });
+  const cluster = meshCluster();
+  const start = () => cluster.start({}, [PresenceHandlers]);
 
   it('links two nodes both ways and delivers a message to a decorated handler', async () => {
     const [a, b] = [await start(), await start()];

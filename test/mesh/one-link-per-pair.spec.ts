@@ -1,26 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MeshNode } from '../helpers/mesh-node.js';
-import { TestDatabaseServer } from '../helpers/test-database.js';
+import { meshCluster } from '../helpers/mesh-cluster.js';
 
 describe('exactly one link per pair of nodes', () => {
-  let database: TestDatabaseServer;
-  const nodes: MeshNode[] = [];
-  const start = async () => {
-    const node = await MeshNode.start(database);
-    nodes.push(node);
-    return node;
-  };
-
-  beforeAll(async () => {
-    database = await TestDatabaseServer.start();
-  });
-  afterEach(async () => {
-    await Promise.all(nodes.splice(0).map((node) => node.close()));
-  });
-  afterAll(async () => {
-    await database.stop();
-  });
+  const cluster = meshCluster();
+  const start = () => cluster.start();
 
   it.each([1, 2, 3, 4, 5])(
     'keeps the link dialled by the smaller node ID when both dial at once (round %i)',

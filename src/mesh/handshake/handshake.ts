@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { EncryptionMode } from '../link/encryption-mode.js';
-import { LinkFailure, type LinkReason } from '../link/link-reason.js';
+import { asLinkReason, LinkFailure, type LinkReason } from '../link/link-reason.js';
 import { decodeBody, encodeBody } from '../wire/body-codec.js';
 import { ProtocolError } from '../wire/protocol.error.js';
 import { type Nonces, proofs, transcriptHash, verifyProofs, type Role } from './auth-proof.js';
@@ -126,7 +126,7 @@ export class Handshake {
     }
     const message = parseHandshakeMessage(decoded);
     if (message.t === 'error') {
-      return this.fail(asReason(message.reason), message.message, false);
+      return this.fail(asLinkReason(message.reason, 'protocol-error'), message.message, false);
     }
     switch (this.state) {
       case 'await-hello':
@@ -270,26 +270,4 @@ function isHelloShaped(value: unknown): boolean {
   return (
     typeof value === 'object' && value !== null && (value as { magic?: unknown }).magic === PROTOCOL_MAGIC
   );
-}
-
-const KNOWN_REASONS = new Set<string>([
-  'mesh-id-mismatch',
-  'password-mismatch',
-  'tls-required-remote',
-  'tls-required-local',
-  'certificate-untrusted',
-  'unlicensed-remote',
-  'mesh-disabled-remote',
-  'mesh-not-configured-remote',
-  'not-known-remote',
-  'disabled-remote',
-  'duplicate',
-  'self',
-  'rate-limited',
-  'protocol-error',
-]);
-
-/** A peer's error reason, as this node shows it; unknown words become protocol errors. */
-function asReason(reason: string): LinkReason {
-  return KNOWN_REASONS.has(reason) ? (reason as LinkReason) : 'protocol-error';
 }

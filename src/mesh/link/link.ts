@@ -6,7 +6,7 @@ import { ProtocolError } from '../wire/protocol.error.js';
 import type { FrameDecoder } from '../wire/frame-decoder.js';
 import type { EstablishedConnection } from './handshake-driver.js';
 import { decodeLinkFrame, encodeLinkFrame, Kind } from './link-frames.js';
-import { LinkFailure, type LinkReason } from './link-reason.js';
+import { asLinkReason, LinkFailure, type LinkReason } from './link-reason.js';
 import type { TlsDetails } from './tls-upgrade.js';
 import {
   BackpressureError,
@@ -230,7 +230,7 @@ export class Link {
           p.reject(new MeshRemoteError(this.nodeId, p.topic, decoded[2], decoded[3])),
         );
       case Kind.Close:
-        return this.fail(new LinkFailure(asCloseReason(decoded[1]), decoded[2]), true);
+        return this.fail(new LinkFailure(asLinkReason(decoded[1], 'closed'), decoded[2]), true);
     }
   }
 
@@ -295,20 +295,4 @@ export class Link {
     this.drained = undefined;
     this.handlers.closed(this, failure);
   }
-}
-
-const CLOSE_REASONS = new Set<string>([
-  'disabled-remote',
-  'mesh-disabled-remote',
-  'unlicensed-remote',
-  'duplicate',
-  'shutdown',
-  'protocol-error',
-  'mesh-id-mismatch',
-  'password-mismatch',
-  'closed',
-]);
-
-function asCloseReason(reason: string): LinkReason {
-  return CLOSE_REASONS.has(reason) ? (reason as LinkReason) : 'closed';
 }
