@@ -75,6 +75,18 @@ export class MeshNode {
     return { host: '127.0.0.1', port: this.link.port };
   }
 
+  /** Recorded events of one name. */
+  named(name: string): MeshEvent[] {
+    return this.events.filter((e) => e.name === name);
+  }
+
+  /** Inbound handshake failures this node reported, optionally of one reason. */
+  inboundErrors(reason?: string): MeshEvent[] {
+    return this.named('mesh.link.error').filter(
+      (e) => e.payload.direction === 'inbound' && (reason === undefined || e.payload.reason === reason),
+    );
+  }
+
   /** Waits (bounded) until `predicate` holds, polling. */
   async until<T>(what: string, probe: () => T | undefined | false, limitMs = 15_000): Promise<T> {
     const deadline = Date.now() + limitMs;

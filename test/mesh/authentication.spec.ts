@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
 import type { EncryptionMode } from '../../src/mesh/link/encryption-mode.js';
 import type { LinkReason } from '../../src/mesh/link/link-reason.js';
 import { OnMeshMessage, type MeshMessageContext } from '../../src/mesh/link/on-mesh-message.decorator.js';
 import type { MeshModuleOptions } from '../../src/mesh/mesh-module.options.js';
 import { MeshNode } from '../helpers/mesh-node.js';
-import { TestDatabaseServer } from '../helpers/test-database.js';
+import { meshCluster } from '../helpers/mesh-cluster.js';
 
 /** Answers requests, so a test can tell a link that still carries traffic. */
 @Injectable()
@@ -17,30 +17,13 @@ class EchoHandler {
 }
 
 describe('authentication of mesh peers', () => {
-  let database: TestDatabaseServer;
-  const nodes: MeshNode[] = [];
+  const cluster = meshCluster();
 
   const start = async (options: Partial<MeshModuleOptions> = {}): Promise<MeshNode> => {
-    const node = await MeshNode.start(database, options, [EchoHandler]);
-    nodes.push(node);
-    return node;
+    return cluster.start(options, [EchoHandler]);
   };
 
-  const inboundErrors = (node: MeshNode, reason: LinkReason) =>
-    node.events.filter((e) => e.name === 'mesh.link.error' && e.payload.reason === reason);
-  const linkUps = (node: MeshNode) => node.events.filter((e) => e.name === 'mesh.link.up');
-
   const unconfigured: Partial<MeshModuleOptions> = { meshId: undefined, password: undefined };
-
-  beforeAll(async () => {
-    database = await TestDatabaseServer.start();
-  });
-  afterEach(async () => {
-    await Promise.all(nodes.splice(0).map((node) => node.close()));
-  });
-  afterAll(async () => {
-    await database.stop();
-  });
 
   // Without certificate files each node generates its own pair: over TLS the mesh password, bound
   // to the TLS session, is what authenticates.
@@ -60,12 +43,12 @@ describe('authentication of mesh peers', () => {
       const status = await dialer.untilStatus(acceptor.target, 'error', reason);
       expect(status.message).toEqual(expect.any(String));
       const [event] = await acceptor.until('the acceptor to report the failure', () => {
-        const found = inboundErrors(acceptor, reason);
+        const found = acceptor.inboundErrors(reason);
         return found.length > 0 ? found : undefined;
       });
       expect(event?.payload).toMatchObject({ direction: 'inbound', remoteAddress: '127.0.0.1', reason });
-      expect(linkUps(dialer)).toEqual([]);
-      expect(linkUps(acceptor)).toEqual([]);
+      expect(dialer.named('mesh.link.up')).toEqual([]);
+      expect(acceptor.named('mesh.link.up')).toEqual([]);
     });
 
     it('links with the same mesh ID and password', async () => {
@@ -88,7 +71,7 @@ describe('authentication of mesh peers', () => {
 
     const status = await dialer.untilStatus(acceptor.target, 'error', 'mesh-not-configured-local');
     expect(status.message).toEqual(expect.any(String));
-    expect(linkUps(dialer)).toEqual([]);
+    expect(dialer.named('mesh.link.up')).toEqual([]);
     expect(acceptor.link.linkedNodes()).toEqual([]);
   });
 
@@ -102,8 +85,8 @@ describe('authentication of mesh peers', () => {
     await acceptor.until('the acceptor to report the refusal', () =>
       acceptor.events.some((e) => e.name === 'mesh.link.error' && e.payload.direction === 'inbound'),
     );
-    expect(linkUps(dialer)).toEqual([]);
-    expect(linkUps(acceptor)).toEqual([]);
+    expect(dialer.named('mesh.link.up')).toEqual([]);
+    expect(acceptor.named('mesh.link.up')).toEqual([]);
   });
 
   it('a disabled node accepts the TCP connection and refuses with mesh-disabled-remote', async () => {
@@ -114,8 +97,8 @@ describe('authentication of mesh peers', () => {
     // The reason can only come from the disabled node itself: its interface listens and answers.
     const status = await dialer.untilStatus(acceptor.target, 'error', 'mesh-disabled-remote');
     expect(status.message).toEqual(expect.any(String));
-    expect(linkUps(dialer)).toEqual([]);
-    expect(linkUps(acceptor)).toEqual([]);
+    expect(dialer.named('mesh.link.up')).toEqual([]);
+    expect(acceptor.named('mesh.link.up')).toEqual([]);
   });
 
   it('rate-limits an address after repeated failures, and keeps serving an existing link', async () => {
@@ -140,7 +123,7 @@ describe('authentication of mesh peers', () => {
     expect(status.state).toBe('error');
     // The victim allows ten failed handshakes per address and minute; later attempts are turned
     // away before a handshake, so they are not reported as failures.
-    expect(inboundErrors(victim, 'password-mismatch')).toHaveLength(10);
+    expect(victim.inboundErrors('password-mismatch')).toHaveLength(10);
 
     // Every test node connects from 127.0.0.1, so the friend is now blocked from dialling anew
     // just as the attacker is: the block is per address. What must hold is that links that were

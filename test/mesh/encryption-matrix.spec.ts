@@ -1,14 +1,14 @@
 import { X509Certificate } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { EncryptionMode } from '../../src/mesh/link/encryption-mode.js';
 import type { LinkReason } from '../../src/mesh/link/link-reason.js';
 import type { MeshModuleOptions } from '../../src/mesh/mesh-module.options.js';
 import type { PemPair } from '../../src/mesh/tls/certificate-factory.js';
 import { MeshNode } from '../helpers/mesh-node.js';
 import { tempDataDir } from '../helpers/node-process.js';
-import { TestDatabaseServer } from '../helpers/test-database.js';
+import { meshCluster } from '../helpers/mesh-cluster.js';
 import { makeTestPki, type TestPki, writePem } from '../helpers/test-pki.js';
 
 type TlsFiles = NonNullable<MeshModuleOptions['tls']>;
@@ -50,28 +50,18 @@ const TLS_PAIRS: Array<[EncryptionMode, EncryptionMode]> = TLS_CAPABLE.flatMap((
 );
 
 describe('encryption matrix: dialer × acceptor encryption, certificates from a shared CA', () => {
-  let database: TestDatabaseServer;
+  const cluster = meshCluster();
   let pki: TestPki;
   let dialerPair: PemPair;
   let acceptorPair: PemPair;
   /** Certificate files per role, all with `caFile` = the trusted test CA. */
   let files: { dialer: TlsFiles; acceptor: TlsFiles; untrustedDialer: TlsFiles; untrustedAcceptor: TlsFiles };
-  const nodes: MeshNode[] = [];
 
   const start = async (options: Partial<MeshModuleOptions>): Promise<MeshNode> => {
-    const node = await MeshNode.start(database, options);
-    nodes.push(node);
-    return node;
+    return cluster.start(options);
   };
 
-  /** An inbound failure the acceptor reported with `reason`, if any. */
-  const inboundError = (node: MeshNode, reason: LinkReason) =>
-    node.events.find((e) => e.name === 'mesh.link.error' && e.payload.reason === reason);
-
-  const linkUps = (node: MeshNode) => node.events.filter((e) => e.name === 'mesh.link.up');
-
   beforeAll(async () => {
-    database = await TestDatabaseServer.start();
     pki = await makeTestPki();
     const dir = await tempDataDir();
     const caFile = join(dir, 'ca-cert.pem');
@@ -90,12 +80,6 @@ describe('encryption matrix: dialer × acceptor encryption, certificates from a 
       untrustedAcceptor: { ...untrustedAcceptor, caFile },
     };
   });
-  afterEach(async () => {
-    await Promise.all(nodes.splice(0).map((node) => node.close()));
-  });
-  afterAll(async () => {
-    await database.stop();
-  });
 
   describe('the transport rule', () => {
     it.each(MATRIX)('dialer %s × acceptor %s', async (dialerMode, acceptorMode, expected) => {
@@ -106,8 +90,9 @@ describe('encryption matrix: dialer × acceptor encryption, certificates from a 
       if ('dialerReason' in expected) {
         const status = await dialer.untilStatus(acceptor.target, 'error', expected.dialerReason);
         expect(status.message).toEqual(expect.any(String));
-        const event = await acceptor.until('the acceptor to report the failure', () =>
-          inboundError(acceptor, expected.acceptorReason),
+        const event = await acceptor.until(
+          'the acceptor to report the failure',
+          () => acceptor.inboundErrors(expected.acceptorReason)[0],
         );
         expect(event.payload).toMatchObject({
           direction: 'inbound',
@@ -115,8 +100,8 @@ describe('encryption matrix: dialer × acceptor encryption, certificates from a 
           reason: expected.acceptorReason,
         });
         // No fallback to plain TCP, on either side.
-        expect(linkUps(dialer)).toEqual([]);
-        expect(linkUps(acceptor)).toEqual([]);
+        expect(dialer.named('mesh.link.up')).toEqual([]);
+        expect(acceptor.named('mesh.link.up')).toEqual([]);
         expect(acceptor.link.linkedNodes()).toEqual([]);
         return;
       }
@@ -124,7 +109,7 @@ describe('encryption matrix: dialer × acceptor encryption, certificates from a 
       const status = await dialer.untilStatus(acceptor.target, 'connected');
       expect(status).toMatchObject({ direction: 'outbound', transport: expected.transport });
       const up = await acceptor.until('the acceptor to report the link', () =>
-        linkUps(acceptor).find((e) => e.payload.nodeId === dialer.nodeId),
+        acceptor.named('mesh.link.up').find((e) => e.payload.nodeId === dialer.nodeId),
       );
       expect(up.payload).toMatchObject({ direction: 'inbound', transport: expected.transport });
 
@@ -162,13 +147,14 @@ describe('encryption matrix: dialer × acceptor encryption, certificates from a 
 
       const status = await dialer.untilStatus(acceptor.target, 'error', 'certificate-untrusted');
       expect(status.message).toEqual(expect.any(String));
-      const event = await acceptor.until('the acceptor to report the untrusted certificate', () =>
-        inboundError(acceptor, 'certificate-untrusted'),
+      const event = await acceptor.until(
+        'the acceptor to report the untrusted certificate',
+        () => acceptor.inboundErrors('certificate-untrusted')[0],
       );
       expect(event.payload).toMatchObject({ direction: 'inbound', remoteAddress: '127.0.0.1' });
 
-      expect(linkUps(dialer)).toEqual([]);
-      expect(linkUps(acceptor)).toEqual([]);
+      expect(dialer.named('mesh.link.up')).toEqual([]);
+      expect(acceptor.named('mesh.link.up')).toEqual([]);
       expect(dialer.link.linkedNodes()).toEqual([]);
       expect(acceptor.link.linkedNodes()).toEqual([]);
     });
@@ -186,7 +172,7 @@ describe('encryption matrix: dialer × acceptor encryption, certificates from a 
       tls: { protocol: expect.stringMatching(/^TLSv1\./), subject: '127.0.0.1', issuer: '127.0.0.1' },
     });
     const up = await acceptor.until('the acceptor to report the link', () =>
-      linkUps(acceptor).find((e) => e.payload.nodeId === dialer.nodeId),
+      acceptor.named('mesh.link.up').find((e) => e.payload.nodeId === dialer.nodeId),
     );
     expect(up.payload).toMatchObject({ direction: 'inbound', transport: 'tls' });
   });

@@ -1,19 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
 import { Handshake } from '../../src/mesh/handshake/handshake.js';
-import { deriveMeshKey } from '../../src/mesh/handshake/mesh-key.js';
 import type { EncryptionMode } from '../../src/mesh/link/encryption-mode.js';
-import { driveHandshake, type EstablishedConnection } from '../../src/mesh/link/handshake-driver.js';
+import type { EstablishedConnection } from '../../src/mesh/link/handshake-driver.js';
 import { OnMeshMessage, type MeshMessageContext } from '../../src/mesh/link/on-mesh-message.decorator.js';
 import type { MeshModuleOptions } from '../../src/mesh/mesh-module.options.js';
 import { SOFTWARE_VERSION } from '../../src/mesh/software-version.js';
 import { decodeBody, encodeBody } from '../../src/mesh/wire/body-codec.js';
 import { DEFAULT_MAX_FRAME_BYTES, frame, FrameDecoder } from '../../src/mesh/wire/frame-decoder.js';
 import { MeshNode } from '../helpers/mesh-node.js';
-import { TestDatabaseServer } from '../helpers/test-database.js';
+import { meshCluster } from '../helpers/mesh-cluster.js';
+import { connectRawPeer } from '../helpers/raw-peer.js';
 
 /** Answers requests, so a test can tell a link that still carries traffic. */
 @Injectable()
@@ -146,14 +146,11 @@ const MORE_HOSTILE: HostileCase[] = [
 const HOSTILE = [HTTP_REQUEST, ...MORE_HOSTILE];
 
 describe('hostile input on the clients network interface', () => {
-  let database: TestDatabaseServer;
-  const nodes: MeshNode[] = [];
+  const cluster = meshCluster();
   const sockets: Socket[] = [];
 
   const start = async (options: Partial<MeshModuleOptions> = {}): Promise<MeshNode> => {
-    const node = await MeshNode.start(database, options, [EchoHandler]);
-    nodes.push(node);
-    return node;
+    return cluster.start(options, [EchoHandler]);
   };
   /** The node under attack: default encryption (starttls-optional), a short handshake time. */
   const startTarget = () =>
@@ -187,7 +184,9 @@ describe('hostile input on the clients network interface', () => {
     });
 
   const inboundErrors = (node: MeshNode) =>
-    node.events.filter((e) => e.name === 'mesh.link.error').map((e) => e.payload);
+    node.events
+      .filter((e) => e.name === 'mesh.link.error' && e.payload.direction === 'inbound')
+      .map((e) => e.payload);
 
   /** Runs one hostile case against `node` and checks what a client and the node see. */
   const attack = async (node: MeshNode, hostile: HostileCase): Promise<void> => {
@@ -235,45 +234,17 @@ describe('hostile input on the clients network interface', () => {
   const authenticatedPeer = async (
     node: MeshNode,
   ): Promise<EstablishedConnection & { nodeId: string; received: Buffer[] }> => {
-    const nodeId = randomUUID();
-    const socket = connect({ host: '127.0.0.1', port: node.link.port });
-    sockets.push(socket);
-    await once(socket, 'connect');
-    const handshake = new Handshake({
-      role: 'dialer',
-      self: {
-        nodeId,
-        instanceId: randomUUID(),
-        host: 'hostile-peer.test',
-        port: 9,
-        encryption: 'none',
-        software: SOFTWARE_VERSION,
-      },
-      meshKey: await deriveMeshKey(MESH_ID, PASSWORD),
-    });
-    const connection = await driveHandshake(socket, {
-      role: 'dialer',
-      handshake,
-      tls: undefined,
-      maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
-      timeoutMs: SOCKET_LIMIT_MS,
-    });
+    const peer = await connectRawPeer(node.target, { meshId: MESH_ID, password: PASSWORD });
+    sockets.push(peer.socket);
     // Collect at once: the node's first ping may follow its side of the handshake closely.
     const received: Buffer[] = [];
-    connection.socket.on('data', (chunk: Buffer) => received.push(chunk));
-    connection.socket.on('error', () => undefined);
-    return { ...connection, nodeId, received };
+    peer.socket.on('data', (chunk: Buffer) => received.push(chunk));
+    peer.socket.on('error', () => undefined);
+    return { ...peer, received };
   };
 
-  beforeAll(async () => {
-    database = await TestDatabaseServer.start();
-  });
-  afterEach(async () => {
+  afterEach(() => {
     for (const socket of sockets.splice(0)) socket.destroy();
-    await Promise.all(nodes.splice(0).map((node) => node.close()));
-  });
-  afterAll(async () => {
-    await database.stop();
   });
 
   it('answers an HTTP request with one protocol-error frame and closes the connection', async () => {
