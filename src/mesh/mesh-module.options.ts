@@ -44,6 +44,11 @@ export interface MeshModuleOptions {
   backpressure?: 'wait' | 'reject';
   /** Handshakes in progress at once; more connections are refused. Default 256. */
   maxPendingHandshakes?: number;
+  /**
+   * Accept links from authenticated nodes that are not in the list (they are then listed as
+   * discovered). Default: while the search is on, as the product describes.
+   */
+  acceptUnknownPeers?: boolean;
   /** Reconnect backoff bounds. Defaults 1000 and 30000. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;

@@ -2,6 +2,10 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LocalNodeEntity } from './identity/local-node.entity.js';
+import { MeshNodeEntity } from './registry/mesh-node.entity.js';
+import { PeerRegistryService } from './registry/peer-registry.service.js';
+import { MeshSettingsEntity } from './settings/mesh-settings.entity.js';
+import { MeshSettingsService } from './settings/mesh-settings.service.js';
 import { NodeIdentityService } from './identity/node-identity.service.js';
 import { LinkService } from './link/link.service.js';
 import { MeshMessageExplorer } from './link/mesh-message.explorer.js';
@@ -12,8 +16,14 @@ import { ConfigurableMeshModule } from './mesh-module.options.js';
  * `meshMigrations` (the standalone node does so at start), and imports EventEmitterModule.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([LocalNodeEntity]), DiscoveryModule],
-  providers: [NodeIdentityService, MeshMessageExplorer, LinkService],
-  exports: [NodeIdentityService, LinkService],
+  imports: [TypeOrmModule.forFeature([LocalNodeEntity, MeshSettingsEntity, MeshNodeEntity]), DiscoveryModule],
+  providers: [
+    NodeIdentityService,
+    MeshSettingsService,
+    MeshMessageExplorer,
+    LinkService,
+    PeerRegistryService,
+  ],
+  exports: [NodeIdentityService, MeshSettingsService, LinkService, PeerRegistryService],
 })
 export class MeshModule extends ConfigurableMeshModule {}

@@ -51,6 +51,7 @@ export class MeshNode {
           encryption: 'none',
           discovery: false,
           dataDir: await tempDataDir(),
+          acceptUnknownPeers: true,
           reconnectMinMs: 200,
           reconnectMaxMs: 1000,
           ...options,

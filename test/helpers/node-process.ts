@@ -1,12 +1,28 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'main.js');
 const START_LIMIT_MS = 90_000;
 const STOP_LIMIT_MS = 30_000;
+const API_LIMIT_MS = 30_000;
+/** Run by `api` inside a namespace: one request from the env, its status and body text as JSON on stdout. */
+const FETCH_SCRIPT = `
+const { API_URL, API_METHOD, API_BODY, API_TOKEN } = process.env;
+const headers = {};
+if (API_TOKEN) headers.authorization = 'Bearer ' + API_TOKEN;
+if (API_BODY) headers['content-type'] = 'application/json';
+const response = await fetch(API_URL, { method: API_METHOD, headers, body: API_BODY || undefined });
+process.stdout.write(JSON.stringify({ status: response.status, text: await response.text() }));
+`;
+
+export interface SpawnOptions {
+  /** Network namespace to run the node in (`ip netns exec`), e.g. a host of `createLan`. */
+  netns?: string;
+}
 
 export interface Exit {
   code: number | null;
@@ -36,22 +52,30 @@ export class NodeProcess {
   private stderr = '';
   private readonly exited: Promise<Exit>;
 
-  private constructor(private readonly child: ChildProcess) {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly netns?: string,
+  ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
   }
 
   /** Spawns a node and waits until it is ready or has exited. */
-  static async start(env: Record<string, string>): Promise<NodeProcess> {
-    const node = NodeProcess.spawn(env);
+  static async start(env: Record<string, string>, options: SpawnOptions = {}): Promise<NodeProcess> {
+    const node = NodeProcess.spawn(env, options);
     await node.ready();
     return node;
   }
 
   /** Spawns a node without waiting, for tests of start-up failures. */
-  static spawn(env: Record<string, string>): NodeProcess {
-    const child = spawn(process.execPath, [MAIN], {
+  static spawn(env: Record<string, string>, options: SpawnOptions = {}): NodeProcess {
+    // `ip netns exec` execs the node in place: the child PID is the node's, signals reach it directly.
+    const [file, args] =
+      options.netns === undefined
+        ? [process.execPath, [MAIN]]
+        : ['ip', ['netns', 'exec', options.netns, process.execPath, MAIN]];
+    const child = spawn(file, args, {
       env: {
         PATH: process.env.PATH,
         NO_COLOR: '1',
@@ -63,7 +87,7 @@ export class NodeProcess {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return new NodeProcess(child);
+    return new NodeProcess(child, options.netns);
   }
 
   get pid(): number {
@@ -98,6 +122,29 @@ export class NodeProcess {
   }> {
     const response = await fetch(`${this.httpUrl}/health`);
     return { status: response.status, body: (await response.json()) as never };
+  }
+
+  /**
+   * One request to the node's HTTP server; the body is parsed as JSON when it is JSON. A node in a
+   * namespace listens on that namespace's loopback, so the request is made from inside it.
+   */
+  async api(
+    path: string,
+    init: { method?: string; body?: unknown; token?: string } = {},
+  ): Promise<{ status: number; body: unknown }> {
+    const request = {
+      url: `${this.httpUrl}${path}`,
+      method: init.method ?? 'GET',
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      token: init.token,
+    };
+    const { status, text } =
+      this.netns === undefined ? await fetchText(request) : await fetchTextIn(this.netns, request);
+    try {
+      return { status, body: JSON.parse(text) as unknown };
+    } catch {
+      return { status, body: text };
+    }
   }
 
   /** Waits (bounded) until `pattern` has appeared `count` times in the output. */
@@ -150,6 +197,44 @@ export class NodeProcess {
     if (value === undefined) throw new Error(`start banner lacks ${String(pattern)}:\n${this.output}`);
     return value;
   }
+}
+
+interface ApiRequest {
+  url: string;
+  method: string;
+  body?: string;
+  token?: string;
+}
+
+async function fetchText({
+  url,
+  method,
+  body,
+  token,
+}: ApiRequest): Promise<{ status: number; text: string }> {
+  const headers: Record<string, string> = {};
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(API_LIMIT_MS) });
+  return { status: response.status, text: await response.text() };
+}
+
+async function fetchTextIn(netns: string, request: ApiRequest): Promise<{ status: number; text: string }> {
+  const { stdout } = await promisify(execFile)(
+    'ip',
+    ['netns', 'exec', netns, process.execPath, '--input-type=module', '-e', FETCH_SCRIPT],
+    {
+      env: {
+        PATH: process.env.PATH,
+        API_URL: request.url,
+        API_METHOD: request.method,
+        API_BODY: request.body ?? '',
+        API_TOKEN: request.token ?? '',
+      },
+      timeout: API_LIMIT_MS,
+    },
+  );
+  return JSON.parse(stdout) as { status: number; text: string };
 }
 
 async function withLimit<T>(promise: Promise<T>, limitMs: number, message: () => string): Promise<T> {

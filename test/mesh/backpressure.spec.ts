@@ -63,7 +63,7 @@ describe('backpressure: a peer that stops reading cannot make the sender buffer 
     peer.socket.on('data', (chunk: Buffer) => {
       for (const body of peer.decoder.push(chunk)) {
         const decoded = decodeLinkFrame(body);
-        if (decoded[0] === Kind.Message) seen.add((decoded[2] as { i: number }).i);
+        if (decoded[0] === Kind.Message && decoded[1] === 'bulk') seen.add((decoded[2] as { i: number }).i);
       }
     });
     peer.socket.resume();

@@ -9,10 +9,9 @@ import {
   type OnApplicationBootstrap,
   type OnModuleInit,
 } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import type { Hello } from '../handshake/handshake-messages.js';
 import { Handshake, type LocalHello } from '../handshake/handshake.js';
-import { deriveMeshKey, type MeshKey } from '../handshake/mesh-key.js';
 import { NodeIdentityService } from '../identity/node-identity.service.js';
 import { MESH_MODULE_OPTIONS, type MeshModuleOptions } from '../mesh-module.options.js';
 import { SOFTWARE_VERSION } from '../software-version.js';
@@ -27,7 +26,9 @@ import {
   socketFailure,
 } from './handshake-driver.js';
 import { encodeLinkFrame } from './link-frames.js';
-import { LinkFailure } from './link-reason.js';
+import { LinkFailure, type LinkReason } from './link-reason.js';
+import { MeshSettingsService } from '../settings/mesh-settings.service.js';
+import type { MeshSettingsChanged } from '../settings/mesh-settings.js';
 import { type LinkStatus, type LinkTarget, targetKey } from './link-status.js';
 import { type Direction, Link, type LinkHandlers, type LinkOptions, RequestRefusal } from './link.js';
 import { MeshNotLinkedError } from './link.errors.js';
@@ -86,11 +87,11 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
   private readonly linkOptions: LinkOptions;
   private readonly linkHandlers: LinkHandlers;
   private handlers = new Map<string, MeshMessageHandler[]>();
-  private meshKey?: MeshKey;
   private tls?: TlsSettings;
+  private listening!: Promise<void>;
+  private markListening!: () => void;
   private server?: Server;
   private boundPort?: number;
-  private enabled: boolean;
   private pendingHandshakes = 0;
   private readonly sockets = new Set<Socket>();
 
@@ -99,8 +100,9 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
     private readonly identity: NodeIdentityService,
     private readonly explorer: MeshMessageExplorer,
     private readonly events: EventEmitter2,
+    private readonly settings: MeshSettingsService,
   ) {
-    this.enabled = options.enabled ?? true;
+    this.listening = new Promise((done) => (this.markListening = done));
     this.linkOptions = {
       livenessTimeoutMs: options.livenessTimeoutMs ?? DEFAULTS.livenessTimeoutMs,
       highWaterBytes: options.highWaterBytes ?? DEFAULTS.highWaterBytes,
@@ -116,9 +118,6 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
 
   async onModuleInit(): Promise<void> {
     this.handlers = this.explorer.explore();
-    if (this.options.meshId !== undefined && this.options.password !== undefined) {
-      this.meshKey = await deriveMeshKey(this.options.meshId, this.options.password);
-    }
     if (this.encryption !== 'none') {
       const material = await loadOrCreateTlsMaterial({
         ...this.options.tls,
@@ -132,15 +131,26 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
 
   async onApplicationBootstrap(): Promise<void> {
     await this.listen();
-    for (const peer of this.options.peers ?? []) this.connect(peer);
+    this.markListening();
+  }
+
+  /** Applies changed settings: new credentials drop every link (peers redial and re-authenticate). */
+  @OnEvent('mesh.settings.changed')
+  onSettingsChanged({ previous, current, credentialsChanged }: MeshSettingsChanged): void {
+    if (previous.enabled && !current.enabled) {
+      this.closeAll(new LinkFailure('closed', 'the mesh was disabled on this node'), 'mesh-disabled-remote');
+      this.events.emit('mesh.deactivated', { reason: 'disabled' });
+    } else if (credentialsChanged) {
+      this.closeAll(new LinkFailure('closed', 'the mesh ID or password changed'), 'closed');
+    }
+    if (!previous.enabled && current.enabled) this.events.emit('mesh.activated', {});
+    for (const dialer of this.dialers.values()) dialer.retryNow();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     for (const dialer of this.dialers.values()) dialer.stop();
     this.dialers.clear();
-    for (const link of this.links.values()) {
-      link.close(new LinkFailure('shutdown', 'this node is shutting down'), 'shutdown', 'the peer shut down');
-    }
+    this.closeAll(new LinkFailure('shutdown', 'this node is shutting down'), 'shutdown');
     const closed = new Promise<void>((done) => (this.server ? this.server.close(() => done()) : done()));
     // Give the goodbye frames a moment to leave, then cut whatever is still open.
     await Promise.race([closed, sleep(SHUTDOWN_GRACE_MS)]);
@@ -157,8 +167,11 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
     return this.options.encryption ?? DEFAULTS.encryption;
   }
 
-  /** Keep a link to this address: dial now and again after every failure, with backoff. */
-  connect(target: LinkTarget): void {
+  /**
+   * Keep a link to this address: dial now and again after every failure, with backoff. With the
+   * node ID known, an existing link to that node (e.g. one it dialled) serves and nothing is dialled.
+   */
+  connect(target: LinkTarget, nodeId?: string): void {
     const key = targetKey(target);
     if (this.dialers.has(key)) return;
     const dialer = new PeerDialer(
@@ -175,7 +188,25 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
       ),
     );
     this.dialers.set(key, dialer);
-    dialer.start();
+    const existing = nodeId === undefined ? undefined : this.links.get(nodeId);
+    if (existing) return dialer.linkUp(existing);
+    // The hello carries this node's port, known once the interface listens.
+    void this.listening.then(() => {
+      if (this.dialers.get(key) === dialer) dialer.start();
+    });
+  }
+
+  /** Stop dialling this address but keep any link to its node (it is reached another way). */
+  forget(target: LinkTarget): void {
+    this.dialers.get(targetKey(target))?.stop();
+    this.dialers.delete(targetKey(target));
+  }
+
+  /** Closes the link to a node, whichever side dialled it; the peer shows `tellPeer`. */
+  closeLink(nodeId: string, tellPeer: LinkReason): void {
+    this.links
+      .get(nodeId)
+      ?.close(new LinkFailure('closed', 'closed by this node'), tellPeer, 'the peer closed the link');
   }
 
   /** Stop keeping a link to this address, and close the link it made. */
@@ -283,7 +314,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
     const handshake = new Handshake({
       role: 'acceptor',
       self: this.hello(),
-      meshKey: this.meshKey,
+      meshKey: this.settings.current.key,
       admit: (peer) => this.admit(peer),
     });
     driveHandshake(socket, this.driverOptions('acceptor', handshake))
@@ -315,7 +346,11 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
         fail(socketFailure(error));
       });
     });
-    const handshake = new Handshake({ role: 'dialer', self: this.hello(), meshKey: this.meshKey });
+    const handshake = new Handshake({
+      role: 'dialer',
+      self: this.hello(),
+      meshKey: this.settings.current.key,
+    });
     const connection = await driveHandshake(socket, this.driverOptions('dialer', handshake));
     return this.adopt(connection, 'outbound');
   }
@@ -423,7 +458,8 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
   }
 
   private admit(peer: Hello): LinkFailure | undefined {
-    if (!this.enabled) return new LinkFailure('mesh-disabled-remote', 'the mesh is disabled on the peer');
+    if (!this.settings.current.enabled)
+      return new LinkFailure('mesh-disabled-remote', 'the mesh is disabled on the peer');
     for (const check of this.admissionChecks) {
       const refusal = check(peer);
       if (refusal) return refusal;
@@ -431,9 +467,14 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
     return undefined;
   }
 
+  private closeAll(failure: LinkFailure, tellPeer: LinkReason): void {
+    for (const link of [...this.links.values()]) link.close(failure, tellPeer, failure.message);
+  }
+
   private dialBlocked(): LinkFailure | { state: 'disabled'; message: string } | undefined {
-    if (!this.enabled) return { state: 'disabled', message: 'the mesh is disabled on this node' };
-    if (!this.meshKey)
+    if (!this.settings.current.enabled)
+      return { state: 'disabled', message: 'the mesh is disabled on this node' };
+    if (!this.settings.current.key)
       return new LinkFailure('mesh-not-configured-local', 'no mesh ID and password are set on this node');
     return undefined;
   }

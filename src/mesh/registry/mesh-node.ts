@@ -1,0 +1,32 @@
+import type { LinkStatus } from '../link/link-status.js';
+import type { NodeGroup } from './mesh-node.entity.js';
+
+/** A node as the admin API shows it (CONTRACT §4 `Node`). */
+export interface MeshNodeView {
+  id: string;
+  nodeId: string | null;
+  host: string;
+  port: number;
+  group: NodeGroup;
+  connect: boolean;
+  status: LinkStatus;
+}
+
+/** No node with that id. Maps to 404. */
+export class NodeNotFoundError extends Error {
+  constructor(readonly id: string) {
+    super(`no node with id ${id}`);
+    this.name = 'NodeNotFoundError';
+  }
+}
+
+/** A fixed node at that address exists already. Maps to 409. */
+export class NodeExistsError extends Error {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(`a fixed node ${host}:${port} exists already`);
+    this.name = 'NodeExistsError';
+  }
+}

@@ -1,0 +1,355 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import type { Hello } from '../handshake/handshake-messages.js';
+import { NodeIdentityService } from '../identity/node-identity.service.js';
+import { LinkFailure } from '../link/link-reason.js';
+import type { LinkStatus, LinkTarget } from '../link/link-status.js';
+import { LinkService } from '../link/link.service.js';
+import { OnMeshMessage } from '../link/on-mesh-message.decorator.js';
+import { MESH_MODULE_OPTIONS, type MeshModuleOptions } from '../mesh-module.options.js';
+import { MeshSettingsService } from '../settings/mesh-settings.service.js';
+import { MeshNodeEntity } from './mesh-node.entity.js';
+import { type MeshNodeView, NodeExistsError, NodeNotFoundError } from './mesh-node.js';
+
+/** A node someone told us about: discovery, a peer's member list, an inbound link. */
+export interface SeenNode {
+  nodeId: string;
+  host: string;
+  port: number;
+}
+
+/** Discovered nodes unseen for this many search intervals leave the list. */
+const LOST_AFTER_INTERVALS = 3;
+const MEMBERS_TOPIC = 'mesh.members';
+
+/**
+ * The list of other nodes in two groups, fixed and discovered, each with its connect checkbox
+ * and live status. Every change is written to the database before it takes effect.
+ */
+@Injectable()
+export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(PeerRegistryService.name);
+  private readonly entries = new Map<string, MeshNodeEntity>();
+  private readonly lastSeen = new Map<string, number>();
+  private expiry?: NodeJS.Timeout;
+  /** Mutations run one at a time: events and API calls race otherwise over the same rows. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    @Inject(MESH_MODULE_OPTIONS) private readonly options: MeshModuleOptions,
+    @InjectRepository(MeshNodeEntity) private readonly rows: Repository<MeshNodeEntity>,
+    private readonly link: LinkService,
+    private readonly settings: MeshSettingsService,
+    private readonly identity: NodeIdentityService,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    for (const row of await this.rows.find()) this.entries.set(row.id, row);
+    for (const peer of this.options.peers ?? []) {
+      if (!this.byAddress(peer.host, peer.port))
+        await this.insert({ ...peer, group: 'fixed', connect: true });
+    }
+    this.link.addAdmissionCheck((peer) => this.admit(peer));
+  }
+
+  onApplicationBootstrap(): void {
+    const now = Date.now();
+    for (const entry of this.entries.values()) {
+      this.lastSeen.set(entry.id, now);
+      if (entry.connect) this.link.connect(target(entry), entry.nodeId ?? undefined);
+    }
+    // Failures are logged by the queue; the next tick tries again.
+    this.expiry = setInterval(
+      () => void this.expireLost().catch(() => undefined),
+      this.settings.current.discoveryIntervalMs,
+    );
+    this.expiry.unref();
+  }
+
+  beforeApplicationShutdown(): void {
+    clearInterval(this.expiry);
+  }
+
+  list(): MeshNodeView[] {
+    return [...this.entries.values()].sort(byGroupThenAddress).map((entry) => this.view(entry));
+  }
+
+  get(id: string): MeshNodeView {
+    return this.view(this.entry(id));
+  }
+
+  /** Adds a node by hand; a discovered node at that address becomes fixed. */
+  addFixed(node: { host: string; port: number; connect?: boolean }): Promise<MeshNodeView> {
+    return this.serial(() => this.doAddFixed(node));
+  }
+
+  private async doAddFixed(node: { host: string; port: number; connect?: boolean }): Promise<MeshNodeView> {
+    const host = node.host.toLowerCase();
+    const existing = this.byAddress(host, node.port);
+    if (existing?.group === 'fixed') throw new NodeExistsError(host, node.port);
+    if (existing) {
+      await this.save(existing, { group: 'fixed', connect: node.connect ?? existing.connect });
+      this.applyConnect(existing);
+      return this.view(existing);
+    }
+    const entry = await this.insert({ host, port: node.port, group: 'fixed', connect: node.connect ?? true });
+    return this.view(entry);
+  }
+
+  /** The checkbox: unchecked closes the link and refuses the node's dials (`disabled-remote`). */
+  setConnect(id: string, connect: boolean): Promise<MeshNodeView> {
+    return this.serial(() => this.doSetConnect(id, connect));
+  }
+
+  private async doSetConnect(id: string, connect: boolean): Promise<MeshNodeView> {
+    const entry = this.entry(id);
+    if (entry.connect !== connect) {
+      await this.save(entry, { connect });
+      this.applyConnect(entry);
+    }
+    return this.view(entry);
+  }
+
+  /** "Configure this node permanently": a discovered node becomes fixed. */
+  pin(id: string): Promise<MeshNodeView> {
+    return this.serial(async () => {
+      const entry = this.entry(id);
+      if (entry.group !== 'fixed') await this.save(entry, { group: 'fixed' });
+      return this.view(entry);
+    });
+  }
+
+  remove(id: string): Promise<void> {
+    return this.serial(() => this.doRemove(id));
+  }
+
+  private async doRemove(id: string): Promise<void> {
+    const entry = this.entry(id);
+    await this.rows.delete({ id });
+    this.entries.delete(id);
+    this.lastSeen.delete(id);
+    this.link.disconnect(target(entry), 'closed');
+    this.emit('mesh.node.removed', entry);
+  }
+
+  /** A node was seen (discovery answer, member list, inbound link): list it, learn its ID. */
+  seen(node: SeenNode): Promise<void> {
+    return this.serial(() => this.doSeen(node));
+  }
+
+  private async doSeen(node: SeenNode): Promise<void> {
+    if (node.nodeId === this.identity.nodeId) return;
+    const host = node.host.toLowerCase();
+    let entry = this.byNodeId(node.nodeId) ?? this.byAddress(host, node.port);
+    if (entry) {
+      await this.learnNodeId(entry, node.nodeId);
+      entry = this.byNodeId(node.nodeId);
+    } else {
+      entry = await this.insert({
+        host,
+        port: node.port,
+        group: 'discovered',
+        connect: true,
+        nodeId: node.nodeId,
+      });
+      this.events.emit('mesh.node.discovered', this.view(entry));
+    }
+    if (entry) this.lastSeen.set(entry.id, Date.now());
+  }
+
+  @OnEvent('mesh.link.up')
+  async onLinkUp(up: { nodeId: string; host: string; port: number }): Promise<void> {
+    // Known by address or ID, or unknown and accepted while the search is on.
+    const listed = await this.seen({ nodeId: up.nodeId, host: up.host, port: up.port }).then(
+      () => true,
+      () => false,
+    );
+    if (!listed) return;
+    const members = [...this.entries.values()]
+      .filter((entry) => entry.nodeId !== null && entry.connect && entry.nodeId !== up.nodeId)
+      .map((entry) => ({ nodeId: entry.nodeId, host: entry.host, port: entry.port }));
+    this.link.send(up.nodeId, MEMBERS_TOPIC, members).catch(() => undefined);
+  }
+
+  @OnEvent('mesh.link.status')
+  onLinkStatus(change: LinkTarget & { nodeId?: string; status: LinkStatus }): void {
+    this.serial(async () => {
+      const entry = this.byAddress(change.host, change.port);
+      if (!entry) return;
+      if (change.nodeId !== undefined && entry.nodeId !== change.nodeId)
+        await this.learnNodeId(entry, change.nodeId);
+      const current = this.entries.get(entry.id);
+      if (current) this.emit('mesh.node.updated', current);
+    }).catch(() => undefined);
+  }
+
+  /** Linked nodes tell each other whom they know, so the mesh becomes full beyond multicast. */
+  @OnMeshMessage(MEMBERS_TOPIC)
+  async onMembers(members: unknown): Promise<void> {
+    if (!this.settings.current.discovery || !Array.isArray(members)) return;
+    for (const member of members.slice(0, 1000) as unknown[]) {
+      if (isSeenNode(member)) await this.seen(member);
+    }
+  }
+
+  /** Runs `work` after every mutation queued before it; a failure is the caller's, not the queue's. */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch((error: unknown) =>
+      this.logger.error('registry update failed', error instanceof Error ? error.stack : String(error)),
+    );
+    return result;
+  }
+
+  private admit(peer: Hello): LinkFailure | undefined {
+    const entry = this.byNodeId(peer.nodeId) ?? this.byAddress(peer.host.toLowerCase(), peer.port);
+    if (entry && !entry.connect)
+      return new LinkFailure('disabled-remote', 'the peer has unchecked this node');
+    if (!entry && !(this.options.acceptUnknownPeers ?? this.settings.current.discovery)) {
+      return new LinkFailure('not-known-remote', 'the peer does not accept nodes it does not know');
+    }
+    return undefined;
+  }
+
+  /**
+   * Records the node ID behind an entry. If another entry already has it (the same node under two
+   * addresses), the two merge: the fixed one stays (else the older), the other goes.
+   */
+  private async learnNodeId(entry: MeshNodeEntity, nodeId: string): Promise<void> {
+    if (entry.nodeId === nodeId) return;
+    const twin = this.byNodeId(nodeId);
+    if (twin && twin.id !== entry.id) {
+      const [keep, drop] = prefer(twin, entry);
+      await this.rows.delete({ id: drop.id });
+      this.entries.delete(drop.id);
+      this.lastSeen.delete(drop.id);
+      this.link.forget(target(drop));
+      this.logger.log(`${drop.host}:${drop.port} is ${keep.host}:${keep.port} (node ${nodeId}): merged`);
+      this.emit('mesh.node.removed', drop);
+      if (keep.nodeId !== nodeId) await this.save(keep, { nodeId });
+      return;
+    }
+    await this.save(entry, { nodeId });
+  }
+
+  private expireLost(): Promise<void> {
+    return this.serial(() => this.doExpireLost());
+  }
+
+  private async doExpireLost(): Promise<void> {
+    if (!this.settings.current.discovery) return;
+    const limit = Date.now() - LOST_AFTER_INTERVALS * this.settings.current.discoveryIntervalMs;
+    for (const entry of [...this.entries.values()]) {
+      const linked = entry.nodeId !== null && this.link.isLinked(entry.nodeId);
+      // An unchecked node stays: that is the administrator's decision, kept until removed.
+      if (entry.group !== 'discovered' || !entry.connect || linked) continue;
+      if ((this.lastSeen.get(entry.id) ?? 0) > limit) continue;
+      await this.rows.delete({ id: entry.id });
+      this.entries.delete(entry.id);
+      this.lastSeen.delete(entry.id);
+      this.link.disconnect(target(entry), 'closed');
+      this.emit('mesh.node.removed', entry);
+      this.events.emit('mesh.node.lost', this.view(entry));
+    }
+  }
+
+  private applyConnect(entry: MeshNodeEntity): void {
+    if (entry.connect) this.link.connect(target(entry), entry.nodeId ?? undefined);
+    else this.link.disconnect(target(entry), 'disabled-remote');
+    // The peer may have dialled us: that link goes too, whichever side made it.
+    if (!entry.connect && entry.nodeId !== null) this.link.closeLink(entry.nodeId, 'disabled-remote');
+  }
+
+  private async insert(
+    fields: Partial<MeshNodeEntity> & Pick<MeshNodeEntity, 'host' | 'port' | 'group' | 'connect'>,
+  ) {
+    const entry = await this.rows.save(this.rows.create({ id: randomUUID(), nodeId: null, ...fields }));
+    this.entries.set(entry.id, entry);
+    this.lastSeen.set(entry.id, Date.now());
+    if (entry.connect) this.link.connect(target(entry), entry.nodeId ?? undefined);
+    this.emit('mesh.node.added', entry);
+    return entry;
+  }
+
+  private async save(entry: MeshNodeEntity, change: Partial<MeshNodeEntity>): Promise<void> {
+    await this.rows.update({ id: entry.id }, change);
+    Object.assign(entry, change, { updatedAt: new Date() });
+    this.emit('mesh.node.updated', entry);
+  }
+
+  private view(entry: MeshNodeEntity): MeshNodeView {
+    const status: LinkStatus = entry.connect
+      ? (this.link.status(target(entry)) ?? { state: 'idle', since: entry.updatedAt.toISOString() })
+      : { state: 'disabled', message: 'unchecked on this node', since: entry.updatedAt.toISOString() };
+    return {
+      id: entry.id,
+      nodeId: entry.nodeId,
+      host: entry.host,
+      port: entry.port,
+      group: entry.group,
+      connect: entry.connect,
+      status,
+    };
+  }
+
+  private emit(
+    name: 'mesh.node.added' | 'mesh.node.updated' | 'mesh.node.removed',
+    entry: MeshNodeEntity,
+  ): void {
+    this.events.emit(name, this.view(entry));
+  }
+
+  private entry(id: string): MeshNodeEntity {
+    const entry = this.entries.get(id);
+    if (!entry) throw new NodeNotFoundError(id);
+    return entry;
+  }
+
+  private byNodeId(nodeId: string): MeshNodeEntity | undefined {
+    return [...this.entries.values()].find((entry) => entry.nodeId === nodeId);
+  }
+
+  private byAddress(host: string, port: number): MeshNodeEntity | undefined {
+    const wanted = host.toLowerCase();
+    return [...this.entries.values()].find((entry) => entry.host === wanted && entry.port === port);
+  }
+}
+
+function target(entry: MeshNodeEntity): LinkTarget {
+  return { host: entry.host, port: entry.port };
+}
+
+/** Of two entries for one node: fixed before discovered, then the older. */
+function prefer(a: MeshNodeEntity, b: MeshNodeEntity): [MeshNodeEntity, MeshNodeEntity] {
+  if (a.group !== b.group) return a.group === 'fixed' ? [a, b] : [b, a];
+  return a.createdAt <= b.createdAt ? [a, b] : [b, a];
+}
+
+function byGroupThenAddress(a: MeshNodeEntity, b: MeshNodeEntity): number {
+  return a.group.localeCompare(b.group) || a.host.localeCompare(b.host) || a.port - b.port;
+}
+
+function isSeenNode(value: unknown): value is SeenNode {
+  const v = value as Partial<SeenNode> | null;
+  return (
+    typeof v?.nodeId === 'string' &&
+    /^[0-9a-f-]{36}$/i.test(v.nodeId) &&
+    typeof v.host === 'string' &&
+    v.host.length > 0 &&
+    v.host.length <= 253 &&
+    Number.isInteger(v.port) &&
+    (v.port as number) >= 1 &&
+    (v.port as number) <= 65535
+  );
+}

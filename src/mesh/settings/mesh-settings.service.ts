@@ -1,0 +1,121 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { deriveMeshKey, type MeshKey } from '../handshake/mesh-key.js';
+import { MESH_MODULE_OPTIONS, type MeshModuleOptions } from '../mesh-module.options.js';
+import { MeshSettingsEntity } from './mesh-settings.entity.js';
+import {
+  type MeshSettings,
+  type MeshSettingsChange,
+  type MeshSettingsChanged,
+  MeshSettingsError,
+} from './mesh-settings.js';
+
+const DEFAULT_INTERVAL_MS = 5000;
+
+/**
+ * The mesh settings: seeded from the module options (the environment), changed at runtime by the
+ * administrator, written to the database before they take effect, restored at start.
+ */
+@Injectable()
+export class MeshSettingsService implements OnModuleInit {
+  private readonly logger = new Logger(MeshSettingsService.name);
+  private settings!: MeshSettings;
+
+  constructor(
+    @Inject(MESH_MODULE_OPTIONS) private readonly options: MeshModuleOptions,
+    @InjectRepository(MeshSettingsEntity) private readonly rows: Repository<MeshSettingsEntity>,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const stored = await this.rows.findOneBy({ singleton: true });
+    if (stored?.changedBy === 'admin') {
+      this.settings = fromRow(stored);
+      return;
+    }
+    const { meshId, password } = this.options;
+    const key =
+      meshId !== undefined && password !== undefined ? await deriveMeshKey(meshId, password) : undefined;
+    this.settings = {
+      enabled: this.options.enabled ?? true,
+      meshId: key ? meshId : undefined,
+      key,
+      discovery: this.options.discovery ?? true,
+      discoveryIntervalMs: this.options.discoveryIntervalMs ?? DEFAULT_INTERVAL_MS,
+    };
+    await this.rows.save(toRow(this.settings, 'environment'));
+  }
+
+  get current(): MeshSettings {
+    return this.settings;
+  }
+
+  /**
+   * Applies an administrator's change: validated, stored, then in force.
+   * @throws MeshSettingsError for an impossible change (e.g. a new mesh ID without the password).
+   */
+  async update(change: MeshSettingsChange): Promise<MeshSettings> {
+    const previous = this.settings;
+    const meshId = change.meshId ?? previous.meshId;
+    let key = previous.key;
+    if (change.password !== undefined) {
+      if (meshId === undefined)
+        throw new MeshSettingsError('meshId', 'set a mesh ID together with the password');
+      key = await deriveMeshKey(meshId, change.password);
+    } else if (change.meshId !== undefined && change.meshId !== previous.meshId) {
+      // The password is not stored, so the key of another mesh ID cannot be derived without it.
+      throw new MeshSettingsError('password', 'a new mesh ID needs the password too');
+    }
+    const next: MeshSettings = {
+      enabled: change.enabled ?? previous.enabled,
+      meshId,
+      key,
+      discovery: change.discovery ?? previous.discovery,
+      discoveryIntervalMs: change.discoveryIntervalMs ?? previous.discoveryIntervalMs,
+    };
+    await this.rows.save(toRow(next, 'admin'));
+    this.settings = next;
+    const event: MeshSettingsChanged = {
+      previous,
+      current: next,
+      credentialsChanged: !sameKey(previous.key, key),
+    };
+    this.logger.log(
+      `settings changed: enabled=${next.enabled} discovery=${next.discovery} interval=${next.discoveryIntervalMs}` +
+        (event.credentialsChanged ? ' credentials=changed' : ''),
+    );
+    this.events.emit('mesh.settings.changed', event);
+    return next;
+  }
+}
+
+function fromRow(row: MeshSettingsEntity): MeshSettings {
+  return {
+    enabled: row.enabled,
+    meshId: row.meshId ?? undefined,
+    key: row.idKey && row.authKey ? { idKey: row.idKey, authKey: row.authKey } : undefined,
+    discovery: row.discovery,
+    discoveryIntervalMs: row.discoveryIntervalMs,
+  };
+}
+
+function toRow(settings: MeshSettings, changedBy: 'environment' | 'admin'): MeshSettingsEntity {
+  return Object.assign(new MeshSettingsEntity(), {
+    singleton: true,
+    enabled: settings.enabled,
+    meshId: settings.meshId ?? null,
+    idKey: settings.key?.idKey ?? null,
+    authKey: settings.key?.authKey ?? null,
+    discovery: settings.discovery,
+    discoveryIntervalMs: settings.discoveryIntervalMs,
+    changedBy,
+  });
+}
+
+function sameKey(a: MeshKey | undefined, b: MeshKey | undefined): boolean {
+  if (!a || !b) return a === b;
+  return timingSafeEqual(a.authKey, b.authKey) && timingSafeEqual(a.idKey, b.idKey);
+}
