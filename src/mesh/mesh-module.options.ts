@@ -24,6 +24,10 @@ export interface MeshModuleOptions {
   discoveryIntervalMs?: number;
   /** IPv4 address of the interface to search on; default all non-internal IPv4 interfaces. */
   discoveryInterface?: string;
+  /** License token (CONTRACT §5); an installed one (admin API) wins. None ⇒ 30-day evaluation. */
+  license?: string;
+  /** The vendor's Ed25519 public key: PEM text or the path of a PEM file. */
+  licensePublicKey?: string;
   /** Folder for generated material (self-signed certificate). Default `data`. */
   dataDir?: string;
   /** Addresses to keep linked from the start (the standalone node's `MESH_PEERS`). */

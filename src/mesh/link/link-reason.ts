@@ -13,6 +13,8 @@ export const LINK_REASONS = [
   'tls-failed',
   'unlicensed-local',
   'unlicensed-remote',
+  'connection-limit-local',
+  'connection-limit-remote',
   'mesh-disabled-remote',
   'mesh-not-configured-local',
   'mesh-not-configured-remote',

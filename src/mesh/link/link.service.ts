@@ -29,6 +29,8 @@ import { encodeLinkFrame } from './link-frames.js';
 import { LinkFailure, type LinkReason } from './link-reason.js';
 import { MeshSettingsService } from '../settings/mesh-settings.service.js';
 import type { MeshSettingsChanged } from '../settings/mesh-settings.js';
+import { LicenseService } from '../license/license.service.js';
+import type { LicenseState } from '../license/license-state.js';
 import { type LinkStatus, type LinkTarget, targetKey } from './link-status.js';
 import { type Direction, Link, type LinkHandlers, type LinkOptions, RequestRefusal } from './link.js';
 import { MeshNotLinkedError } from './link.errors.js';
@@ -101,6 +103,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
     private readonly explorer: MeshMessageExplorer,
     private readonly events: EventEmitter2,
     private readonly settings: MeshSettingsService,
+    private readonly license: LicenseService,
   ) {
     this.listening = new Promise((done) => (this.markListening = done));
     this.linkOptions = {
@@ -134,19 +137,6 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
     this.markListening();
   }
 
-  /** Applies changed settings: new credentials drop every link (peers redial and re-authenticate). */
-  @OnEvent('mesh.settings.changed')
-  onSettingsChanged({ previous, current, credentialsChanged }: MeshSettingsChanged): void {
-    if (previous.enabled && !current.enabled) {
-      this.closeAll(new LinkFailure('closed', 'the mesh was disabled on this node'), 'mesh-disabled-remote');
-      this.events.emit('mesh.deactivated', { reason: 'disabled' });
-    } else if (credentialsChanged) {
-      this.closeAll(new LinkFailure('closed', 'the mesh ID or password changed'), 'closed');
-    }
-    if (!previous.enabled && current.enabled) this.events.emit('mesh.activated', {});
-    for (const dialer of this.dialers.values()) dialer.retryNow();
-  }
-
   async beforeApplicationShutdown(): Promise<void> {
     for (const dialer of this.dialers.values()) dialer.stop();
     this.dialers.clear();
@@ -156,6 +146,53 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
     await Promise.race([closed, sleep(SHUTDOWN_GRACE_MS)]);
     for (const socket of this.sockets) socket.destroy();
     await closed;
+  }
+
+  /** Active = enabled and licensed; links run only while the mesh is active. */
+  get active(): boolean {
+    return this.settings.current.enabled && this.license.licensed;
+  }
+
+  /** New credentials drop every link: peers redial and authenticate with the new key. */
+  @OnEvent('mesh.settings.changed')
+  onSettingsChanged({ previous, credentialsChanged }: MeshSettingsChanged): void {
+    const wasActive = previous.enabled && this.license.licensed;
+    if (credentialsChanged && this.active) {
+      this.closeAll(new LinkFailure('closed', 'the mesh ID or password changed'), 'closed');
+    }
+    this.reconcile(wasActive, 'disabled');
+  }
+
+  @OnEvent('mesh.license.changed')
+  onLicenseChanged({ previous }: { previous: LicenseState }): void {
+    this.reconcile(this.settings.current.enabled && previous.licensed, 'unlicensed');
+    // A smaller license closes the links above its limit, newest first.
+    const extra = [...this.links.values()].slice(this.license.current.connections);
+    for (const link of extra.reverse()) {
+      link.close(
+        new LinkFailure('connection-limit-local', 'above the license limit'),
+        'connection-limit-remote',
+      );
+    }
+  }
+
+  private reconcile(wasActive: boolean, why: 'disabled' | 'unlicensed'): void {
+    if (wasActive && !this.active) {
+      const tellPeer = why === 'disabled' ? 'mesh-disabled-remote' : 'unlicensed-remote';
+      this.closeAll(
+        new LinkFailure(
+          why === 'disabled' ? 'closed' : 'unlicensed-local',
+          `the mesh was ${why} on this node`,
+        ),
+        tellPeer,
+      );
+      this.logger.warn(`mesh deactivated: ${why}`);
+      this.events.emit('mesh.deactivated', { reason: why });
+    } else if (!wasActive && this.active) {
+      this.logger.log('mesh activated');
+      this.events.emit('mesh.activated', {});
+    }
+    for (const dialer of this.dialers.values()) dialer.retryNow();
   }
 
   /** Port of the clients network interface (the chosen one when configured as 0). */
@@ -374,6 +411,15 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
   private adopt(connection: EstablishedConnection, direction: Direction): Link {
     const link = new Link(connection, direction, this.linkOptions, this.linkHandlers);
     const existing = this.links.get(link.nodeId);
+    // Checked again here: handshakes admitted at once must not add up past the license.
+    if (!existing && this.atLimit(link.nodeId)) {
+      const limit = this.license.current.connections;
+      link.close(
+        new LinkFailure('connection-limit-local', `the license allows ${limit} links`),
+        'connection-limit-remote',
+      );
+      throw new LinkFailure('connection-limit-local', `this node's license allows ${limit} links`);
+    }
     if (
       existing &&
       existing.peer.instanceId === link.peer.instanceId &&
@@ -460,11 +506,26 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
   private admit(peer: Hello): LinkFailure | undefined {
     if (!this.settings.current.enabled)
       return new LinkFailure('mesh-disabled-remote', 'the mesh is disabled on the peer');
+    const license = this.license.current;
+    if (!license.licensed) return new LinkFailure('unlicensed-remote', 'the peer has no valid mesh license');
+    if (this.atLimit(peer.nodeId)) {
+      return new LinkFailure(
+        'connection-limit-remote',
+        `the peer's license allows ${license.connections} links`,
+      );
+    }
     for (const check of this.admissionChecks) {
       const refusal = check(peer);
       if (refusal) return refusal;
     }
     return undefined;
+  }
+
+  /** True when one more link (to a node not linked yet) would exceed the license. */
+  private atLimit(nodeId: string | undefined): boolean {
+    return (
+      (nodeId === undefined || !this.links.has(nodeId)) && this.links.size >= this.license.current.connections
+    );
   }
 
   private closeAll(failure: LinkFailure, tellPeer: LinkReason): void {
@@ -474,6 +535,15 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
   private dialBlocked(): LinkFailure | { state: 'disabled'; message: string } | undefined {
     if (!this.settings.current.enabled)
       return { state: 'disabled', message: 'the mesh is disabled on this node' };
+    const license = this.license.current;
+    if (!license.licensed)
+      return new LinkFailure('unlicensed-local', `this node has no valid mesh license: ${license.message}`);
+    if (this.atLimit(undefined)) {
+      return new LinkFailure(
+        'connection-limit-local',
+        `this node's license allows ${license.connections} links`,
+      );
+    }
     if (!this.settings.current.key)
       return new LinkFailure('mesh-not-configured-local', 'no mesh ID and password are set on this node');
     return undefined;
