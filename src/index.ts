@@ -16,6 +16,20 @@ export {
   MeshRequestTimeoutError,
 } from './mesh/link/link.errors.js';
 export type { TlsDetails } from './mesh/link/tls-upgrade.js';
+export { MeshSettingsService } from './mesh/settings/mesh-settings.service.js';
+export {
+  MeshSettingsError,
+  type MeshSettings,
+  type MeshSettingsChange,
+  type MeshSettingsChanged,
+} from './mesh/settings/mesh-settings.js';
+export { PeerRegistryService, type SeenNode } from './mesh/registry/peer-registry.service.js';
+export { NodeExistsError, NodeNotFoundError, type MeshNodeView } from './mesh/registry/mesh-node.js';
+export { LicenseService } from './mesh/license/license.service.js';
+export { LicenseGuard } from './mesh/license/license.guard.js';
+export { LicenseError, type LicenseProblem } from './mesh/license/license.error.js';
+export type { LicenseState } from './mesh/license/license-state.js';
+export { generateVendorKeys, issueLicenseToken } from './mesh/license/license-issuer.js';
 export { CallDataModule } from './calldata/calldata.module.js';
 export { AdminModule } from './admin/admin.module.js';
 export { type AdminModuleOptions } from './admin/admin-module.options.js';

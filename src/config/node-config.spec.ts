@@ -82,6 +82,7 @@ describe('loadNodeConfig', () => {
     [{ MESH_DISCOVERY_INTERFACE: 'eth0' }, 'MESH_DISCOVERY_INTERFACE="eth0": must be an IPv4 address'],
     [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN="short": must be at least 16 characters'],
     [{ MESH_TLS_CERT: 'c.pem' }, 'MESH_TLS_CERT and MESH_TLS_KEY must be set together'],
+    [{ MESH_PASSWORD: 'secret' }, 'MESH_ID and MESH_PASSWORD must be set together'],
     [{ MESH_PEERS: 'uc2' }, 'MESH_PEERS="uc2": must be a comma-separated list of host:port'],
     [{ MESH_PEERS: 'uc2:0' }, 'MESH_PEERS="uc2:0": ports must be from 1 to 65535'],
   ])('rejects %j', (env, problem) => {

@@ -114,6 +114,9 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv): NodeConfig {
     throw new ConfigValidationError(problems);
   }
   const e = result.data;
+  if ((e.MESH_ID === undefined) !== (e.MESH_PASSWORD === undefined)) {
+    throw new ConfigValidationError(['MESH_ID and MESH_PASSWORD must be set together']);
+  }
   if ((e.MESH_TLS_CERT === undefined) !== (e.MESH_TLS_KEY === undefined)) {
     throw new ConfigValidationError(['MESH_TLS_CERT and MESH_TLS_KEY must be set together']);
   }

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Get, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { AdminModule } from '../../src/admin/admin.module.js';
+import { ADMIN_MODULE_OPTIONS } from '../../src/admin/admin-module.options.js';
 import { AdminApi } from '../../src/admin/auth/admin-api.decorator.js';
+import { AdminTokenGuard } from '../../src/admin/auth/admin-token.guard.js';
+import { AdminTokenService } from '../../src/admin/auth/admin-token.service.js';
 import { tempDataDir } from '../helpers/node-process.js';
 
 @AdminApi('probe')
@@ -19,9 +21,14 @@ describe('the admin bearer token on /api routes', () => {
   let url: string;
 
   beforeAll(async () => {
+    // The guard and its token alone: AdminModule's own routes need the mesh and a database.
     const moduleRef = await Test.createTestingModule({
-      imports: [AdminModule.forRoot({ adminToken: token, dataDir: await tempDataDir() })],
       controllers: [ProbeController],
+      providers: [
+        AdminTokenService,
+        AdminTokenGuard,
+        { provide: ADMIN_MODULE_OPTIONS, useValue: { adminToken: token, dataDir: await tempDataDir() } },
+      ],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.listen(0, '127.0.0.1');

@@ -469,7 +469,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
 
   private dialerChanged(dialer: PeerDialer, transition: boolean): void {
     const { target, nodeId, status } = dialer;
-    this.events.emit('mesh.link.status', { ...target, nodeId, status });
+    this.events.emit('mesh.link.status', { ...target, nodeId, status, transition });
     if (!transition || status.state !== 'error') return;
     this.logger.warn(`link to ${target.host}:${target.port} failed: ${status.reason} — ${status.message}`);
     this.events.emit('mesh.link.error', {

@@ -183,14 +183,15 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
   }
 
   @OnEvent('mesh.link.status')
-  onLinkStatus(change: LinkTarget & { nodeId?: string; status: LinkStatus }): void {
+  onLinkStatus(change: LinkTarget & { nodeId?: string; status: LinkStatus; transition: boolean }): void {
     this.serial(async () => {
       const entry = this.byAddress(change.host, change.port);
       if (!entry) return;
       if (change.nodeId !== undefined && entry.nodeId !== change.nodeId)
         await this.learnNodeId(entry, change.nodeId);
       const current = this.entries.get(entry.id);
-      if (current) this.emit('mesh.node.updated', current);
+      // A redial that fails for the same reason again is no news for the admin page.
+      if (current && change.transition) this.emit('mesh.node.updated', current);
     }).catch(() => undefined);
   }
 
@@ -206,9 +207,11 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
   /** Runs `work` after every mutation queued before it; a failure is the caller's, not the queue's. */
   private serial<T>(work: () => Promise<T>): Promise<T> {
     const result = this.queue.then(work);
-    this.queue = result.catch((error: unknown) =>
-      this.logger.error('registry update failed', error instanceof Error ? error.stack : String(error)),
-    );
+    this.queue = result.catch((error: unknown) => {
+      // A request for an unknown or duplicate node is the caller's business, not a fault.
+      if (error instanceof NodeNotFoundError || error instanceof NodeExistsError) return;
+      this.logger.error('registry update failed', error instanceof Error ? error.stack : String(error));
+    });
     return result;
   }
 

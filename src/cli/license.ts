@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // For vendors: make a key pair, and issue license tokens with it.
 //   npm run license -- keygen [--out DIR]
 //   npm run license -- issue --licensee "ACME GmbH" --connections 16 --days 365 --key DIR/license-private.pem
@@ -5,7 +6,7 @@ import { createPrivateKey } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateVendorKeys, issueLicenseToken } from '../src/mesh/license/license-issuer.js';
+import { generateVendorKeys, issueLicenseToken } from '../mesh/license/license-issuer.js';
 
 const DAY_MS = 86_400_000;
 const [command, ...rest] = process.argv.slice(2);

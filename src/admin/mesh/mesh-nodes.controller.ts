@@ -1,0 +1,65 @@
+import {
+  Body,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Patch,
+  Post,
+  UseFilters,
+  UseGuards,
+  UsePipes,
+} from '@nestjs/common';
+import { LicenseGuard } from '../../mesh/license/license.guard.js';
+import type { MeshNodeView } from '../../mesh/registry/mesh-node.js';
+import { PeerRegistryService } from '../../mesh/registry/peer-registry.service.js';
+import { AdminApi } from '../auth/admin-api.decorator.js';
+import { AddNodeDto } from './dto/add-node.dto.js';
+import { SetConnectDto } from './dto/set-connect.dto.js';
+import { MeshErrorsFilter } from './mesh-errors.filter.js';
+import { meshValidationPipe, nodeIdPipe } from './mesh-validation.js';
+
+/**
+ * The list of other nodes: add by hand, the connect checkbox, pin to fixed, remove. Changes need the
+ * mesh license (403 with the reason); the settings stay writable so a mesh can always be switched off.
+ */
+@AdminApi('mesh/nodes')
+@UsePipes(meshValidationPipe())
+@UseFilters(MeshErrorsFilter)
+export class MeshNodesController {
+  constructor(private readonly registry: PeerRegistryService) {}
+
+  @Get()
+  list(): MeshNodeView[] {
+    return this.registry.list();
+  }
+
+  /** 201 with the node in group `fixed`; a discovered node at that address moves there. */
+  @Post()
+  @UseGuards(LicenseGuard)
+  add(@Body() node: AddNodeDto): Promise<MeshNodeView> {
+    return this.registry.addFixed(node);
+  }
+
+  @Patch(':id')
+  @UseGuards(LicenseGuard)
+  setConnect(@Param('id', nodeIdPipe()) id: string, @Body() body: SetConnectDto): Promise<MeshNodeView> {
+    return this.registry.setConnect(id, body.connect);
+  }
+
+  /** "Configure this node permanently"; a fixed node stays as it is. */
+  @Post(':id/pin')
+  @UseGuards(LicenseGuard)
+  @HttpCode(HttpStatus.OK)
+  pin(@Param('id', nodeIdPipe()) id: string): Promise<MeshNodeView> {
+    return this.registry.pin(id);
+  }
+
+  @Delete(':id')
+  @UseGuards(LicenseGuard)
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async remove(@Param('id', nodeIdPipe()) id: string): Promise<void> {
+    await this.registry.remove(id);
+  }
+}

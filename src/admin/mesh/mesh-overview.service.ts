@@ -1,0 +1,39 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { NodeIdentityService } from '../../mesh/identity/node-identity.service.js';
+import { LicenseService } from '../../mesh/license/license.service.js';
+import { LinkService } from '../../mesh/link/link.service.js';
+import { MESH_MODULE_OPTIONS, type MeshModuleOptions } from '../../mesh/mesh-module.options.js';
+import { MeshSettingsService } from '../../mesh/settings/mesh-settings.service.js';
+import type { MeshOverview } from './mesh-overview.js';
+
+/** Puts together what `GET /api/mesh` shows from the settings, the identity and the interface. */
+@Injectable()
+export class MeshOverviewService {
+  constructor(
+    private readonly settings: MeshSettingsService,
+    private readonly identity: NodeIdentityService,
+    private readonly link: LinkService,
+    private readonly license: LicenseService,
+    @Inject(MESH_MODULE_OPTIONS) private readonly options: Pick<MeshModuleOptions, 'host'>,
+  ) {}
+
+  overview(): MeshOverview {
+    const { enabled, meshId, key, discovery, discoveryIntervalMs } = this.settings.current;
+    return {
+      enabled,
+      active: this.link.active,
+      licensed: this.license.licensed,
+      meshId: meshId ?? null,
+      // The key exists exactly when both mesh ID and password are set; the password is not kept.
+      passwordSet: key !== undefined,
+      discovery,
+      discoveryIntervalMs,
+      self: {
+        nodeId: this.identity.nodeId,
+        host: this.options.host,
+        port: this.link.port,
+        encryption: this.link.encryption,
+      },
+    };
+  }
+}

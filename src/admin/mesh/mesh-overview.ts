@@ -1,0 +1,15 @@
+import type { EncryptionMode } from '../../mesh/link/encryption-mode.js';
+
+/** `GET /api/mesh` (CONTRACT §4). Never the password or the keys derived from it. */
+export interface MeshOverview {
+  enabled: boolean;
+  /** Whether the mesh runs on this node: enabled and licensed. */
+  active: boolean;
+  licensed: boolean;
+  meshId: string | null;
+  /** Whether a password is in force (with the mesh ID it makes the key). */
+  passwordSet: boolean;
+  discovery: boolean;
+  discoveryIntervalMs: number;
+  self: { nodeId: string; host: string; port: number; encryption: EncryptionMode };
+}

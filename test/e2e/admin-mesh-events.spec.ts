@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
+import { Test } from '@nestjs/testing';
+import { ADMIN_MODULE_OPTIONS } from '../../src/admin/admin-module.options.js';
+import { AdminTokenGuard } from '../../src/admin/auth/admin-token.guard.js';
+import { AdminTokenService } from '../../src/admin/auth/admin-token.service.js';
+import { MeshEventsController } from '../../src/admin/mesh/mesh-events.controller.js';
+import { tempDataDir } from '../helpers/node-process.js';
+
+const EVENTS = ['mesh.node.added', 'mesh.node.updated', 'mesh.node.removed'];
+const LIMIT_MS = 10_000;
+
+/** The SSE route in-process, where the emitter's listeners can be counted. */
+describe('GET /api/mesh/events', () => {
+  const token = 'events-admin-token-123';
+  let app: INestApplication;
+  let events: EventEmitter2;
+  let url: string;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [EventEmitterModule.forRoot()],
+      controllers: [MeshEventsController],
+      providers: [
+        AdminTokenService,
+        AdminTokenGuard,
+        { provide: ADMIN_MODULE_OPTIONS, useValue: { adminToken: token, dataDir: await tempDataDir() } },
+      ],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    events = app.get(EventEmitter2);
+    url = `${await app.getUrl()}/api/mesh/events`;
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  const listeners = () => EVENTS.map((name) => events.listenerCount(name));
+
+  /** Opens the stream; `next()` resolves with the text of the next complete event. */
+  async function open(): Promise<{ next: () => Promise<string>; close: () => void }> {
+    const abort = new AbortController();
+    const response = await fetch(url, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.any([abort.signal, AbortSignal.timeout(LIMIT_MS)]),
+    });
+    expect(response.status).toBe(200);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    return {
+      next: async () => {
+        // The stream opens with an empty line; events are separated by one.
+        while (!(buffer = buffer.replace(/^\n+/, '')).includes('\n\n')) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error('stream ended');
+          buffer += value;
+        }
+        const end = buffer.indexOf('\n\n');
+        const event = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        return event;
+      },
+      close: () => abort.abort(),
+    };
+  }
+
+  async function untilNoListeners(): Promise<void> {
+    const deadline = Date.now() + LIMIT_MS;
+    while (listeners().some((count) => count > 0)) {
+      if (Date.now() > deadline) throw new Error(`listeners left: ${listeners().join(', ')}`);
+      await new Promise((done) => setTimeout(done, 20));
+    }
+  }
+
+  it('refuses a request without the token', async () => {
+    const response = await fetch(url);
+    expect(response.status).toBe(401);
+    expect(listeners()).toEqual([0, 0, 0]);
+  });
+
+  it('sends each node event to every client, with one listener per event however many clients', async () => {
+    const clients = await Promise.all([open(), open(), open()]);
+    expect(listeners()).toEqual([1, 1, 1]);
+
+    const node = { id: 'a1b2', host: 'uc2', port: 7222, group: 'fixed', connect: true };
+    events.emit('mesh.node.added', node);
+    events.emit('mesh.node.updated', { ...node, connect: false });
+    events.emit('mesh.node.removed', node);
+    for (const client of clients) {
+      const added = await client.next();
+      expect(added).toMatch(/^event: node\.added\n/);
+      expect(JSON.parse(/^data: (.*)$/m.exec(added)?.[1] ?? '')).toEqual(node);
+      expect(await client.next()).toMatch(/^event: node\.updated\n.*"connect":false/s);
+      expect(await client.next()).toMatch(/^event: node\.removed\n/);
+    }
+
+    clients[0]?.close();
+    clients[1]?.close();
+    const last = clients[2];
+    events.emit('mesh.node.removed', node);
+    expect(await last?.next()).toMatch(/^event: node\.removed\n/);
+    expect(listeners()).toEqual([1, 1, 1]);
+    last?.close();
+    await untilNoListeners();
+  });
+
+  it('removes its listeners when clients come and go, again and again', async () => {
+    for (let round = 0; round < 20; round++) {
+      const client = await open();
+      client.close();
+    }
+    await untilNoListeners();
+  });
+});
