@@ -16,6 +16,7 @@ export {
   MeshRequestTimeoutError,
 } from './mesh/link/link.errors.js';
 export type { TlsDetails } from './mesh/link/tls-upgrade.js';
+export { DiscoveryService } from './mesh/discovery/discovery.service.js';
 export { MeshSettingsService } from './mesh/settings/mesh-settings.service.js';
 export {
   MeshSettingsError,

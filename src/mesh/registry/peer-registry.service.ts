@@ -18,6 +18,7 @@ import { LinkService } from '../link/link.service.js';
 import { OnMeshMessage } from '../link/on-mesh-message.decorator.js';
 import { MESH_MODULE_OPTIONS, type MeshModuleOptions } from '../mesh-module.options.js';
 import { MeshSettingsService } from '../settings/mesh-settings.service.js';
+import type { MeshSettingsChanged } from '../settings/mesh-settings.js';
 import { MeshNodeEntity } from './mesh-node.entity.js';
 import { type MeshNodeView, NodeExistsError, NodeNotFoundError } from './mesh-node.js';
 
@@ -69,6 +70,17 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
       this.lastSeen.set(entry.id, now);
       if (entry.connect) this.link.connect(target(entry), entry.nodeId ?? undefined);
     }
+    this.scheduleExpiry();
+  }
+
+  /** Lost nodes are looked for once per search interval, the interval in force. */
+  @OnEvent('mesh.settings.changed')
+  onSettingsChanged({ previous, current }: MeshSettingsChanged): void {
+    if (previous.discoveryIntervalMs !== current.discoveryIntervalMs) this.scheduleExpiry();
+  }
+
+  private scheduleExpiry(): void {
+    clearInterval(this.expiry);
     // Failures are logged by the queue; the next tick tries again.
     this.expiry = setInterval(
       () => void this.expireLost().catch(() => undefined),
@@ -251,6 +263,7 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
   }
 
   private async doExpireLost(): Promise<void> {
+    // With the search off nothing tells whether a node is still there: the list stays as it is.
     if (!this.settings.current.discovery) return;
     const limit = Date.now() - LOST_AFTER_INTERVALS * this.settings.current.discoveryIntervalMs;
     for (const entry of [...this.entries.values()]) {
