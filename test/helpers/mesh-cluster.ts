@@ -10,6 +10,8 @@ import { TestDatabaseServer } from './test-database.js';
  */
 export function meshCluster(): {
   start(options?: Partial<MeshModuleOptions>, providers?: Provider[]): Promise<MeshNode>;
+  /** Closes a node and starts it again on its database (same node ID, list, settings). */
+  restart(node: MeshNode, options?: Partial<MeshModuleOptions>): Promise<MeshNode>;
 } {
   let database: TestDatabaseServer | undefined;
   const nodes: MeshNode[] = [];
@@ -28,6 +30,13 @@ export function meshCluster(): {
       const node = await MeshNode.start(database, options, providers);
       nodes.push(node);
       return node;
+    },
+    async restart(node, options = {}) {
+      nodes.splice(nodes.indexOf(node), 1);
+      await node.close();
+      const again = await MeshNode.startOn({ ...node.setup, options: { ...node.setup.options, ...options } });
+      nodes.push(again);
+      return again;
     },
   };
 }

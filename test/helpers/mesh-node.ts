@@ -20,7 +20,11 @@ export interface MeshEvent {
 export class MeshNode {
   readonly events: MeshEvent[] = [];
 
-  private constructor(readonly app: INestApplicationContext) {
+  private constructor(
+    readonly app: INestApplicationContext,
+    /** What it was started with, for a restart on the same database. */
+    readonly setup: { url: string; options: Partial<MeshModuleOptions>; providers: Provider[] },
+  ) {
     app.get(EventEmitter2).onAny((name: string | string[], payload: Record<string, unknown>) => {
       this.events.push({ name: String(name), payload });
     });
@@ -31,7 +35,12 @@ export class MeshNode {
     options: Partial<MeshModuleOptions> = {},
     providers: Provider[] = [],
   ): Promise<MeshNode> {
-    const url = await database.createDatabase();
+    return MeshNode.startOn({ url: await database.createDatabase(), options, providers });
+  }
+
+  /** Starts a node on an existing database: the same node after a restart. */
+  static async startOn(setup: MeshNode['setup']): Promise<MeshNode> {
+    const { url, options, providers } = setup;
     const moduleRef = await Test.createTestingModule({
       imports: [
         EventEmitterModule.forRoot(),
@@ -61,7 +70,7 @@ export class MeshNode {
     }).compile();
     moduleRef.useLogger(['error', 'warn']);
     const app = await moduleRef.init();
-    return new MeshNode(app);
+    return new MeshNode(app, setup);
   }
 
   get link(): LinkService {
