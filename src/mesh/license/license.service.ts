@@ -84,7 +84,13 @@ export class LicenseService implements OnModuleInit, BeforeApplicationShutdown {
     const expiresAt = this.state.expiresAt ? Date.parse(this.state.expiresAt) : undefined;
     if (this.state.licensed && expiresAt !== undefined) {
       this.timer = setTimeout(
-        () => void this.evaluate(),
+        () =>
+          void this.evaluate().catch((error: unknown) =>
+            this.logger.error(
+              'license re-check failed',
+              error instanceof Error ? error.stack : String(error),
+            ),
+          ),
         Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - Date.now()) + 10),
       );
       this.timer.unref();

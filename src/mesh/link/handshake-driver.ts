@@ -9,6 +9,9 @@ import { ProtocolError } from '../wire/protocol.error.js';
 import { LinkFailure } from './link-reason.js';
 import { type TlsDetails, tlsDetails, type TlsSettings, untrustedPeer, upgradeToTls } from './tls-upgrade.js';
 
+/** Hello and auth are a few hundred bytes; nothing larger is read before the peer has proved itself. */
+export const HANDSHAKE_MAX_FRAME_BYTES = 16 * 1024;
+
 export interface HandshakeDriverOptions {
   role: 'dialer' | 'acceptor';
   handshake: Handshake;
@@ -51,7 +54,7 @@ export function driveHandshake(
 ): Promise<EstablishedConnection> {
   return new Promise((resolve, reject) => {
     let current: Socket | TLSSocket = socket;
-    let decoder = new FrameDecoder(options.maxFrameBytes);
+    let decoder = new FrameDecoder(options.maxFrameBytes, HANDSHAKE_MAX_FRAME_BYTES);
     let details: TlsDetails | undefined;
     let settled = false;
 
@@ -71,6 +74,8 @@ export function driveHandshake(
     const fail = (failure: LinkFailure, refused = false, tellPeer?: Buffer) => {
       if (settled) return;
       finish();
+      // The peer may reset while the error frame is written: that must not become an uncaught 'error'.
+      current.on('error', ignore);
       if (tellPeer) current.end(frame(tellPeer));
       else current.end();
       current.destroySoon?.();
@@ -99,7 +104,9 @@ export function driveHandshake(
       }
       for (let i = 0; i < frames.length && !settled; i++) {
         const body = frames[i] as Buffer;
-        run(options.handshake.receive(body), frames.slice(i + 1));
+        const steps = options.handshake.receive(body);
+        if (options.handshake.peerVerified) decoder.relax();
+        run(steps, frames.slice(i + 1));
       }
     };
 
@@ -126,7 +133,7 @@ export function driveHandshake(
       upgradeToTls(socket, options.role === 'dialer' ? 'client' : 'server', tls).then(
         ({ secure, exporter }) => {
           if (settled) return secure.destroy();
-          decoder = new FrameDecoder(options.maxFrameBytes);
+          decoder = new FrameDecoder(options.maxFrameBytes, HANDSHAKE_MAX_FRAME_BYTES);
           attach(secure);
           details = tlsDetails(secure);
           const distrust = untrustedPeer(secure, tls);
@@ -175,6 +182,10 @@ export function driveHandshake(
     attach(socket);
     run(options.handshake.start(), []);
   });
+}
+
+function ignore(): void {
+  // Socket errors after a failed handshake change nothing: the reason is already recorded.
 }
 
 /** Socket-level errors in the words an administrator needs. */

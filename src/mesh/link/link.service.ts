@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import type { Hello } from '../handshake/handshake-messages.js';
+import type { MeshKey } from '../handshake/mesh-key.js';
 import { Handshake, type LocalHello } from '../handshake/handshake.js';
 import { NodeIdentityService } from '../identity/node-identity.service.js';
 import { MESH_MODULE_OPTIONS, type MeshModuleOptions } from '../mesh-module.options.js';
@@ -69,6 +70,10 @@ const DEFAULTS = {
 } as const;
 
 const SHUTDOWN_GRACE_MS = 500;
+/** Handshakes one address may have in progress at once. */
+const MAX_PENDING_PER_ADDRESS = 8;
+/** A refused socket gets this long to take its error frame, then it is cut. */
+const REFUSAL_LINGER_MS = 1000;
 
 /** Reasons that count against an address for rate limiting: someone guessing or fuzzing. */
 const SUSPICIOUS = new Set(['mesh-id-mismatch', 'password-mismatch', 'protocol-error', 'timeout']);
@@ -95,6 +100,8 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
   private server?: Server;
   private boundPort?: number;
   private pendingHandshakes = 0;
+  private readonly pendingByAddress = new Map<string, number>();
+  private stopping = false;
   private readonly sockets = new Set<Socket>();
 
   constructor(
@@ -138,6 +145,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     for (const dialer of this.dialers.values()) dialer.stop();
     this.dialers.clear();
     this.closeAll(new LinkFailure('shutdown', 'this node is shutting down'), 'shutdown');
@@ -337,27 +345,38 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
   }
 
   private accept(socket: Socket): void {
-    const address = socket.remoteAddress ?? 'unknown';
+    const address = socket.remoteAddress;
     this.track(socket);
+    if (address === undefined) return void socket.destroy(); // reset before it was accepted
+    const pendingFromAddress = this.pendingByAddress.get(address) ?? 0;
     if (
       this.limiter.blocked(address) ||
+      pendingFromAddress >= MAX_PENDING_PER_ADDRESS ||
       this.pendingHandshakes >= (this.options.maxPendingHandshakes ?? DEFAULTS.maxPendingHandshakes)
     ) {
       const message = 'too many failed or pending handshakes from this address; try again later';
       socket.end(frame(encodeBody({ t: 'error', reason: 'rate-limited', message })));
+      setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
       return;
     }
     this.pendingHandshakes++;
+    this.pendingByAddress.set(address, pendingFromAddress + 1);
+    const keyAtStart = this.settings.current.key;
     const handshake = new Handshake({
       role: 'acceptor',
       self: this.hello(),
-      meshKey: this.settings.current.key,
+      meshKey: keyAtStart,
       admit: (peer) => this.admit(peer),
     });
     driveHandshake(socket, this.driverOptions('acceptor', handshake))
-      .then((connection) => this.adopt(connection, 'inbound'))
+      .then((connection) => this.adopt(connection, 'inbound', keyAtStart))
       .catch((error: unknown) => this.inboundFailed(address, error))
-      .finally(() => this.pendingHandshakes--);
+      .finally(() => {
+        this.pendingHandshakes--;
+        const left = (this.pendingByAddress.get(address) ?? 1) - 1;
+        if (left > 0) this.pendingByAddress.set(address, left);
+        else this.pendingByAddress.delete(address);
+      });
   }
 
   private async dial(target: LinkTarget): Promise<Link> {
@@ -383,13 +402,15 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
         fail(socketFailure(error));
       });
     });
-    const handshake = new Handshake({
-      role: 'dialer',
-      self: this.hello(),
-      meshKey: this.settings.current.key,
-    });
+    const keyAtStart = this.settings.current.key;
+    const handshake = new Handshake({ role: 'dialer', self: this.hello(), meshKey: keyAtStart });
     const connection = await driveHandshake(socket, this.driverOptions('dialer', handshake));
-    return this.adopt(connection, 'outbound');
+    // Unchecked, removed or superseded while the handshake ran: this link is not wanted any more.
+    if (!this.dialers.has(targetKey(target))) {
+      connection.socket.destroy();
+      throw new LinkFailure('closed', 'disconnected by this node');
+    }
+    return this.adopt(connection, 'outbound', keyAtStart);
   }
 
   private driverOptions(role: 'dialer' | 'acceptor', handshake: Handshake) {
@@ -408,8 +429,27 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
    * node ID and close the other; a link from a restarted peer (new instance ID) replaces the
    * stale one.
    */
-  private adopt(connection: EstablishedConnection, direction: Direction): Link {
+  private adopt(
+    connection: EstablishedConnection,
+    direction: Direction,
+    keyAtStart: MeshKey | undefined,
+  ): Link {
     const link = new Link(connection, direction, this.linkOptions, this.linkHandlers);
+    // The mesh may have been switched off, unlicensed, re-keyed or stopped while the handshake ran.
+    const gone = this.stopping
+      ? new LinkFailure('shutdown', 'this node is shutting down')
+      : !this.active
+        ? new LinkFailure(
+            this.license.licensed ? 'closed' : 'unlicensed-local',
+            'the mesh is not active on this node',
+          )
+        : keyAtStart !== this.settings.current.key
+          ? new LinkFailure('closed', 'the mesh ID or password changed during the handshake')
+          : undefined;
+    if (gone) {
+      link.close(gone, gone.reason === 'unlicensed-local' ? 'unlicensed-remote' : 'closed');
+      throw gone;
+    }
     const existing = this.links.get(link.nodeId);
     // Checked again here: handshakes admitted at once must not add up past the license.
     if (!existing && this.atLimit(link.nodeId)) {
@@ -430,6 +470,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
       return existing;
     }
     this.links.set(link.nodeId, link);
+    link.start();
     if (existing) {
       const why = existing.peer.instanceId === link.peer.instanceId ? 'duplicate' : 'connection-lost';
       existing.close(
@@ -599,6 +640,8 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
 
   private track(socket: Socket): void {
     this.sockets.add(socket);
+    // Whoever owns the socket reports failures; a reset on a socket nobody reads must not crash.
+    socket.on('error', () => undefined);
     socket.once('close', () => this.sockets.delete(socket));
   }
 }

@@ -69,6 +69,7 @@ export class Link {
   private readonly decoder: FrameDecoder;
   private readonly pending = new Map<number, Pending>();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly early: Buffer[];
   private nextRequestId = 0;
   private corked = false;
   private sentThisTick = false;
@@ -90,8 +91,8 @@ export class Link {
     this.tls = connection.tls;
     this.nodeId = connection.peer.nodeId;
     this.remoteAddress = `${connection.socket.remoteAddress ?? '?'}:${connection.socket.remotePort ?? '?'}`;
+    this.early = connection.early;
     this.socket.setNoDelay(true);
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('drain', () => this.onDrain());
     this.socket.on('error', (error: Error) =>
       this.fail(new LinkFailure('connection-lost', error.message), false),
@@ -101,10 +102,18 @@ export class Link {
     );
     this.heartbeat = setInterval(() => this.tick(), options.livenessTimeoutMs / TICKS_PER_TIMEOUT);
     this.heartbeat.unref();
-    // Frames that arrived with the end of the handshake are handled once the owner has the link.
-    if (connection.early.length > 0) {
-      setImmediate(() => connection.early.forEach((body) => this.onFrame(body)));
+  }
+
+  /**
+   * Begins reading, once the owner has registered the link: first the frames that arrived with the
+   * end of the handshake, in order, then the socket.
+   */
+  start(): void {
+    for (const body of this.early.splice(0)) {
+      if (this.failure) return;
+      this.onFrame(body);
     }
+    if (!this.failure) this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
   }
 
   readonly peer: Hello;
@@ -237,16 +246,23 @@ export class Link {
   private answer(id: number, topic: string, payload: unknown): void {
     this.handlers.request(this, topic, payload).then(
       (answer) => {
-        if (!this.failure) this.rawWrite(encodeLinkFrame.reply(id, answer));
+        if (!this.failure) this.reply(encodeLinkFrame.reply(id, answer));
       },
       (error: unknown) => {
         if (this.failure) return;
         const code = error instanceof RequestRefusal ? error.code : 'handler-failed';
-        this.rawWrite(
-          encodeLinkFrame.fault(id, code, error instanceof Error ? error.message : String(error)),
-        );
+        this.reply(encodeLinkFrame.fault(id, code, error instanceof Error ? error.message : String(error)));
       },
     );
+  }
+
+  /** Answers go out whatever the policy, but a peer that asks and never reads is cut off. */
+  private reply(buffer: Buffer): void {
+    if (this.socket.writableLength + buffer.length > this.options.maxBufferedBytes) {
+      const why = 'the peer sends requests but does not read the answers';
+      return this.close(new LinkFailure('protocol-error', why), 'protocol-error', why);
+    }
+    this.rawWrite(buffer);
   }
 
   private settle(id: number, action: (pending: Pending) => void): void {

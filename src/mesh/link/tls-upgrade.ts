@@ -36,6 +36,9 @@ export class TlsSettings {
   /** Runs the server side of a TLS handshake on an accepted socket. */
   accept(socket: Socket): Promise<TLSSocket> {
     const key = peerKey(socket);
+    if (socket.remoteAddress === undefined || this.waiting.has(key)) {
+      return Promise.reject(new Error('the connection closed before TLS began'));
+    }
     return new Promise<TLSSocket>((done, fail) => {
       this.waiting.set(key, { done, fail });
       this.server.emit('connection', socket);

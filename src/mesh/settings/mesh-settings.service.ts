@@ -23,6 +23,7 @@ const DEFAULT_INTERVAL_MS = 5000;
 export class MeshSettingsService implements OnModuleInit {
   private readonly logger = new Logger(MeshSettingsService.name);
   private settings!: MeshSettings;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     @Inject(MESH_MODULE_OPTIONS) private readonly options: MeshModuleOptions,
@@ -57,7 +58,14 @@ export class MeshSettingsService implements OnModuleInit {
    * Applies an administrator's change: validated, stored, then in force.
    * @throws MeshSettingsError for an impossible change (e.g. a new mesh ID without the password).
    */
-  async update(change: MeshSettingsChange): Promise<MeshSettings> {
+  update(change: MeshSettingsChange): Promise<MeshSettings> {
+    // One at a time: a slow key derivation must not let a concurrent change be overwritten.
+    const result = this.queue.then(() => this.apply(change));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async apply(change: MeshSettingsChange): Promise<MeshSettings> {
     const previous = this.settings;
     const meshId = change.meshId ?? previous.meshId;
     let key = previous.key;

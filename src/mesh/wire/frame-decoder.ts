@@ -15,7 +15,19 @@ export class FrameDecoder {
   /** Header plus body of the partial frame, once its header has arrived; else 0. */
   private needed = 0;
 
-  constructor(private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
+  /**
+   * @param strictMaxFrameBytes a lower limit in force until `relax()` — for the handshake, so a
+   *   stranger cannot make a node buffer megabytes before it has proved anything.
+   */
+  constructor(
+    private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+    private strictMaxFrameBytes?: number,
+  ) {}
+
+  /** Lifts the handshake limit: the peer is authenticated. */
+  relax(): void {
+    this.strictMaxFrameBytes = undefined;
+  }
 
   /** Bytes received but not yet part of a complete frame. */
   get pendingBytes(): number {
@@ -40,8 +52,9 @@ export class FrameDecoder {
     this.needed = 0;
     while (data.length - offset >= FRAME_HEADER_BYTES) {
       const length = data.readUInt32BE(offset);
-      if (length > this.maxFrameBytes) {
-        throw new ProtocolError(`frame of ${length} bytes exceeds the maximum of ${this.maxFrameBytes}`);
+      const limit = this.strictMaxFrameBytes ?? this.maxFrameBytes;
+      if (length > limit) {
+        throw new ProtocolError(`frame of ${length} bytes exceeds the maximum of ${limit}`);
       }
       const end = offset + FRAME_HEADER_BYTES + length;
       if (end > data.length) {

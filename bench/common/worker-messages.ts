@@ -1,0 +1,22 @@
+/** What a benchmark process tells the orchestrator over the IPC channel. */
+export type WorkerReport =
+  | { type: 'ready'; port: number; nodeId?: string }
+  | { type: 'result'; result: unknown }
+  | { type: 'failed'; message: string };
+
+/** What the orchestrator tells a benchmark process. */
+export type WorkerCommand =
+  /** The sender has finished, after `count` messages or round trips (fewer at its time limit). */
+  | { type: 'sender-done'; count: number }
+  /** Results are in: close sockets and exit. */
+  | { type: 'stop' };
+
+export function isWorkerReport(value: unknown): value is WorkerReport {
+  const type = (value as { type?: unknown } | null)?.type;
+  return type === 'ready' || type === 'result' || type === 'failed';
+}
+
+export function isWorkerCommand(value: unknown): value is WorkerCommand {
+  const type = (value as { type?: unknown } | null)?.type;
+  return type === 'sender-done' || type === 'stop';
+}

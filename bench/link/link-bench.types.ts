@@ -1,0 +1,84 @@
+import type { LatencySummary } from '../common/stats.js';
+
+/** What carries the messages: a plain socket, or a UC Mesh link without or with TLS. */
+export type Stack = 'raw' | 'mesh-tcp' | 'mesh-tls';
+export const STACKS: readonly Stack[] = ['raw', 'mesh-tcp', 'mesh-tls'];
+
+/** How a benchmark process assembles its mesh node. */
+export interface MeshNodeConfig {
+  databaseUrl: string;
+  dataDir: string;
+  encryption: 'none' | 'starttls-optional';
+}
+
+export interface ReceiverConfig {
+  /** The process exits after this long whatever happens. */
+  limitMs: number;
+  /** `sink` counts one-way messages; `echo` answers requests. */
+  mode: 'sink' | 'echo';
+  /** Messages the sender will try to send (it may stop earlier at its time limit). */
+  count: number;
+  mesh?: MeshNodeConfig;
+}
+
+export interface SenderConfig {
+  limitMs: number;
+  mode: 'throughput' | 'round-trip';
+  /** The receiver's port on 127.0.0.1. */
+  port: number;
+  /** The receiver's node ID (mesh only). */
+  nodeId?: string;
+  /** Messages, or measured round trips. */
+  count: number;
+  /** Round trips before the measured ones. */
+  warmup: number;
+  /** Sending stops at this time even when `count` is not reached. */
+  timeLimitMs: number;
+  mesh?: MeshNodeConfig;
+}
+
+/** What the mesh link negotiated (mesh stacks only). */
+interface SenderTransport {
+  transport?: 'tls' | 'tcp';
+}
+
+export interface ThroughputSenderResult extends SenderTransport {
+  sent: number;
+  seconds: number;
+  /** CPU time of the sender process over the send loop, in cores (1 = one core busy). */
+  cpu: number;
+  /** Share of the send loop's time the sender's event loop was busy (0–1). */
+  eventLoop: number;
+  /** Garbage collection pauses of the sender over the send loop, in ms. */
+  gcMs: number;
+}
+
+export interface ThroughputReceiverResult {
+  received: number;
+  /** Ill-formed payloads received (should stay 0). */
+  invalid: number;
+  /** From the first to the last message received. */
+  seconds: number;
+  messagesPerSecond: number;
+  /** CPU time of the receiver process from the first to the last message, in cores. */
+  cpu: number;
+  /** Share of that time the receiver's event loop was busy (0–1). */
+  eventLoop: number;
+  /** Garbage collection pauses of the receiver over that time, in ms. */
+  gcMs: number;
+}
+
+export interface RoundTripResult extends SenderTransport {
+  latencyUs: LatencySummary;
+  seconds: number;
+  /** CPU time of the sender over the measured round trips, in cores. */
+  cpu: number;
+  eventLoop: number;
+  gcMs: number;
+}
+
+/** 4-byte length + JSON of the echo request and answer on the raw socket. */
+export interface EchoFrame {
+  id: number;
+  payload: unknown;
+}

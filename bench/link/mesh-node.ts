@@ -1,0 +1,71 @@
+import { type DynamicModule, type INestApplicationContext, Module, type Provider } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LinkService } from '../../src/mesh/link/link.service.js';
+import { MeshModule } from '../../src/mesh/mesh.module.js';
+import { meshMigrations } from '../../src/mesh/mesh.schema.js';
+import type { MeshNodeConfig } from './link-bench.types.js';
+
+@Module({})
+class MeshBenchNodeModule {
+  static forRoot(config: MeshNodeConfig, providers: Provider[]): DynamicModule {
+    return {
+      module: MeshBenchNodeModule,
+      imports: [
+        EventEmitterModule.forRoot(),
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: config.databaseUrl,
+          autoLoadEntities: true,
+          migrations: meshMigrations,
+          migrationsRun: true,
+        }),
+        MeshModule.forRoot({
+          host: '127.0.0.1',
+          port: 0,
+          bind: '127.0.0.1',
+          meshId: 'bench-mesh',
+          password: 'bench-password',
+          encryption: config.encryption,
+          discovery: false,
+          dataDir: config.dataDir,
+          // The two benchmark nodes meet by dialling, not through a node list or the LAN search.
+          acceptUnknownPeers: true,
+        }),
+      ],
+      providers,
+    };
+  }
+}
+
+/** A mesh node as a host application assembles it, its clients interface on loopback. */
+export async function startMeshNode(
+  config: MeshNodeConfig,
+  providers: Provider[] = [],
+): Promise<INestApplicationContext> {
+  return NestFactory.createApplicationContext(MeshBenchNodeModule.forRoot(config, providers), {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
+}
+
+/** Dials the peer and waits (bounded) until the link is up; resolves with its transport. */
+export async function linkTo(
+  app: INestApplicationContext,
+  port: number,
+  limitMs = 15_000,
+): Promise<'tls' | 'tcp' | undefined> {
+  const link = app.get(LinkService);
+  const target = { host: '127.0.0.1', port };
+  link.connect(target);
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const status = link.status(target);
+    if (status?.state === 'connected') return status.transport;
+    if (Date.now() > deadline) {
+      throw new Error(`no link to 127.0.0.1:${port} within ${limitMs} ms: ${JSON.stringify(status)}`);
+    }
+    await new Promise((done) => setTimeout(done, 10));
+  }
+}

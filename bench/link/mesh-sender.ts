@@ -1,0 +1,88 @@
+// Sender over a UC Mesh link: `send` for throughput, `request` for round trips.
+import { LinkService } from '../../src/mesh/link/link.service.js';
+import { cpuShare, eventLoopBusy, GcTimer, summarizeLatencies } from '../common/stats.js';
+import { runWorker } from '../common/worker.js';
+import { CALL_STATE_TOPIC, callState, ECHO_TOPIC } from './call-state.js';
+import type { RoundTripResult, SenderConfig, ThroughputSenderResult } from './link-bench.types.js';
+import { linkTo, startMeshNode } from './mesh-node.js';
+
+const REQUEST_TIMEOUT_MS = 5_000;
+
+runWorker<SenderConfig>(async (channel) => {
+  const { config } = channel;
+  if (!config.mesh || config.nodeId === undefined) {
+    throw new Error('the mesh sender needs a mesh node configuration and the receiver node ID');
+  }
+  const app = await startMeshNode(config.mesh);
+  const transport = await linkTo(app, config.port);
+  const link = app.get(LinkService);
+  const result =
+    config.mode === 'throughput'
+      ? await stream(link, config.nodeId, config)
+      : await roundTrips(link, config.nodeId, config);
+  await channel.report({ type: 'result', result: { ...result, transport } });
+  // From here on both nodes shut down and their links report that as warnings: expected.
+  app.useLogger(['error']);
+  await channel.stopped;
+  await app.close();
+});
+
+/** Awaits every `send`: it resolves at once below the link's high-water mark, else on drain. */
+async function stream(
+  link: LinkService,
+  nodeId: string,
+  config: SenderConfig,
+): Promise<ThroughputSenderResult> {
+  const deadline = performance.now() + config.timeLimitMs;
+  const cpuStart = process.cpuUsage();
+  const loopStart = performance.eventLoopUtilization();
+  const gc = new GcTimer();
+  const start = performance.now();
+  let sent = 0;
+  while (sent < config.count && ((sent & 1023) !== 0 || performance.now() < deadline)) {
+    await link.send(nodeId, CALL_STATE_TOPIC, callState(sent));
+    sent++;
+  }
+  const wallMs = performance.now() - start;
+  return {
+    sent,
+    seconds: wallMs / 1000,
+    cpu: cpuShare(cpuStart, wallMs),
+    eventLoop: eventLoopBusy(loopStart),
+    gcMs: gc.stop(),
+  };
+}
+
+/** One request in flight. */
+async function roundTrips(link: LinkService, nodeId: string, config: SenderConfig): Promise<RoundTripResult> {
+  const total = config.warmup + config.count;
+  const samples = new Float64Array(config.count);
+  const deadline = performance.now() + config.timeLimitMs;
+  let measured = 0;
+  let cpuStart = process.cpuUsage();
+  let loopStart = performance.eventLoopUtilization();
+  let gc = new GcTimer();
+  let start = performance.now();
+  for (let id = 0; id < total && performance.now() < deadline; id++) {
+    if (id === config.warmup) {
+      cpuStart = process.cpuUsage();
+      loopStart = performance.eventLoopUtilization();
+      gc.stop();
+      gc = new GcTimer();
+      start = performance.now();
+    }
+    const sentAt = performance.now();
+    const answer = await link.request(nodeId, ECHO_TOPIC, callState(id), { timeoutMs: REQUEST_TIMEOUT_MS });
+    if (id >= config.warmup) samples[measured++] = (performance.now() - sentAt) * 1000;
+    if ((answer as { ts?: unknown } | null)?.ts !== callState(id).ts)
+      throw new Error(`wrong answer to ${id}`);
+  }
+  const wallMs = performance.now() - start;
+  return {
+    latencyUs: summarizeLatencies(samples.subarray(0, measured)),
+    seconds: wallMs / 1000,
+    cpu: cpuShare(cpuStart, wallMs),
+    eventLoop: eventLoopBusy(loopStart),
+    gcMs: gc.stop(),
+  };
+}

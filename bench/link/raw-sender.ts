@@ -1,0 +1,99 @@
+// Sender of the raw-socket baseline: the same payloads as the mesh sender, JSON over node:net.
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { cpuShare, eventLoopBusy, GcTimer, summarizeLatencies } from '../common/stats.js';
+import { runWorker } from '../common/worker.js';
+import { callState } from './call-state.js';
+import type { EchoFrame, RoundTripResult, SenderConfig, ThroughputSenderResult } from './link-bench.types.js';
+import { encodeJsonFrame, JsonFrameReader } from './raw-framing.js';
+
+/** The unsent bytes at which a mesh link starts waiting for drain (its default `highWaterBytes`). */
+const HIGH_WATER_BYTES = 1024 * 1024;
+
+runWorker<SenderConfig>(async (channel) => {
+  const { config } = channel;
+  const socket = connect({ host: '127.0.0.1', port: config.port, noDelay: true });
+  await once(socket, 'connect');
+  const result =
+    config.mode === 'throughput' ? await stream(socket, config) : await roundTrips(socket, config);
+  await channel.report({ type: 'result', result });
+  await channel.stopped;
+  socket.destroy();
+});
+
+/**
+ * Writes frames corked, one batch per tick, as a mesh link does: up to the same high-water mark,
+ * then uncorks on the next tick and waits for the socket to drain.
+ */
+async function stream(socket: Socket, config: SenderConfig): Promise<ThroughputSenderResult> {
+  const deadline = performance.now() + config.timeLimitMs;
+  const cpuStart = process.cpuUsage();
+  const loopStart = performance.eventLoopUtilization();
+  const gc = new GcTimer();
+  const start = performance.now();
+  let sent = 0;
+  while (sent < config.count && performance.now() < deadline) {
+    socket.cork();
+    while (sent < config.count && socket.writableLength < HIGH_WATER_BYTES) {
+      socket.write(encodeJsonFrame(callState(sent)));
+      sent++;
+    }
+    process.nextTick(() => socket.uncork());
+    if (socket.writableLength >= HIGH_WATER_BYTES) await once(socket, 'drain');
+  }
+  const wallMs = performance.now() - start;
+  return {
+    sent,
+    seconds: wallMs / 1000,
+    cpu: cpuShare(cpuStart, wallMs),
+    eventLoop: eventLoopBusy(loopStart),
+    gcMs: gc.stop(),
+  };
+}
+
+/** One request in flight: write it, wait for its echo, repeat. */
+async function roundTrips(socket: Socket, config: SenderConfig): Promise<RoundTripResult> {
+  let waiting: { id: number; resolve: (payload: unknown) => void } | undefined;
+  const reader = new JsonFrameReader((value) => {
+    const answer = value as EchoFrame;
+    if (waiting?.id !== answer.id) throw new Error(`echo ${answer.id} answers no request`);
+    const { resolve } = waiting;
+    waiting = undefined;
+    resolve(answer.payload);
+  });
+  socket.on('data', (chunk: Buffer) => reader.push(chunk));
+  const ask = (id: number) =>
+    new Promise<unknown>((resolve) => {
+      waiting = { id, resolve };
+      socket.write(encodeJsonFrame({ id, payload: callState(id) } satisfies EchoFrame));
+    });
+
+  const total = config.warmup + config.count;
+  const samples = new Float64Array(config.count);
+  const deadline = performance.now() + config.timeLimitMs;
+  let measured = 0;
+  let cpuStart = process.cpuUsage();
+  let loopStart = performance.eventLoopUtilization();
+  let gc = new GcTimer();
+  let start = performance.now();
+  for (let id = 0; id < total && performance.now() < deadline; id++) {
+    if (id === config.warmup) {
+      cpuStart = process.cpuUsage();
+      loopStart = performance.eventLoopUtilization();
+      gc.stop();
+      gc = new GcTimer();
+      start = performance.now();
+    }
+    const sentAt = performance.now();
+    await ask(id);
+    if (id >= config.warmup) samples[measured++] = (performance.now() - sentAt) * 1000;
+  }
+  const wallMs = performance.now() - start;
+  return {
+    latencyUs: summarizeLatencies(samples.subarray(0, measured)),
+    seconds: wallMs / 1000,
+    cpu: cpuShare(cpuStart, wallMs),
+    eventLoop: eventLoopBusy(loopStart),
+    gcMs: gc.stop(),
+  };
+}

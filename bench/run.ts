@@ -1,0 +1,151 @@
+// Entry point of `npm run bench` (every suite) and `npm run bench:link` (the link suite).
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BenchProcess } from './common/bench-process.js';
+import { describeMachine, describeRevision } from './common/machine.js';
+import { formatLinkTables, type LinkSuiteResult, runLinkSuite } from './link/link-suite.js';
+
+/** `.build/bench`: this file is `.build/bench/bench/run.js`. */
+const BUILD_DIR = dirname(import.meta.dirname);
+
+const USAGE = `usage: node .build/bench/bench/run.js [link] [options]
+  --runs N            runs of every scenario (default 5)
+  --messages N        messages per throughput run (default 1000000)
+  --round-trips N     measured round trips per latency run (default 50000)
+  --warmup N          round trips before the measured ones (default 5000)
+  --time-limit S      upper bound of the sending part of a run, in seconds (default 20)
+  --max-other-load C  wait for, and repeat runs until, other programs use at most C cores (default 0.25)
+  --profile           write --cpu-prof profiles of every process next to the results`;
+
+/** Every suite: how to run it, print its result, and tell whether a run failed. */
+const SUITES = {
+  link: {
+    run: runLinkSuite,
+    format: formatLinkTables,
+    failed: (result: LinkSuiteResult) =>
+      [...result.throughput, ...result.roundTrip].some((scenario) => scenario.failures.length > 0),
+  },
+};
+type Suite = keyof typeof SUITES;
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      runs: { type: 'string', default: '5' },
+      messages: { type: 'string', default: '1000000' },
+      'round-trips': { type: 'string', default: '50000' },
+      warmup: { type: 'string', default: '5000' },
+      'time-limit': { type: 'string', default: '20' },
+      'max-other-load': { type: 'string', default: '0.25' },
+      profile: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const unknown = positionals.filter((name) => !Object.hasOwn(SUITES, name));
+  if (unknown.length > 0) {
+    console.error(`unknown suite ${unknown.join(', ')}\n${USAGE}`);
+    return 2;
+  }
+  const suites = positionals.length > 0 ? (positionals as Suite[]) : (Object.keys(SUITES) as Suite[]);
+  const number = (name: keyof typeof values, min: number, integer = true) => {
+    const value = Number(values[name]);
+    if (Number.isNaN(value) || value < min || (integer && !Number.isInteger(value))) {
+      throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}\n${USAGE}`);
+    }
+    return value;
+  };
+
+  const root = repositoryRoot();
+  await mirrorPackageJson(root);
+  const resultsDir = join(root, 'bench', 'results');
+  const stamp = new Date().toISOString().slice(0, 19).replace(/:/g, '-') + 'Z';
+  const settings = {
+    runs: number('runs', 1),
+    messages: number('messages', 2),
+    roundTrips: number('round-trips', 1),
+    warmup: number('warmup', 0),
+    timeLimitMs: number('time-limit', 1, false) * 1000,
+    maxOtherLoad: number('max-other-load', 0, false),
+    profileDir: values.profile ? join(resultsDir, `profiles-${stamp}`) : undefined,
+  };
+  const workDir = await mkdtemp(join(tmpdir(), 'ucmesh-bench-'));
+  // Run as root, PostgreSQL runs as the `postgres` user, which must be able to reach its folder.
+  await chmod(workDir, 0o711);
+  const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+  process.once('SIGINT', () => {
+    log('interrupted: stopping the benchmark processes');
+    BenchProcess.interrupt();
+  });
+
+  let failed = false;
+  try {
+    for (const suite of suites) {
+      const started = Date.now();
+      // Taken before the run: src/ may change while it runs, the compiled build does not.
+      const revision = describeRevision(root);
+      const result = await SUITES[suite].run({ ...settings, workDir, log });
+      const machine = describeMachine();
+      const file = join(resultsDir, `${suite}-${stamp}.json`);
+      await mkdir(resultsDir, { recursive: true });
+      const report = {
+        suite,
+        date: new Date(started).toISOString(),
+        durationSeconds: (Date.now() - started) / 1000,
+        machine,
+        revision,
+        settings,
+        ...result,
+      };
+      await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+      const code = revision
+        ? `src ${revision.commit}${revision.srcModified ? ' + uncommitted changes' : ''}`
+        : '';
+      console.log(
+        `\n${suite}: ${settings.runs} runs; ${machine.cpus} × ${machine.cpuModel}; Node ${machine.node}; ${code}\n`,
+      );
+      console.log(SUITES[suite].format(result));
+      console.log(`\nresults: ${relative(process.cwd(), file)}`);
+      if (settings.profileDir) console.log(`profiles: ${relative(process.cwd(), settings.profileDir)}`);
+      failed ||= SUITES[suite].failed(result);
+    }
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  return failed ? 1 : 0;
+}
+
+/** The repository: the folder above the build folder that holds the project's package.json. */
+function repositoryRoot(): string {
+  for (let dir = dirname(BUILD_DIR); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error('no package.json above the benchmark build');
+  }
+}
+
+/**
+ * The product reads its version from `../../package.json` relative to its compiled modules, which
+ * holds for dist/ but not for the benchmark build (`.build/bench/src/…`): give that build a
+ * package.json of its own, with the project's version and module type.
+ */
+async function mirrorPackageJson(root: string): Promise<void> {
+  const project = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
+  const mirror = { name: 'uc-mesh-bench-build', private: true, type: 'module', version: project.version };
+  await writeFile(join(BUILD_DIR, 'package.json'), `${JSON.stringify(mirror, null, 2)}\n`);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    BenchProcess.interrupt();
+    process.exit(1);
+  },
+);
