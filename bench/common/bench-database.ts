@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import pg from 'pg';
 import { EmbeddedDatabase } from '../../src/database/embedded-database.js';
 
 /**
@@ -14,18 +13,8 @@ export class BenchDatabase {
   }
 
   /** Creates an empty database and returns its URL. */
-  async create(name: string): Promise<string> {
-    if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`);
-    const client = new pg.Client({ connectionString: this.server.url });
-    await client.connect();
-    try {
-      await client.query(`CREATE DATABASE ${name}`);
-    } finally {
-      await client.end();
-    }
-    const url = new URL(this.server.url);
-    url.pathname = `/${name}`;
-    return url.toString();
+  create(name: string): Promise<string> {
+    return this.server.createDatabase(name);
   }
 
   stop(): Promise<void> {

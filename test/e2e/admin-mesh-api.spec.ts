@@ -1,23 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { freePort, NodeProcess, tempDataDir } from '../helpers/node-process.js';
+import type { MeshNodeView } from '../../src/mesh/registry/mesh-node.js';
 
 const MESH = { MESH_HOST: '127.0.0.1', MESH_ID: 'admin-api', MESH_PASSWORD: 'admin-api-password' };
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 const UNTIL_LIMIT_MS = 30_000;
 
-interface Status {
-  state: string;
-  reason?: string;
-}
-interface Node {
-  id: string;
-  nodeId: string | null;
-  host: string;
-  port: number;
-  group: string;
-  connect: boolean;
-  status: Status;
-}
+type Node = MeshNodeView;
 interface ErrorAnswer {
   statusCode: number;
   error: string;

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createLan, type Lan, type LanHost } from '../helpers/netns-lan.js';
 import { NodeProcess, tempDataDir } from '../helpers/node-process.js';
 import { MdnsSniffer, mdnsListeners } from '../netns/mdns-sniffer.js';
+import type { MeshNodeView } from '../../src/mesh/registry/mesh-node.js';
 
 // Multicast leaves a node only here, inside namespaces this test creates: every node of these
 // tests searches on its namespace's LAN interface, which has no way out of the test LAN.
@@ -17,15 +18,7 @@ const OTHER_MESH = { MESH_ID: 'other-mesh-c2d8e4', MESH_PASSWORD: PASSWORD };
 const WRONG_PASSWORD = { MESH_ID, MESH_PASSWORD: 'not-the-password' };
 const SEARCH_LIMIT_MS = 60_000;
 
-interface Node {
-  id: string;
-  nodeId: string | null;
-  host: string;
-  port: number;
-  group: string;
-  connect: boolean;
-  status: { state: string };
-}
+type Node = MeshNodeView;
 
 interface Started {
   host: LanHost;

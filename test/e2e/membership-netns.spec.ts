@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createLan, type Lan, type LanHost } from '../helpers/netns-lan.js';
 import { NodeProcess, tempDataDir } from '../helpers/node-process.js';
 import { mdnsListeners } from '../netns/mdns-sniffer.js';
+import type { MeshNodeView } from '../../src/mesh/registry/mesh-node.js';
 
 // Multicast leaves a node only here, inside namespaces this test creates: a node searches on its
 // namespace's LAN interface, which has no way out of the test LAN, or on no interface at all.
@@ -15,15 +16,7 @@ const PASSWORD = 'member-mesh-password';
 const ABSENT_ADDRESS = '10.255.255.254';
 const LIMIT_MS = 90_000;
 
-interface Node {
-  id: string;
-  nodeId: string | null;
-  host: string;
-  port: number;
-  group: string;
-  connect: boolean;
-  status: { state: string; reason?: string };
-}
+type Node = MeshNodeView;
 
 interface Started {
   host: LanHost;

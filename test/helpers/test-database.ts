@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { EmbeddedDatabase } from '../../src/database/embedded-database.js';
 import { tempDataDir } from './node-process.js';
 
@@ -13,18 +12,8 @@ export class TestDatabaseServer {
   }
 
   /** A new empty database on the server; returns its URL. */
-  async createDatabase(): Promise<string> {
-    const name = `node_${process.pid}_${++this.count}`;
-    const client = new pg.Client({ connectionString: this.server.url });
-    await client.connect();
-    try {
-      await client.query(`CREATE DATABASE ${name}`);
-    } finally {
-      await client.end();
-    }
-    const url = new URL(this.server.url);
-    url.pathname = `/${name}`;
-    return url.toString();
+  createDatabase(): Promise<string> {
+    return this.server.createDatabase(`node_${process.pid}_${++this.count}`);
   }
 
   stop(): Promise<void> {
