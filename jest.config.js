@@ -8,4 +8,6 @@ export default {
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   // Multi-process tests start real PostgreSQL servers; a slow first initdb must not fail them.
   testTimeout: 120_000,
+  globalSetup: '<rootDir>/test/setup/global-setup.js',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.js',
 };

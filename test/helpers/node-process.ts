@@ -40,7 +40,8 @@ export async function freePort(): Promise<number> {
 
 /** A fresh, empty DATA_DIR for one test node. */
 export function tempDataDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'ucmesh-test-'));
+  // Under the run's folder (jest's global setup), removed when the run ends.
+  return mkdtemp(join(process.env.UCMESH_TEST_ROOT ?? tmpdir(), 'ucmesh-test-'));
 }
 
 /**
