@@ -13,15 +13,17 @@ import { DEFAULT_MAX_FRAME_BYTES } from '../../src/mesh/wire/frame-decoder.js';
 export async function connectRawPeer(
   target: LinkTarget,
   credentials = { meshId: 'test-mesh', password: 'test-password' },
+  /** Who the peer claims to be; the same node ID with a new instance ID is a restarted node. */
+  identity: { nodeId: string; instanceId: string } = { nodeId: randomUUID(), instanceId: randomUUID() },
 ): Promise<EstablishedConnection & { nodeId: string }> {
   const socket = connect(target.port, target.host);
   await new Promise<void>((done, fail) => socket.once('connect', done).once('error', fail));
-  const nodeId = randomUUID();
+  const { nodeId, instanceId } = identity;
   const handshake = new Handshake({
     role: 'dialer',
     self: {
       nodeId,
-      instanceId: randomUUID(),
+      instanceId,
       host: '127.0.0.1',
       port: 1,
       encryption: 'none',

@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { meshCluster } from '../helpers/mesh-cluster.js';
+import { connectRawPeer } from '../helpers/raw-peer.js';
 
 describe('exactly one link per pair of nodes', () => {
   const cluster = meshCluster();
@@ -34,16 +37,44 @@ describe('exactly one link per pair of nodes', () => {
     },
   );
 
-  it('replaces the stale link when the peer comes back as a new instance', async () => {
-    const a = await start();
-    const b = await start();
-    a.link.connect(b.target);
-    await b.until('link at B', () => b.link.isLinked(a.nodeId));
-    const first = b.link.linkedNodes()[0];
-    // A second start of the same node (same node ID, new instance) dials B again.
-    b.link.connect(a.target);
-    await a.until('two ups at A', () => a.events.filter((e) => e.name === 'mesh.link.up').length >= 1);
-    expect(first?.nodeId).toBe(a.nodeId);
-    expect(b.link.linkedNodes()).toHaveLength(1);
+  it('replaces the stale link when the peer comes back as a new instance, and refuses a second link of the same one', async () => {
+    // Hand-driven peers send no heartbeats; only the choice of link is under test here.
+    const node = await cluster.start({ livenessTimeoutMs: 120_000 });
+    const sockets: Socket[] = [];
+    // Reads and discards what the node sends, so its closing of a connection is seen.
+    const dial = async (identity: { nodeId: string; instanceId: string }) => {
+      const peer = await connectRawPeer(node.target, undefined, identity);
+      sockets.push(peer.socket);
+      peer.socket.resume();
+      const closed = new Promise<void>((done, fail) => {
+        const timer = setTimeout(() => fail(new Error('the node kept the connection open')), 10_000);
+        peer.socket.once('close', () => (clearTimeout(timer), done()));
+      });
+      closed.catch(() => undefined); // awaited, or not, by the test
+      return { address: `127.0.0.1:${peer.socket.localPort}`, closed };
+    };
+    try {
+      const nodeId = randomUUID();
+      const before = await dial({ nodeId, instanceId: randomUUID() });
+      await node.until('the first link', () => node.link.isLinked(nodeId));
+
+      // The peer restarted (new instance ID) while its old connection still looks alive: it is stale.
+      const restartedInstance = randomUUID();
+      const after = await dial({ nodeId, instanceId: restartedInstance });
+      await before.closed;
+      expect(node.link.linkedNodes()).toEqual([
+        expect.objectContaining({ nodeId, remoteAddress: after.address }),
+      ]);
+
+      // The same instance dialling a second time gets no second link: the first one stays.
+      const twin = await dial({ nodeId, instanceId: restartedInstance });
+      await twin.closed;
+      expect(node.link.linkedNodes()).toEqual([
+        expect.objectContaining({ nodeId, remoteAddress: after.address }),
+      ]);
+      expect(node.named('mesh.link.down')).toEqual([]);
+    } finally {
+      sockets.forEach((socket) => socket.destroy());
+    }
   });
 });
