@@ -1,12 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
-import { Test } from '@nestjs/testing';
-import { ADMIN_MODULE_OPTIONS } from '../../src/admin/admin-module.options.js';
-import { AdminTokenGuard } from '../../src/admin/auth/admin-token.guard.js';
-import { AdminTokenService } from '../../src/admin/auth/admin-token.service.js';
 import { MeshEventsController } from '../../src/admin/mesh/mesh-events.controller.js';
-import { tempDataDir } from '../helpers/node-process.js';
+import { startAdminTestApp } from '../helpers/admin-test-app.js';
 
 const EVENTS = ['mesh.node.added', 'mesh.node.updated', 'mesh.node.removed'];
 const LIMIT_MS = 10_000;
@@ -19,17 +15,11 @@ describe('GET /api/mesh/events', () => {
   let url: string;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [EventEmitterModule.forRoot()],
+    app = await startAdminTestApp({
+      token,
       controllers: [MeshEventsController],
-      providers: [
-        AdminTokenService,
-        AdminTokenGuard,
-        { provide: ADMIN_MODULE_OPTIONS, useValue: { adminToken: token, dataDir: await tempDataDir() } },
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
+      imports: [EventEmitterModule.forRoot()],
+    });
     events = app.get(EventEmitter2);
     url = `${await app.getUrl()}/api/mesh/events`;
   });

@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Get, type INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { ADMIN_MODULE_OPTIONS } from '../../src/admin/admin-module.options.js';
 import { AdminApi } from '../../src/admin/auth/admin-api.decorator.js';
-import { AdminTokenGuard } from '../../src/admin/auth/admin-token.guard.js';
-import { AdminTokenService } from '../../src/admin/auth/admin-token.service.js';
-import { tempDataDir } from '../helpers/node-process.js';
+import { startAdminTestApp } from '../helpers/admin-test-app.js';
 
 @AdminApi('probe')
 class ProbeController {
@@ -22,16 +18,7 @@ describe('the admin bearer token on /api routes', () => {
 
   beforeAll(async () => {
     // The guard and its token alone: AdminModule's own routes need the mesh and a database.
-    const moduleRef = await Test.createTestingModule({
-      controllers: [ProbeController],
-      providers: [
-        AdminTokenService,
-        AdminTokenGuard,
-        { provide: ADMIN_MODULE_OPTIONS, useValue: { adminToken: token, dataDir: await tempDataDir() } },
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
+    app = await startAdminTestApp({ token, controllers: [ProbeController] });
     url = `${await app.getUrl()}/api/probe`;
   });
   afterAll(async () => {
