@@ -3,13 +3,14 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminModule } from './admin/admin.module.js';
+import { CallDataModule } from './calldata/calldata.module.js';
 import type { NodeConfig } from './config/node-config.js';
 import { nodeMigrations } from './database/node-schema.js';
 import { MeshModule } from './mesh/mesh.module.js';
 
 type Settings = { node: NodeConfig & { databaseUrl: string } };
 
-/** The standalone node: the mesh, its admin API and the database they share. */
+/** The standalone node: the mesh, CallData, the admin API and the database they share. */
 @Module({})
 export class AppModule {
   /** `config.databaseUrl` is the external server or the embedded one main.ts started. */
@@ -43,6 +44,11 @@ export class AppModule {
             const { mesh, dataDir } = settings.get('node', { infer: true });
             return { ...mesh, dataDir };
           },
+        }),
+        CallDataModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (settings: ConfigService<Settings, true>) =>
+            settings.get('node.calldata', { infer: true }),
         }),
         AdminModule.forRootAsync({
           inject: [ConfigService],

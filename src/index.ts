@@ -32,6 +32,12 @@ export { LicenseError, type LicenseProblem } from './mesh/license/license.error.
 export type { LicenseState } from './mesh/license/license-state.js';
 export { generateVendorKeys, issueLicenseToken } from './mesh/license/license-issuer.js';
 export { CallDataModule } from './calldata/calldata.module.js';
+export { CALLDATA_MODULE_OPTIONS, type CallDataModuleOptions } from './calldata/calldata-module.options.js';
+export { callDataEntities, callDataMigrations } from './calldata/calldata.schema.js';
+export { CallDataService } from './calldata/calldata.service.js';
+export { CALLDATA_LIMITS } from './calldata/calldata-limits.js';
+export { CallDataValidationError } from './calldata/calldata-validation.error.js';
+export type { CallData, CallDataFieldChanges, CallDataUpdated } from './calldata/calldata.js';
 export { AdminModule } from './admin/admin.module.js';
 export { type AdminModuleOptions } from './admin/admin-module.options.js';
 export { AdminApi } from './admin/auth/admin-api.decorator.js';

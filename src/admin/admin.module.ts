@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ConfigurableAdminModule } from './admin-module.options.js';
 import { AdminTokenGuard } from './auth/admin-token.guard.js';
 import { AdminTokenService } from './auth/admin-token.service.js';
+import { CallDataController } from './calldata/calldata.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { LicenseController } from './license/license.controller.js';
 import { MeshEventsController } from './mesh/mesh-events.controller.js';
@@ -22,6 +23,7 @@ import { MeshController } from './mesh/mesh.controller.js';
     MeshNodesController,
     MeshEventsController,
     LicenseController,
+    CallDataController,
   ],
   providers: [AdminTokenService, AdminTokenGuard, MeshOverviewService],
   exports: [AdminTokenService, AdminTokenGuard],

@@ -1,9 +1,21 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CallDataRetentionService } from './calldata-retention.service.js';
+import { ConfigurableCallDataModule } from './calldata-module.options.js';
+import { callDataEntities } from './calldata.schema.js';
+import { CallDataService } from './calldata.service.js';
+import { CallDataReplicator } from './replication/calldata-replicator.service.js';
+import { CallDataWriter } from './store/calldata-writer.js';
 
 /**
- * Replication of CallData (key/value fields of a call, keyed by the PBX's call linkage ID) over
- * the mesh. Its service, entity and routes arrive with the CallData issue; the module exists so
- * host applications can import it from the start.
+ * CallData of calls, replicated over the mesh while it is active. Needs `MeshModule` and
+ * `EventEmitterModule` in the application, and `callDataMigrations` run after `meshMigrations`.
+ * Global like MeshModule, so AdminModule's routes (and any feature module) can inject the service.
  */
-@Module({})
-export class CallDataModule {}
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature(callDataEntities)],
+  providers: [CallDataWriter, CallDataService, CallDataReplicator, CallDataRetentionService],
+  exports: [CallDataService],
+})
+export class CallDataModule extends ConfigurableCallDataModule {}

@@ -69,6 +69,18 @@ const environmentSchema = z.object({
   MESH_LICENSE_PUBLIC_KEY: nonEmpty.optional(),
   HTTP_PORT: port.default(7224),
   HTTP_BIND: address('an IPv4 or IPv6 address', (s) => isIP(s) !== 0).default('127.0.0.1'),
+  CALLDATA_RETENTION_MS: z.coerce
+    .number({ message: 'must be an integer from 1000 to 31536000000' })
+    .int('must be an integer from 1000 to 31536000000')
+    .min(1000, 'must be an integer from 1000 to 31536000000')
+    .max(31_536_000_000, 'must be an integer from 1000 to 31536000000')
+    .default(86_400_000),
+  CALLDATA_SYNC_INTERVAL_MS: z.coerce
+    .number({ message: 'must be an integer from 100 to 3600000' })
+    .int('must be an integer from 100 to 3600000')
+    .min(100, 'must be an integer from 100 to 3600000')
+    .max(3_600_000, 'must be an integer from 100 to 3600000')
+    .default(5000),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
@@ -94,6 +106,7 @@ export interface NodeConfig {
     license?: string;
     licensePublicKey?: string;
   };
+  calldata: { retentionMs: number; syncIntervalMs: number };
   http: { port: number; bind: string };
   adminToken?: string;
 }
@@ -139,6 +152,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv): NodeConfig {
       license: e.MESH_LICENSE,
       licensePublicKey: e.MESH_LICENSE_PUBLIC_KEY,
     },
+    calldata: { retentionMs: e.CALLDATA_RETENTION_MS, syncIntervalMs: e.CALLDATA_SYNC_INTERVAL_MS },
     http: { port: e.HTTP_PORT, bind: e.HTTP_BIND },
     adminToken: e.ADMIN_TOKEN,
   };

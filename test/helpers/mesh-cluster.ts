@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll } from '@jest/globals';
-import type { Provider } from '@nestjs/common';
+import type { DynamicModule, Provider } from '@nestjs/common';
 import type { MeshModuleOptions } from '../../src/mesh/mesh-module.options.js';
 import { MeshNode } from './mesh-node.js';
 import { TestDatabaseServer } from './test-database.js';
@@ -9,7 +9,11 @@ import { TestDatabaseServer } from './test-database.js';
  * node, and every node closed after each test.
  */
 export function meshCluster(): {
-  start(options?: Partial<MeshModuleOptions>, providers?: Provider[]): Promise<MeshNode>;
+  start(
+    options?: Partial<MeshModuleOptions>,
+    providers?: Provider[],
+    imports?: DynamicModule[],
+  ): Promise<MeshNode>;
   /** Closes a node and starts it again on its database (same node ID, list, settings). */
   restart(node: MeshNode, options?: Partial<MeshModuleOptions>): Promise<MeshNode>;
 } {
@@ -25,9 +29,9 @@ export function meshCluster(): {
     await database?.stop();
   });
   return {
-    async start(options = {}, providers = []) {
+    async start(options = {}, providers = [], imports = []) {
       if (!database) throw new Error('meshCluster().start is for tests and hooks, not the describe body');
-      const node = await MeshNode.start(database, options, providers);
+      const node = await MeshNode.start(database, options, providers, imports);
       nodes.push(node);
       return node;
     },

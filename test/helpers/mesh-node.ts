@@ -1,4 +1,4 @@
-import type { INestApplicationContext, Provider } from '@nestjs/common';
+import type { DynamicModule, INestApplicationContext, Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -7,7 +7,7 @@ import { LinkService } from '../../src/mesh/link/link.service.js';
 import type { LinkStatus, LinkTarget } from '../../src/mesh/link/link-status.js';
 import type { MeshModuleOptions } from '../../src/mesh/mesh-module.options.js';
 import { MeshModule } from '../../src/mesh/mesh.module.js';
-import { meshMigrations } from '../../src/mesh/mesh.schema.js';
+import { nodeMigrations } from '../../src/database/node-schema.js';
 import { tempDataDir } from './node-process.js';
 import type { TestDatabaseServer } from './test-database.js';
 
@@ -23,7 +23,13 @@ export class MeshNode {
   private constructor(
     readonly app: INestApplicationContext,
     /** What it was started with, for a restart on the same database. */
-    readonly setup: { url: string; options: Partial<MeshModuleOptions>; providers: Provider[] },
+    readonly setup: {
+      url: string;
+      options: Partial<MeshModuleOptions>;
+      providers: Provider[];
+      /** Feature modules on top of the mesh, e.g. `CallDataModule.forRoot()`. */
+      imports?: DynamicModule[];
+    },
   ) {
     app.get(EventEmitter2).onAny((name: string | string[], payload: Record<string, unknown>) => {
       this.events.push({ name: String(name), payload });
@@ -34,13 +40,14 @@ export class MeshNode {
     database: TestDatabaseServer,
     options: Partial<MeshModuleOptions> = {},
     providers: Provider[] = [],
+    imports: DynamicModule[] = [],
   ): Promise<MeshNode> {
-    return MeshNode.startOn({ url: await database.createDatabase(), options, providers });
+    return MeshNode.startOn({ url: await database.createDatabase(), options, providers, imports });
   }
 
   /** Starts a node on an existing database: the same node after a restart. */
   static async startOn(setup: MeshNode['setup']): Promise<MeshNode> {
-    const { url, options, providers } = setup;
+    const { url, options, providers, imports = [] } = setup;
     const moduleRef = await Test.createTestingModule({
       imports: [
         EventEmitterModule.forRoot(),
@@ -48,7 +55,7 @@ export class MeshNode {
           type: 'postgres',
           url,
           autoLoadEntities: true,
-          migrations: meshMigrations,
+          migrations: nodeMigrations,
           migrationsRun: true,
         }),
         MeshModule.forRoot({
@@ -65,6 +72,7 @@ export class MeshNode {
           reconnectMaxMs: 1000,
           ...options,
         }),
+        ...imports,
       ],
       providers,
     }).compile();

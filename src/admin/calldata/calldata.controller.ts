@@ -1,0 +1,58 @@
+import {
+  Body,
+  Get,
+  NotFoundException,
+  Optional,
+  Param,
+  Put,
+  Query,
+  UseFilters,
+  UsePipes,
+} from '@nestjs/common';
+import type { CallData } from '../../calldata/calldata.js';
+import { CallDataService } from '../../calldata/calldata.service.js';
+import { CallDataValidationError } from '../../calldata/calldata-validation.error.js';
+import { AdminApi } from '../auth/admin-api.decorator.js';
+import { meshValidationPipe } from '../mesh/mesh-validation.js';
+import { CallDataErrorsFilter } from './calldata-errors.filter.js';
+import { SetCallDataDto } from './set-calldata.dto.js';
+
+/**
+ * CallData of calls by call linkage ID. Recording works whether or not the mesh is active; only
+ * replication to the other nodes needs it, so there is no license guard here.
+ */
+@AdminApi('calldata')
+@UsePipes(meshValidationPipe())
+@UseFilters(CallDataErrorsFilter)
+export class CallDataController {
+  constructor(@Optional() private readonly calldata?: CallDataService) {}
+
+  /** Calls changed at or after `since` (ISO-8601), oldest first; `limit` 1–1000, default 100. */
+  @Get()
+  list(@Query('since') since?: string, @Query('limit') limit?: string): Promise<CallData[]> {
+    const time = since === undefined ? undefined : new Date(since);
+    if (time && Number.isNaN(time.getTime())) {
+      throw new CallDataValidationError('since', 'since must be an ISO-8601 time');
+    }
+    const count = limit === undefined ? undefined : /^\d{1,4}$/.test(limit) ? Number(limit) : NaN;
+    return this.service.list({ since: time, limit: count });
+  }
+
+  @Get(':callLinkageId')
+  async get(@Param('callLinkageId') callLinkageId: string): Promise<CallData> {
+    const callData = await this.service.get(callLinkageId);
+    if (!callData) throw new NotFoundException(`no CallData for call ${JSON.stringify(callLinkageId)}`);
+    return callData;
+  }
+
+  /** Merges the fields; answers the merged CallData once it is stored. */
+  @Put(':callLinkageId')
+  set(@Param('callLinkageId') callLinkageId: string, @Body() body: SetCallDataDto): Promise<CallData> {
+    return this.service.set(callLinkageId, body.fields);
+  }
+
+  private get service(): CallDataService {
+    if (!this.calldata) throw new NotFoundException('this node does not import CallDataModule');
+    return this.calldata;
+  }
+}

@@ -1,0 +1,20 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+
+export interface CallDataModuleOptions {
+  /** Calls unchanged this long are purged, on every node. Default 24 h. */
+  retentionMs?: number;
+  /**
+   * Every node asks each linked peer this often for changes it lacks: this brings changes of a
+   * node it has no link to, and fills any gap. Links coming up ask at once. Default 5000.
+   */
+  syncIntervalMs?: number;
+}
+
+export const CALLDATA_DEFAULTS = { retentionMs: 24 * 3600_000, syncIntervalMs: 5000 } as const;
+
+export const {
+  ConfigurableModuleClass: ConfigurableCallDataModule,
+  MODULE_OPTIONS_TOKEN: CALLDATA_MODULE_OPTIONS,
+  OPTIONS_TYPE: CALLDATA_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: CALLDATA_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<CallDataModuleOptions>().setClassMethodName('forRoot').build();

@@ -1,0 +1,17 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { asNumber } from './bigint-column.js';
+
+/** How far this node has the replication log of one origin node. */
+@Entity('calldata_origin')
+export class CallDataOriginEntity {
+  @PrimaryColumn({ name: 'origin_node_id', type: 'uuid' })
+  originNodeId!: string;
+
+  /** Every change of the origin up to here is applied (or was purged by retention). */
+  @Column({ name: 'applied_seq', type: 'bigint', transformer: asNumber })
+  appliedSeq!: number;
+
+  /** The highest change held; above `appliedSeq` while a gap waits to be filled. */
+  @Column({ name: 'max_seq', type: 'bigint', transformer: asNumber })
+  maxSeq!: number;
+}

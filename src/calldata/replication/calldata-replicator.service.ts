@@ -1,0 +1,190 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { LinkService } from '../../mesh/link/link.service.js';
+import { OnMeshMessage, type MeshMessageContext } from '../../mesh/link/on-mesh-message.decorator.js';
+import {
+  CALLDATA_DEFAULTS,
+  CALLDATA_MODULE_OPTIONS,
+  type CallDataModuleOptions,
+} from '../calldata-module.options.js';
+import type { CallDataChange } from '../calldata.js';
+import { readChanges } from '../store/calldata-statements.js';
+import { CallDataWriter, type CommittedBatch } from '../store/calldata-writer.js';
+import {
+  CALLDATA_TOPICS,
+  CallDataWireError,
+  changesOf,
+  type PullAnswer,
+  toWire,
+  versionVector,
+  wireSizeOf,
+} from './wire-changes.js';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+
+/** Bytes of changes per message: well under the 4 MiB frame limit, small enough to interleave. */
+const MESSAGE_BYTES = 1 << 20;
+/** Changes read per origin and page. */
+const PAGE_ROWS = 2000;
+/** Pages one catch-up takes at most before it yields to the next interval. */
+const MAX_PAGES = 10_000;
+/** Replicated changes waiting for the database above which live ones are dropped (and pulled later). */
+const MAX_BACKLOG = 50_000;
+
+/**
+ * Replication of CallData over the mesh, only while it is active (enabled and licensed):
+ * - live: each batch of this node's own changes goes to every linked node at once;
+ * - catch-up: a node asks a peer for what it lacks — when their link comes up, when it sees a gap,
+ *   and every `syncIntervalMs` — from the peer's replication log, changes of any origin included.
+ * Delivery is idempotent (the log is keyed by origin and sequence number); the merge is per field.
+ */
+@Injectable()
+export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('CallDataReplication');
+  private readonly pulling = new Map<string, { again: boolean }>();
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly link: LinkService,
+    private readonly writer: CallDataWriter,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(CALLDATA_MODULE_OPTIONS) private readonly options: CallDataModuleOptions,
+  ) {
+    writer.onCommitted((batch) => this.publish(batch));
+  }
+
+  onApplicationBootstrap(): void {
+    const interval = this.options.syncIntervalMs ?? CALLDATA_DEFAULTS.syncIntervalMs;
+    this.timer = setInterval(() => this.pullAll(), interval);
+    this.timer.unref();
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+  }
+
+  @OnEvent('mesh.link.up')
+  onLinkUp({ nodeId }: { nodeId: string }): void {
+    this.pull(nodeId);
+  }
+
+  /** Live changes from their origin. */
+  @OnMeshMessage(CALLDATA_TOPICS.changes)
+  async onChanges(payload: unknown, { fromNodeId }: MeshMessageContext): Promise<void> {
+    if (!this.link.active) return;
+    let changes: CallDataChange[];
+    try {
+      changes = changesOf(payload);
+    } catch (error: unknown) {
+      return this.refuse(fromNodeId, error);
+    }
+    if (this.writer.backlog > MAX_BACKLOG) return this.pull(fromNodeId); // asked again once caught up
+    await this.writer.apply(changes);
+    if (changes.some((c) => this.writer.progress.applied(c.origin) < c.seq)) this.pull(fromNodeId);
+  }
+
+  /** A peer asks for what it lacks. */
+  @OnMeshMessage(CALLDATA_TOPICS.pull)
+  async onPull(payload: unknown): Promise<PullAnswer> {
+    if (!this.link.active) throw new CallDataWireError('the mesh is not active on this node');
+    const have = versionVector((payload as { have?: unknown } | null)?.have, 'have');
+    const answer: PullAnswer = { changes: [], through: {}, more: false };
+    let budget = MESSAGE_BYTES;
+    for (const origin of this.writer.progress.aheadOf(have)) {
+      // Read before the progress: what is applied now is in the log or was purged.
+      const applied = this.writer.progress.applied(origin);
+      const rows = await readChanges(this.dataSource.manager, origin, have[origin] ?? 0, PAGE_ROWS);
+      let sent = 0;
+      for (const change of rows) {
+        if ((budget -= wireSizeOf(change)) < 0 && answer.changes.length > 0) break;
+        answer.changes.push(toWire(change));
+        sent++;
+      }
+      const complete = sent === rows.length && rows.length < PAGE_ROWS;
+      const last = rows[sent - 1]?.seq ?? have[origin] ?? 0;
+      answer.through[origin] = complete ? applied : Math.min(last, applied);
+      if (!complete) answer.more = true;
+      if (budget < 0) break;
+    }
+    if (budget < 0) answer.more = true;
+    return answer;
+  }
+
+  /** Sends this node's own new changes to every linked node, in frames of bounded size. */
+  private publish({ replicate }: CommittedBatch): void {
+    if (replicate.length === 0 || !this.link.active || this.link.linkedNodes().length === 0) return;
+    let chunk: CallDataChange[] = [];
+    let bytes = 0;
+    const flush = () => {
+      // A peer that misses a message (it fell behind, or its link broke) sees the gap and pulls.
+      this.link.broadcast(CALLDATA_TOPICS.changes, { changes: chunk.map(toWire) }).catch(() => undefined);
+      chunk = [];
+      bytes = 0;
+    };
+    for (const change of replicate) {
+      const size = wireSizeOf(change);
+      if (bytes + size > MESSAGE_BYTES && chunk.length > 0) flush();
+      chunk.push(change);
+      bytes += size;
+    }
+    flush();
+  }
+
+  private pullAll(): void {
+    if (!this.link.active) return;
+    for (const { nodeId } of this.link.linkedNodes()) this.pull(nodeId);
+  }
+
+  /** Catches up from one peer; one catch-up per peer at a time, another right after if asked. */
+  private pull(nodeId: string): void {
+    const running = this.pulling.get(nodeId);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const state = { again: false };
+    this.pulling.set(nodeId, state);
+    void (async () => {
+      try {
+        do {
+          state.again = false;
+          await this.catchUp(nodeId);
+        } while (state.again && !this.stopped);
+      } catch (error: unknown) {
+        // The link broke or the peer went inactive: the next link-up or interval asks again.
+        this.logger.debug(
+          `catch-up from ${nodeId} stopped: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      } finally {
+        this.pulling.delete(nodeId);
+      }
+    })();
+  }
+
+  private async catchUp(nodeId: string): Promise<void> {
+    for (let page = 0; page < MAX_PAGES && !this.stopped; page++) {
+      if (!this.link.active || !this.link.isLinked(nodeId)) return;
+      const answer = (await this.link.request(nodeId, CALLDATA_TOPICS.pull, {
+        have: this.writer.progress.vector(),
+      })) as PullAnswer | null;
+      const changes = changesOf(answer);
+      const through = versionVector(answer?.through, 'through');
+      if (changes.length > 0 || Object.keys(through).length > 0) await this.writer.apply(changes, through);
+      if (answer?.more !== true) return;
+    }
+  }
+
+  private refuse(fromNodeId: string, error: unknown): void {
+    this.logger.warn(
+      `dropped CallData from ${fromNodeId}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
