@@ -12,7 +12,7 @@ export function callDataCluster(defaults: CallDataModuleOptions = {}) {
     cluster.start(mesh, [], [CallDataModule.forRoot({ syncIntervalMs: 300, ...defaults, ...calldata })]);
   return {
     start,
-    restart: cluster.restart,
+    restart: (node: MeshNode) => cluster.restart(node),
     /** Nodes linked each to each (a full mesh), in the order given. */
     async fullMesh(count: number, mesh: Partial<MeshModuleOptions> = {}): Promise<MeshNode[]> {
       const nodes: MeshNode[] = [];
@@ -33,10 +33,9 @@ export function callData(node: MeshNode): CallDataService {
 /** Waits until the node shows these fields for the call. */
 export async function untilFields(node: MeshNode, callLinkageId: string, fields: Record<string, string>) {
   const expected = JSON.stringify(sorted(fields));
-  let last = '';
   const deadline = Date.now() + 15_000;
   for (;;) {
-    last = JSON.stringify(sorted((await callData(node).get(callLinkageId))?.fields ?? {}));
+    const last = JSON.stringify(sorted((await callData(node).get(callLinkageId))?.fields ?? {}));
     if (last === expected) return;
     if (Date.now() > deadline)
       throw new Error(`call ${callLinkageId}: expected ${expected}, last saw ${last}`);
