@@ -39,7 +39,7 @@ export class CallDataService implements OnModuleInit {
    * named stay. Resolves with the merged CallData once it is committed.
    * @throws CallDataValidationError for an ID or fields outside CALLDATA_LIMITS.
    */
-  set(callLinkageId: string, fields: CallDataFieldChanges): Promise<CallData> {
+  async set(callLinkageId: string, fields: CallDataFieldChanges): Promise<CallData> {
     checkCallLinkageId(callLinkageId);
     checkFieldChanges(fields);
     return this.writer.set(callLinkageId, { ...fields }, this.link.active);
@@ -56,7 +56,7 @@ export class CallDataService implements OnModuleInit {
    * (default 100, at most 1000). Page on with the last call's `updatedAt`: calls changed in that
    * same millisecond come again.
    */
-  list(options: { since?: Date; limit?: number } = {}): Promise<CallData[]> {
+  async list(options: { since?: Date; limit?: number } = {}): Promise<CallData[]> {
     const limit = options.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
       throw new CallDataValidationError('limit', 'limit must be an integer from 1 to 1000');

@@ -14,8 +14,15 @@ export function meshCluster(): {
     providers?: Provider[],
     imports?: DynamicModule[],
   ): Promise<MeshNode>;
-  /** Closes a node and starts it again on its database (same node ID, list, settings). */
-  restart(node: MeshNode, options?: Partial<MeshModuleOptions>): Promise<MeshNode>;
+  /**
+   * Closes a node and starts it again on its database (same node ID, list, settings), after
+   * `whileDown` when given.
+   */
+  restart(
+    node: MeshNode,
+    options?: Partial<MeshModuleOptions>,
+    whileDown?: () => Promise<void>,
+  ): Promise<MeshNode>;
 } {
   let database: TestDatabaseServer | undefined;
   const nodes: MeshNode[] = [];
@@ -35,9 +42,10 @@ export function meshCluster(): {
       nodes.push(node);
       return node;
     },
-    async restart(node, options = {}) {
+    async restart(node, options = {}, whileDown) {
       nodes.splice(nodes.indexOf(node), 1);
       await node.close();
+      await whileDown?.();
       const again = await MeshNode.startOn({ ...node.setup, options: { ...node.setup.options, ...options } });
       nodes.push(again);
       return again;

@@ -19,9 +19,10 @@ export interface OriginUpdate {
 export class ReplicationProgress {
   private readonly origins = new Map<string, OriginProgress>();
 
-  /** From the database at start. */
-  load(origin: string, progress: OriginProgress): void {
-    this.origins.set(origin, progress);
+  /** From the database at start: replaces what this held. */
+  load(origins: Iterable<[string, OriginProgress]>): void {
+    this.origins.clear();
+    for (const [origin, progress] of origins) this.origins.set(origin, progress);
   }
 
   applied(origin: string): number {

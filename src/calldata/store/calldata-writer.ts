@@ -65,9 +65,10 @@ export class CallDataWriter {
   /** Reads the progress through the log; `nodeId` is this node, the origin of its own changes. */
   async load(nodeId: string): Promise<void> {
     this.nodeId = nodeId;
-    for (const { origin, applied, above } of await readProgress(this.dataSource.manager)) {
-      this.progress.load(origin, { applied, above: new Set(above) });
-    }
+    const rows = await readProgress(this.dataSource.manager);
+    this.progress.load(
+      rows.map(({ origin, applied, above }) => [origin, { applied, above: new Set(above) }]),
+    );
   }
 
   /** Called after every commit, in commit order. */
