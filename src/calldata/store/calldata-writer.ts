@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CallData, CallDataChange, CallDataFieldChanges } from '../calldata.js';
@@ -48,11 +48,12 @@ const MAX_BATCH_WEIGHT = 4096;
  * Batches run one after another, which keeps this node's own log free of gaps and in stamp order.
  */
 @Injectable()
-export class CallDataWriter {
+export class CallDataWriter implements BeforeApplicationShutdown {
   private readonly logger = new Logger('CallData');
   private readonly queue: Operation[] = [];
   private queuedChanges = 0;
-  private running = false;
+  private draining = false;
+  private drained: Promise<void> = Promise.resolve();
   private readonly listeners: Array<(batch: CommittedBatch) => void> = [];
   readonly progress = new ReplicationProgress();
   readonly clock = new HybridClock();
@@ -106,11 +107,18 @@ export class CallDataWriter {
 
   private enqueue(operation: Operation): void {
     this.queue.push(operation);
-    if (!this.running) void this.drain();
+    if (this.draining) return;
+    // Set and cleared synchronously with the queue checks, so no operation is left behind.
+    this.draining = true;
+    this.drained = this.drain();
+  }
+
+  /** What is queued is still committed (and answered) before the database goes away. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.drained;
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
     try {
       while (this.queue.length > 0) {
         const batch = this.takeBatch();
@@ -125,7 +133,7 @@ export class CallDataWriter {
         }
       }
     } finally {
-      this.running = false;
+      this.draining = false;
     }
   }
 
@@ -169,7 +177,14 @@ export class CallDataWriter {
         operation.resolve(committed.calls.get(operation.callLinkageId)!);
       }
     }
-    for (const listener of this.listeners) listener(committed);
+    for (const listener of this.listeners) {
+      // Committed is committed: a failing listener must not make the batch look failed (and retried).
+      try {
+        listener(committed);
+      } catch (error: unknown) {
+        this.logger.error('a CallData listener failed', error instanceof Error ? error.stack : String(error));
+      }
+    }
   }
 
   /** Stamps and numbers the sets, after observing the peers' stamps so local changes order after them. */
