@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AdminTokenService } from './admin/auth/admin-token.service.js';
 import { AppModule } from './app.module.js';
 import { ConfigValidationError } from './config/config-validation.error.js';
@@ -29,6 +30,9 @@ function readConfig(): NodeConfig {
   }
 }
 
+/** Largest JSON body of the admin API: a CallData PUT at its limits, escaped at worst. */
+const HTTP_BODY_LIMIT = '2mb';
+
 async function main(): Promise<void> {
   const config = readConfig();
   let embedded: EmbeddedDatabase | undefined;
@@ -36,7 +40,15 @@ async function main(): Promise<void> {
   const startup = (async () => {
     embedded = config.databaseUrl ? undefined : await EmbeddedDatabase.start({ dataDir: config.dataDir });
     const databaseUrl = config.databaseUrl ?? embedded?.url ?? '';
-    app = await NestFactory.create(AppModule.forRoot({ ...config, databaseUrl }), { abortOnError: false });
+    const nest = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot({ ...config, databaseUrl }),
+      {
+        abortOnError: false,
+      },
+    );
+    // Express's default 100 kB would refuse CallData the limits allow (64 fields of 4096 characters).
+    nest.useBodyParser('json', { limit: HTTP_BODY_LIMIT });
+    app = nest;
     await app.listen(config.http.port, config.http.bind);
   })();
   // Registered before anything starts: a signal during start-up waits for it, then stops in order.

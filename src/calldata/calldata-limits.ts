@@ -45,6 +45,10 @@ export function checkFieldChanges(fields: unknown): asserts fields is CallDataFi
     );
   }
   for (const [key, value] of entries) {
+    if (key === '__proto__') {
+      // Would set an object's prototype instead of a field wherever fields are plain objects.
+      throw new CallDataValidationError('fields', 'fields: the name "__proto__" is reserved');
+    }
     if (key.length > CALLDATA_LIMITS.keyLength || !PRINTABLE.test(key)) {
       throw new CallDataValidationError(
         'fields',

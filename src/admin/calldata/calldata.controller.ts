@@ -1,28 +1,18 @@
-import {
-  Body,
-  Get,
-  NotFoundException,
-  Optional,
-  Param,
-  Put,
-  Query,
-  UseFilters,
-  UsePipes,
-} from '@nestjs/common';
+import { Body, Get, NotFoundException, Optional, Param, Put, Query, UseFilters } from '@nestjs/common';
 import type { CallData } from '../../calldata/calldata.js';
 import { CallDataService } from '../../calldata/calldata.service.js';
 import { CallDataValidationError } from '../../calldata/calldata-validation.error.js';
 import { AdminApi } from '../auth/admin-api.decorator.js';
-import { meshValidationPipe } from '../mesh/mesh-validation.js';
 import { CallDataErrorsFilter } from './calldata-errors.filter.js';
-import { SetCallDataDto } from './set-calldata.dto.js';
+import { CallDataBodyPipe, type SetCallDataBody } from './calldata-body.pipe.js';
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /**
  * CallData of calls by call linkage ID. Recording works whether or not the mesh is active; only
  * replication to the other nodes needs it, so there is no license guard here.
  */
 @AdminApi('calldata')
-@UsePipes(meshValidationPipe())
 @UseFilters(CallDataErrorsFilter)
 export class CallDataController {
   constructor(@Optional() private readonly calldata?: CallDataService) {}
@@ -31,7 +21,8 @@ export class CallDataController {
   @Get()
   list(@Query('since') since?: string, @Query('limit') limit?: string): Promise<CallData[]> {
     const time = since === undefined ? undefined : new Date(since);
-    if (time && Number.isNaN(time.getTime())) {
+    // Date() also reads `1` or `March 7`; only ISO-8601 is meant.
+    if (time && (!ISO_8601.test(since ?? '') || Number.isNaN(time.getTime()))) {
       throw new CallDataValidationError('since', 'since must be an ISO-8601 time');
     }
     const count = limit === undefined ? undefined : /^\d{1,4}$/.test(limit) ? Number(limit) : NaN;
@@ -47,7 +38,10 @@ export class CallDataController {
 
   /** Merges the fields; answers the merged CallData once it is stored. */
   @Put(':callLinkageId')
-  set(@Param('callLinkageId') callLinkageId: string, @Body() body: SetCallDataDto): Promise<CallData> {
+  set(
+    @Param('callLinkageId') callLinkageId: string,
+    @Body(CallDataBodyPipe) body: SetCallDataBody,
+  ): Promise<CallData> {
     return this.service.set(callLinkageId, body.fields);
   }
 
