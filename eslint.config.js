@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -16,5 +17,10 @@ export default tseslint.config(
   {
     files: ['**/*.js'],
     extends: [tseslint.configs.disableTypeChecked],
+  },
+  {
+    // The admin page's script runs in the browser.
+    files: ['src/admin/page/static/**/*.js'],
+    languageOptions: { globals: globals.browser },
   },
 );

@@ -132,6 +132,7 @@ describe('the mesh admin API on one node', () => {
         port: expect.any(Number),
         encryption: 'starttls-optional',
       },
+      links: 0,
     });
     expect(node.output).toContain(`mesh: 127.0.0.1:${(answer.body as { self: { port: number } }).self.port}`);
     expect(JSON.stringify(answer.body)).not.toContain(MESH.MESH_PASSWORD);

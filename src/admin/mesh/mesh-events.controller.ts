@@ -1,8 +1,9 @@
 import { type MessageEvent, Sse } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { merge, Observable, share } from 'rxjs';
+import { debounceTime, map, merge, Observable, share } from 'rxjs';
 import type { MeshNodeView } from '../../mesh/registry/mesh-node.js';
 import { AdminApi } from '../auth/admin-api.decorator.js';
+import { MeshOverviewService } from './mesh-overview.service.js';
 
 /** Registry events and the SSE event type each is sent as. */
 const NODE_EVENTS = {
@@ -11,7 +12,20 @@ const NODE_EVENTS = {
   'mesh.node.removed': 'node.removed',
 } as const;
 
-/** `GET /api/mesh/events`: the node list's changes as Server-Sent Events, each with the `Node`. */
+/** Events after which `GET /api/mesh` may answer differently. */
+const OVERVIEW_EVENTS = [
+  'mesh.settings.changed',
+  'mesh.license.changed',
+  'mesh.activated',
+  'mesh.deactivated',
+  'mesh.link.up',
+  'mesh.link.down',
+];
+
+/**
+ * `GET /api/mesh/events`: the node list's changes as Server-Sent Events, each with the `Node`, and
+ * `mesh.updated` with the new `GET /api/mesh` when settings, license or the number of links change.
+ */
 @AdminApi('mesh/events')
 export class MeshEventsController {
   /**
@@ -20,9 +34,17 @@ export class MeshEventsController {
    */
   private readonly nodeEvents: Observable<MessageEvent>;
 
-  constructor(events: EventEmitter2) {
+  constructor(events: EventEmitter2, overview: MeshOverviewService) {
+    const meshUpdates = merge(
+      ...OVERVIEW_EVENTS.map((name) => fromEmitter(events, name, 'mesh.updated')),
+    ).pipe(
+      // A burst (every link closing at once) is one update.
+      debounceTime(50),
+      map((): MessageEvent => ({ type: 'mesh.updated', data: overview.overview() })),
+    );
     this.nodeEvents = merge(
       ...Object.entries(NODE_EVENTS).map(([name, type]) => fromEmitter(events, name, type)),
+      meshUpdates,
     ).pipe(share());
   }
 
@@ -35,7 +57,7 @@ export class MeshEventsController {
 
 function fromEmitter(events: EventEmitter2, name: string, type: string): Observable<MessageEvent> {
   return new Observable<MessageEvent>((subscriber) => {
-    const listener = (node: MeshNodeView): void => subscriber.next({ type, data: node });
+    const listener = (data: MeshNodeView | object): void => subscriber.next({ type, data });
     events.on(name, listener);
     return () => {
       events.off(name, listener);

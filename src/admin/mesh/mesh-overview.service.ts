@@ -34,6 +34,7 @@ export class MeshOverviewService {
         port: this.link.port,
         encryption: this.link.encryption,
       },
+      links: this.link.linkedNodes().length,
     };
   }
 }

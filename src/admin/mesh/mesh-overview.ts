@@ -12,4 +12,6 @@ export interface MeshOverview {
   discovery: boolean;
   discoveryIntervalMs: number;
   self: { nodeId: string; host: string; port: number; encryption: EncryptionMode };
+  /** Mesh links up now: the connections used of the license's `connections`. */
+  links: number;
 }

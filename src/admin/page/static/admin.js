@@ -1,0 +1,623 @@
+// The admin page of a UC Mesh node: plain DOM, no dependencies. Everything comes from the node's
+// admin API with the token the administrator typed in; live changes arrive as Server-Sent Events.
+
+const TOKEN_KEY = 'ucmesh-admin-token';
+const $ = (selector) => document.querySelector(selector);
+
+const state = {
+  token: sessionStorage.getItem(TOKEN_KEY) ?? '',
+  overview: undefined,
+  license: undefined,
+  nodes: new Map(),
+  /** Aborts the event stream of the current session. */
+  stream: undefined,
+};
+
+class ApiError extends Error {
+  constructor(status, messages) {
+    super(messages.join('; '));
+    this.status = status;
+    this.messages = messages;
+  }
+}
+
+/** A call of the admin API; a 401 ends the session. */
+async function api(path, { method = 'GET', body } = {}) {
+  const response = await fetch(path, {
+    method,
+    headers: {
+      Authorization: `Bearer ${state.token}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return undefined;
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const messages = [answer.message ?? response.statusText].flat().map(String);
+    if (response.status === 401) signOut('The admin token was not accepted.');
+    throw new ApiError(response.status, messages);
+  }
+  return answer;
+}
+
+// ---- session ----------------------------------------------------------------------------------
+
+async function signIn(token) {
+  state.token = token;
+  await loadAll();
+  sessionStorage.setItem(TOKEN_KEY, token);
+  $('#login').hidden = true;
+  $('#console').hidden = false;
+  $('#sign-out').hidden = false;
+  fillSettings();
+  followEvents();
+}
+
+function signOut(why = '') {
+  state.stream?.abort();
+  state.token = '';
+  sessionStorage.removeItem(TOKEN_KEY);
+  $('#console').hidden = true;
+  $('#sign-out').hidden = true;
+  $('#login').hidden = false;
+  $('#login-error').textContent = why;
+  $('#token').focus();
+}
+
+async function loadAll() {
+  const [overview, license, nodes] = await Promise.all([
+    api('/api/mesh'),
+    api('/api/license'),
+    api('/api/mesh/nodes'),
+  ]);
+  state.overview = overview;
+  state.license = license;
+  state.nodes = new Map(nodes.map((node) => [node.id, node]));
+  render();
+}
+
+// ---- live updates -------------------------------------------------------------------------------
+
+/**
+ * Reads `/api/mesh/events` with fetch (EventSource cannot send the token); after a break it loads
+ * everything again, so nothing missed in between stays stale.
+ */
+async function followEvents() {
+  state.stream?.abort();
+  const controller = new AbortController();
+  state.stream = controller;
+  let delay = 1000;
+  while (!controller.signal.aborted) {
+    try {
+      const response = await fetch('/api/mesh/events', {
+        headers: { Authorization: `Bearer ${state.token}`, Accept: 'text/event-stream' },
+        signal: controller.signal,
+      });
+      if (response.status === 401) return signOut('The admin token was not accepted.');
+      if (!response.ok || !response.body) throw new Error(`events: ${response.status}`);
+      connectionNotice('');
+      delay = 1000;
+      await readEvents(response.body, controller.signal);
+    } catch {
+      if (controller.signal.aborted) return;
+    }
+    connectionNotice('Lost the connection to the node; trying again…');
+    await new Promise((done) => setTimeout(done, delay));
+    delay = Math.min(delay * 2, 10_000);
+    await loadAll().catch(() => undefined);
+  }
+}
+
+async function readEvents(body, signal) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  signal.addEventListener('abort', () => reader.cancel().catch(() => undefined), { once: true });
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf('\n\n')) !== -1) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let type = 'message';
+      const data = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) type = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+      }
+      if (data.length > 0) onEvent(type, JSON.parse(data.join('\n')));
+    }
+  }
+}
+
+function onEvent(type, data) {
+  if (type === 'node.added' || type === 'node.updated') state.nodes.set(data.id, data);
+  else if (type === 'node.removed') state.nodes.delete(data.id);
+  else if (type === 'mesh.updated') {
+    state.overview = data;
+    // The license may have changed with it (installed, expired).
+    api('/api/license')
+      .then((license) => {
+        state.license = license;
+        renderSelf();
+      })
+      .catch(() => undefined);
+    if (!settingsDirty) fillSettings();
+  }
+  render();
+}
+
+function connectionNotice(text) {
+  $('#connection').textContent = text;
+}
+
+// ---- rendering ---------------------------------------------------------------------------------
+
+function render() {
+  renderSelf();
+  renderNodes();
+  renderPicture();
+}
+
+/** The colour class of a status: green connected, yellow error, grey off (or on the way). */
+function colourOf(status) {
+  if (status.state === 'connected') return 'connected';
+  if (status.state === 'error') return 'error';
+  return 'off';
+}
+
+function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === false) continue;
+    if (name === 'class') node.className = value;
+    else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? '' : value);
+  }
+  node.append(...children.filter((child) => child !== undefined));
+  return node;
+}
+
+function facts(list, entries) {
+  list.replaceChildren(
+    ...entries.flatMap(([term, value, testId]) => [
+      element('dt', {}, term),
+      element('dd', { 'data-testid': testId }, value ?? '—'),
+    ]),
+  );
+}
+
+function renderSelf() {
+  const { overview, license } = state;
+  if (!overview || !license) return;
+  $('#title-host').textContent = `— ${overview.self.host}`;
+  facts($('#self'), [
+    ['Computer name', overview.self.host],
+    ['Port', String(overview.self.port)],
+    ['Node ID', overview.self.nodeId],
+    ['Encryption', overview.self.encryption],
+    [
+      'Mesh',
+      overview.active ? 'active' : overview.enabled ? 'not active (unlicensed)' : 'disabled',
+      'mesh-state',
+    ],
+  ]);
+  const kind = !license.licensed
+    ? `invalid — ${license.reason ?? 'unlicensed'}${license.message ? `: ${license.message}` : ''}`
+    : license.evaluation
+      ? 'evaluation'
+      : 'licensed';
+  facts($('#license'), [
+    ['State', kind, 'license-state'],
+    ['Licensee', license.licensee ?? undefined],
+    ['Expires', license.expiresAt ? new Date(license.expiresAt).toLocaleString() : undefined],
+    ['Connections', `${overview.links} used of ${license.connections} allowed`, 'license-connections'],
+  ]);
+}
+
+function statusText(status) {
+  return status.reason ? `${status.state}: ${status.reason}` : status.state;
+}
+
+/** Everything the node knows of a link, for the tooltip and the details dialog. */
+function statusFacts(node) {
+  const s = node.status;
+  const entries = [
+    ['Address', `${node.host}:${node.port}`],
+    ['Node ID', node.nodeId ?? undefined],
+    ['Group', node.group === 'fixed' ? 'fixed' : 'found automatically'],
+    ['State', s.state],
+    ['Reason', s.reason],
+    ['Message', s.message],
+    ['Since', s.since ? new Date(s.since).toLocaleString() : undefined],
+    ['Last connected', s.lastConnectedAt ? new Date(s.lastConnectedAt).toLocaleString() : undefined],
+    ['Direction', s.direction],
+    ['Remote address', s.remoteAddress],
+    ['Transport', s.transport ? s.transport.toUpperCase() : undefined],
+    ['Software', s.version],
+  ];
+  if (s.tls) {
+    entries.push(
+      ['TLS', `${s.tls.protocol} ${s.tls.cipher}`],
+      ['Certificate', s.tls.subject],
+      ['Issuer', s.tls.issuer],
+      ['Valid', `${s.tls.validFrom} – ${s.tls.validTo}`],
+      ['SHA-256', s.tls.fingerprint256],
+    );
+  }
+  return entries.filter(([, value]) => value !== undefined && value !== '');
+}
+
+function renderNodes() {
+  const nodes = [...state.nodes.values()].sort((a, b) =>
+    `${a.host}:${a.port}`.localeCompare(`${b.host}:${b.port}`),
+  );
+  for (const group of ['fixed', 'discovered']) {
+    const rows = nodes.filter((node) => node.group === group).map(nodeRow);
+    const body = $(`#${group}-nodes`);
+    const focused = document.activeElement?.closest('tr')?.dataset.id;
+    const focusedRole = document.activeElement?.dataset.role;
+    body.replaceChildren(
+      ...(rows.length > 0
+        ? rows
+        : [element('tr', {}, element('td', { class: 'empty', colspan: '5' }, 'No nodes in this group.'))]),
+    );
+    // Keyboard users keep their place when a live update redraws the list.
+    if (focused && focusedRole)
+      body.querySelector(`tr[data-id="${focused}"] [data-role="${focusedRole}"]`)?.focus();
+  }
+}
+
+function nodeRow(node) {
+  const address = `${node.host}:${node.port}`;
+  const colour = colourOf(node.status);
+  const tooltip = statusFacts(node)
+    .map(([term, value]) => `${term}: ${value}`)
+    .join('\n');
+  const link =
+    node.status.state === 'connected'
+      ? `${node.status.direction ?? ''} ${node.status.transport?.toUpperCase() ?? ''}`.trim()
+      : '';
+  return element(
+    'tr',
+    { 'data-id': node.id, 'data-testid': `node-${address}`, oncontextmenu: (event) => openMenu(event, node) },
+    element(
+      'td',
+      {},
+      element('input', {
+        type: 'checkbox',
+        checked: node.connect,
+        'data-role': 'connect',
+        'aria-label': `Connect ${address}`,
+        onchange: (event) => setConnect(node, event.target),
+      }),
+    ),
+    element('td', {}, address, node.nodeId ? element('div', { class: 'muted' }, node.nodeId) : undefined),
+    element(
+      'td',
+      { title: tooltip, 'data-testid': 'status', 'data-state': node.status.state, 'data-colour': colour },
+      element('span', { class: `dot ${colour}`, 'aria-hidden': 'true' }),
+      node.status.state,
+      node.status.reason ? element('div', { class: 'reason' }, node.status.reason) : undefined,
+    ),
+    element('td', {}, link),
+    element(
+      'td',
+      {},
+      element(
+        'button',
+        { type: 'button', class: 'plain', 'data-role': 'details', onclick: () => showDetails(node.id) },
+        'Details',
+      ),
+      element(
+        'button',
+        {
+          type: 'button',
+          class: 'plain',
+          'data-role': 'menu',
+          'aria-haspopup': 'menu',
+          'aria-label': `Actions for ${address}`,
+          onclick: (event) => openMenu(event, node),
+        },
+        '⋯',
+      ),
+    ),
+  );
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+function svg(tag, attributes, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** This node in the middle, every listed node around it, a line per link coloured by its status. */
+function renderPicture() {
+  const picture = $('#picture');
+  const { overview } = state;
+  if (!overview) return;
+  const nodes = [...state.nodes.values()].sort((a, b) => a.id.localeCompare(b.id));
+  const [cx, cy, radius] = [300, 190, 130];
+  const placed = nodes.map((node, i) => {
+    const angle = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(nodes.length, 1);
+    const [dx, dy] = [Math.cos(angle), Math.sin(angle)];
+    // Labels outside the circle, away from the lines.
+    return {
+      node,
+      x: cx + radius * dx,
+      y: cy + radius * dy,
+      lx: cx + (radius + 34) * dx,
+      ly: cy + (radius + 30) * dy + 4,
+    };
+  });
+  const desc = picture.querySelector('desc');
+  desc.textContent =
+    `This node ${overview.self.host} and ${nodes.length} other nodes: ` +
+    nodes.map((node) => `${node.host}:${node.port} ${statusText(node.status)}`).join(', ');
+  const links = placed.map(({ node, x, y }) =>
+    svg('line', {
+      class: `link ${colourOf(node.status)}`,
+      x1: cx,
+      y1: cy,
+      x2: x,
+      y2: y,
+      'stroke-width': 3,
+      'data-testid': `link-${node.host}:${node.port}`,
+    }),
+  );
+  const circles = placed.flatMap(({ node, x, y, lx, ly }) => [
+    svg('circle', {
+      class: colourOf(node.status),
+      cx: x,
+      cy: y,
+      r: 16,
+      'data-testid': `circle-${node.host}:${node.port}`,
+    }),
+    svg('text', { x: lx, y: ly }, `${node.host}:${node.port}`),
+  ]);
+  picture.replaceChildren(
+    desc,
+    ...links,
+    svg('circle', { class: 'self', cx, cy, r: 22 }),
+    svg('text', { x: cx + 70, y: cy + 4 }, 'this node'),
+    ...circles,
+  );
+}
+
+// ---- settings and license ------------------------------------------------------------------------
+
+let settingsDirty = false;
+
+function fillSettings() {
+  const form = $('#settings-form');
+  const { overview } = state;
+  if (!overview) return;
+  form.enabled.checked = overview.enabled;
+  form.discovery.checked = overview.discovery;
+  form.discoveryIntervalMs.value = String(overview.discoveryIntervalMs);
+  form.meshId.value = overview.meshId ?? '';
+  form.password.value = '';
+  form.password.placeholder = overview.passwordSet ? 'unchanged' : 'not set';
+  settingsDirty = false;
+}
+
+async function saveSettings(event) {
+  event.preventDefault();
+  const form = event.target;
+  const { overview } = state;
+  const change = {};
+  if (form.enabled.checked !== overview.enabled) change.enabled = form.enabled.checked;
+  if (form.discovery.checked !== overview.discovery) change.discovery = form.discovery.checked;
+  const interval = Number(form.discoveryIntervalMs.value);
+  if (interval !== overview.discoveryIntervalMs) change.discoveryIntervalMs = interval;
+  if (form.meshId.value !== (overview.meshId ?? '')) change.meshId = form.meshId.value;
+  if (form.password.value !== '') change.password = form.password.value;
+  const message = $('#settings-message');
+  try {
+    state.overview = await api('/api/mesh/settings', { method: 'PUT', body: change });
+    fillSettings();
+    render();
+    message.className = 'message';
+    message.textContent = Object.keys(change).length > 0 ? 'Saved.' : 'Nothing changed.';
+  } catch (error) {
+    message.className = 'error';
+    message.textContent = error.message;
+  }
+}
+
+async function installLicense(event) {
+  event.preventDefault();
+  const message = $('#license-message');
+  try {
+    state.license = await api('/api/license', {
+      method: 'PUT',
+      body: { token: event.target.token.value.trim() },
+    });
+    event.target.token.value = '';
+    message.className = 'message';
+    message.textContent = 'License installed.';
+    renderSelf();
+  } catch (error) {
+    message.className = 'error';
+    message.textContent = error.message;
+  }
+}
+
+// ---- node actions -------------------------------------------------------------------------------
+
+async function setConnect(node, checkbox) {
+  try {
+    const updated = await api(`/api/mesh/nodes/${node.id}`, {
+      method: 'PATCH',
+      body: { connect: checkbox.checked },
+    });
+    state.nodes.set(updated.id, updated);
+    render();
+  } catch (error) {
+    checkbox.checked = !checkbox.checked;
+    connectionNotice(`Could not change ${node.host}:${node.port}: ${error.message}`);
+  }
+}
+
+async function addNode(event) {
+  event.preventDefault();
+  const form = event.target;
+  const error = $('#add-error');
+  const host = form.host.value.trim();
+  const portText = form.port.value.trim();
+  const port = Number(portText);
+  // The same words as the API's answer, before a round trip.
+  if (host === '')
+    return fail('host must be a computer name or an IP address of 1 to 253 characters', form.host);
+  if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) {
+    return fail('port must be an integer from 1 to 65535', form.port);
+  }
+  try {
+    const node = await api('/api/mesh/nodes', {
+      method: 'POST',
+      body: { host, port, connect: form.connect.checked },
+    });
+    state.nodes.set(node.id, node);
+    render();
+    form.host.value = '';
+    form.port.removeAttribute('aria-invalid');
+    form.host.removeAttribute('aria-invalid');
+    error.textContent = '';
+  } catch (failure) {
+    fail(failure.message, failure.messages?.some((m) => m.startsWith('port')) ? form.port : form.host);
+  }
+
+  function fail(text, input) {
+    error.textContent = text;
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+  }
+}
+
+async function pin(node) {
+  try {
+    const pinned = await api(`/api/mesh/nodes/${node.id}/pin`, { method: 'POST' });
+    state.nodes.set(pinned.id, pinned);
+    render();
+  } catch (error) {
+    connectionNotice(`Could not configure ${node.host}:${node.port} permanently: ${error.message}`);
+  }
+}
+
+async function remove(node) {
+  if (!confirm(`Remove ${node.host}:${node.port} from the fixed nodes?`)) return;
+  try {
+    await api(`/api/mesh/nodes/${node.id}`, { method: 'DELETE' });
+    state.nodes.delete(node.id);
+    render();
+  } catch (error) {
+    connectionNotice(`Could not remove ${node.host}:${node.port}: ${error.message}`);
+  }
+}
+
+function showDetails(id) {
+  const node = state.nodes.get(id);
+  if (!node) return;
+  $('#details-title').textContent = `${node.host}:${node.port}`;
+  facts($('#details-facts'), statusFacts(node));
+  $('#node-details').showModal();
+}
+
+// ---- the node menu (context menu) -------------------------------------------------------------
+
+let menuOpener;
+
+function openMenu(event, node) {
+  event.preventDefault();
+  const menu = $('#node-menu');
+  const items =
+    node.group === 'discovered'
+      ? [['Configure this node permanently', () => pin(node)]]
+      : [['Remove', () => remove(node)]];
+  items.push(['Details', () => showDetails(node.id)]);
+  menu.replaceChildren(
+    ...items.map(([label, action]) =>
+      element(
+        'li',
+        { role: 'none' },
+        element(
+          'button',
+          {
+            type: 'button',
+            role: 'menuitem',
+            tabindex: '-1',
+            onclick: () => {
+              closeMenu();
+              action();
+            },
+          },
+          label,
+        ),
+      ),
+    ),
+  );
+  menuOpener = event.currentTarget.closest('tr')?.querySelector('[data-role="menu"]') ?? event.currentTarget;
+  const anchor = event.type === 'contextmenu' && event.pageX > 0 ? event : null;
+  const box = menuOpener.getBoundingClientRect();
+  menu.style.left = `${anchor ? anchor.pageX : box.left + window.scrollX}px`;
+  menu.style.top = `${anchor ? anchor.pageY : box.bottom + window.scrollY}px`;
+  menu.setAttribute('aria-label', `Actions for ${node.host}:${node.port}`);
+  menu.hidden = false;
+  menu.querySelector('button').focus();
+}
+
+function closeMenu() {
+  const menu = $('#node-menu');
+  if (menu.hidden) return;
+  menu.hidden = true;
+  menuOpener?.focus();
+}
+
+function menuKeys(event) {
+  const buttons = [...$('#node-menu').querySelectorAll('button')];
+  const at = buttons.indexOf(document.activeElement);
+  if (event.key === 'Escape' || event.key === 'Tab') {
+    event.preventDefault();
+    closeMenu();
+  } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+    event.preventDefault();
+    const step = event.key === 'ArrowDown' ? 1 : -1;
+    buttons[(at + step + buttons.length) % buttons.length]?.focus();
+  }
+}
+
+// ---- start ------------------------------------------------------------------------------------
+
+$('#login-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const token = $('#token').value.trim();
+  if (token === '') return ($('#login-error').textContent = 'Type the admin token.');
+  try {
+    await signIn(token);
+    $('#token').value = '';
+  } catch (error) {
+    signOut(
+      error.status === 401
+        ? 'The admin token was not accepted.'
+        : `The node did not answer: ${error.message}`,
+    );
+  }
+});
+$('#sign-out').addEventListener('click', () => signOut());
+$('#settings-form').addEventListener('submit', saveSettings);
+$('#settings-form').addEventListener('input', () => (settingsDirty = true));
+$('#license-form').addEventListener('submit', installLicense);
+$('#add-form').addEventListener('submit', addNode);
+$('#details-close').addEventListener('click', () => $('#node-details').close());
+$('#node-menu').addEventListener('keydown', menuKeys);
+document.addEventListener('click', (event) => {
+  if (!$('#node-menu').contains(event.target) && !event.target.closest?.('[data-role="menu"]')) closeMenu();
+});
+
+if (state.token) signIn(state.token).catch(() => signOut());
+else signOut();
