@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', '.build/', 'coverage/', 'data/', 'node_modules/', 'test-artifacts/'] },
+  { ignores: ['dist/', '.build/', 'coverage/', 'data/', 'demo-data/', 'node_modules/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
