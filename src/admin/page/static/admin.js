@@ -161,10 +161,13 @@ function render() {
   renderPicture();
 }
 
-/** The colour class of a status: green connected, yellow error, grey off (or on the way). */
+/**
+ * The colour class of a status: green connected, yellow error, grey off (or on the way). A peer
+ * that unchecked this node switched the link off on purpose: grey on both sides, with the reason.
+ */
 function colourOf(status) {
   if (status.state === 'connected') return 'connected';
-  if (status.state === 'error') return 'error';
+  if (status.state === 'error' && status.reason !== 'disabled-remote') return 'error';
   return 'off';
 }
 
@@ -243,7 +246,10 @@ function statusFacts(node) {
       ['TLS', `${s.tls.protocol} ${s.tls.cipher}`],
       ['Certificate', s.tls.subject],
       ['Issuer', s.tls.issuer],
-      ['Valid', `${s.tls.validFrom} – ${s.tls.validTo}`],
+      [
+        'Valid',
+        `${new Date(s.tls.validFrom).toLocaleString()} – ${new Date(s.tls.validTo).toLocaleString()}`,
+      ],
       ['SHA-256', s.tls.fingerprint256],
     );
   }
@@ -346,14 +352,8 @@ function renderPicture() {
   const placed = nodes.map((node, i) => {
     const angle = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(nodes.length, 1);
     const [dx, dy] = [Math.cos(angle), Math.sin(angle)];
-    // Labels outside the circle, away from the lines.
-    return {
-      node,
-      x: cx + radius * dx,
-      y: cy + radius * dy,
-      lx: cx + (radius + 34) * dx,
-      ly: cy + (radius + 30) * dy + 4,
-    };
+    const [x, y] = [cx + radius * dx, cy + radius * dy];
+    return { node, x, y, label: labelPlace(x, y, dx, dy) };
   });
   const desc = picture.querySelector('desc');
   desc.textContent =
@@ -370,7 +370,7 @@ function renderPicture() {
       'data-testid': `link-${node.host}:${node.port}`,
     }),
   );
-  const circles = placed.flatMap(({ node, x, y, lx, ly }) => [
+  const circles = placed.flatMap(({ node, x, y, label }) => [
     svg('circle', {
       class: colourOf(node.status),
       cx: x,
@@ -378,15 +378,26 @@ function renderPicture() {
       r: 16,
       'data-testid': `circle-${node.host}:${node.port}`,
     }),
-    svg('text', { x: lx, y: ly }, `${node.host}:${node.port}`),
+    svg('text', label, `${node.host}:${node.port}`),
   ]);
   picture.replaceChildren(
     desc,
     ...links,
     svg('circle', { class: 'self', cx, cy, r: 22 }),
-    svg('text', { x: cx + 70, y: cy + 4 }, 'this node'),
+    svg('text', { x: cx, y: cy + 40, 'text-anchor': 'middle' }, 'this node'),
     ...circles,
   );
+}
+
+/**
+ * Where a node's label goes: beside its circle on the left and right (the text running away from
+ * it), above it at the top, below it at the bottom, so no label runs over a circle.
+ */
+function labelPlace(x, y, dx, dy) {
+  const gap = 16 + 8;
+  if (dx > 0.5) return { x: x + gap, y: y + 4, 'text-anchor': 'start' };
+  if (dx < -0.5) return { x: x - gap, y: y + 4, 'text-anchor': 'end' };
+  return { x, y: dy < 0 ? y - gap - 2 : y + gap + 8, 'text-anchor': 'middle' };
 }
 
 // ---- settings and license ------------------------------------------------------------------------
@@ -450,13 +461,23 @@ async function installLicense(event) {
 
 // ---- node actions -------------------------------------------------------------------------------
 
+/**
+ * Keeps the newest word on a node: the answer to a request can arrive after the live events that
+ * followed it, and must not put an older status back.
+ */
+function remember(node) {
+  const known = state.nodes.get(node.id);
+  const newer = known && Date.parse(known.status.since) > Date.parse(node.status.since);
+  state.nodes.set(node.id, newer ? { ...node, status: known.status } : node);
+}
+
 async function setConnect(node, checkbox) {
   try {
     const updated = await api(`/api/mesh/nodes/${node.id}`, {
       method: 'PATCH',
       body: { connect: checkbox.checked },
     });
-    state.nodes.set(updated.id, updated);
+    remember(updated);
     render();
   } catch (error) {
     checkbox.checked = !checkbox.checked;
@@ -482,7 +503,7 @@ async function addNode(event) {
       method: 'POST',
       body: { host, port, connect: form.connect.checked },
     });
-    state.nodes.set(node.id, node);
+    remember(node);
     render();
     form.host.value = '';
     form.port.removeAttribute('aria-invalid');
@@ -502,7 +523,7 @@ async function addNode(event) {
 async function pin(node) {
   try {
     const pinned = await api(`/api/mesh/nodes/${node.id}/pin`, { method: 'POST' });
-    state.nodes.set(pinned.id, pinned);
+    remember(pinned);
     render();
   } catch (error) {
     connectionNotice(`Could not configure ${node.host}:${node.port} permanently: ${error.message}`);
@@ -564,10 +585,13 @@ function openMenu(event, node) {
   menuOpener = event.currentTarget.closest('tr')?.querySelector('[data-role="menu"]') ?? event.currentTarget;
   const anchor = event.type === 'contextmenu' && event.pageX > 0 ? event : null;
   const box = menuOpener.getBoundingClientRect();
-  menu.style.left = `${anchor ? anchor.pageX : box.left + window.scrollX}px`;
-  menu.style.top = `${anchor ? anchor.pageY : box.bottom + window.scrollY}px`;
   menu.setAttribute('aria-label', `Actions for ${node.host}:${node.port}`);
   menu.hidden = false;
+  // Under the button, its right edge aligned with the button's (or at the pointer), inside the window.
+  const width = menu.offsetWidth;
+  const left = anchor ? anchor.pageX : box.right + window.scrollX - width;
+  menu.style.left = `${Math.max(window.scrollX + 4, Math.min(left, window.scrollX + window.innerWidth - width - 4))}px`;
+  menu.style.top = `${anchor ? anchor.pageY : box.bottom + window.scrollY}px`;
   menu.querySelector('button').focus();
 }
 
