@@ -16,6 +16,7 @@ import { CallDataWriter } from './store/calldata-writer.js';
 @Module({
   imports: [TypeOrmModule.forFeature(callDataEntities)],
   providers: [CallDataWriter, CallDataService, CallDataReplicator, CallDataRetentionService],
-  exports: [CallDataService],
+  // The writer for AdminModule's metrics, which watch its commits; not part of the package API.
+  exports: [CallDataService, CallDataWriter],
 })
 export class CallDataModule extends ConfigurableCallDataModule {}

@@ -5,6 +5,7 @@ import {
   TypeOrmHealthIndicator,
   type HealthCheckResult,
 } from '@nestjs/terminus';
+import { MeshHealthIndicator } from './mesh.health.js';
 
 /** `GET /health` without a token, for load balancers and monitoring. */
 @Controller('health')
@@ -12,11 +13,15 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
+    private readonly mesh: MeshHealthIndicator,
   ) {}
 
   @Get()
   @HealthCheck()
   check(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.database.pingCheck('database', { timeout: 2000 })]);
+    return this.health.check([
+      () => this.database.pingCheck('database', { timeout: 2000 }),
+      () => this.mesh.isHealthy('mesh'),
+    ]);
   }
 }

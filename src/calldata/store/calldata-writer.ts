@@ -24,6 +24,8 @@ export interface CommittedBatch {
   calls: Map<string, CallData>;
   /** This node's own new changes to send to the peers, in log order. */
   replicate: CallDataChange[];
+  /** Stamps of the peers' changes new in this batch (a duplicate was applied when it first came). */
+  remoteStamps: bigint[];
 }
 
 type Deferred<T> = { resolve: (value: T) => void; reject: (error: unknown) => void };
@@ -261,6 +263,7 @@ export class CallDataWriter implements BeforeApplicationShutdown {
         hlc,
         fields,
       })),
+      remoteStamps: remote.map((c) => c.hlc),
     };
   }
 }

@@ -33,6 +33,7 @@ import type { MeshSettingsChanged } from '../settings/mesh-settings.js';
 import { LicenseService } from '../license/license.service.js';
 import type { LicenseState } from '../license/license-state.js';
 import { type LinkStatus, type LinkTarget, targetKey } from './link-status.js';
+import { LinkTraffic } from './link-traffic.js';
 import { type Direction, Link, type LinkHandlers, type LinkOptions, RequestRefusal } from './link.js';
 import { MeshNotLinkedError } from './link.errors.js';
 import { type MeshMessageHandler, MeshMessageExplorer } from './mesh-message.explorer.js';
@@ -87,6 +88,8 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
   private readonly logger = new Logger(LinkService.name);
   /** New at every start: peers tell a restarted node's link from a stale one by it. */
   readonly instanceId = randomUUID();
+  /** Frames and bytes over every link since start, closed ones included (read by metrics). */
+  readonly traffic = new LinkTraffic();
   private readonly links = new Map<string, Link>();
   private readonly dialers = new Map<string, PeerDialer>();
   private readonly admissionChecks: AdmissionCheck[] = [];
@@ -206,6 +209,11 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
   /** Port of the clients network interface (the chosen one when configured as 0). */
   get port(): number {
     return this.boundPort ?? this.options.port ?? DEFAULTS.port;
+  }
+
+  /** Whether the clients network interface accepts connections (from bootstrap until shutdown). */
+  get isListening(): boolean {
+    return this.server?.listening === true;
   }
 
   get encryption(): 'none' | 'starttls-optional' | 'starttls-required' {
@@ -434,7 +442,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
     direction: Direction,
     keyAtStart: MeshKey | undefined,
   ): Link {
-    const link = new Link(connection, direction, this.linkOptions, this.linkHandlers);
+    const link = new Link(connection, direction, this.linkOptions, this.linkHandlers, this.traffic);
     // The mesh may have been switched off, unlicensed, re-keyed or stopped while the handshake ran.
     const gone = this.stopping
       ? new LinkFailure('shutdown', 'this node is shutting down')

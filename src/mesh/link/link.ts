@@ -3,10 +3,11 @@ import type { TLSSocket } from 'node:tls';
 import type { Hello } from '../handshake/handshake-messages.js';
 import type { Transport } from '../handshake/transport-negotiation.js';
 import { ProtocolError } from '../wire/protocol.error.js';
-import type { FrameDecoder } from '../wire/frame-decoder.js';
+import { FRAME_HEADER_BYTES, type FrameDecoder } from '../wire/frame-decoder.js';
 import type { EstablishedConnection } from './handshake-driver.js';
 import { decodeLinkFrame, encodeLinkFrame, Kind } from './link-frames.js';
 import { asLinkReason, LinkFailure, type LinkReason } from './link-reason.js';
+import type { LinkTraffic } from './link-traffic.js';
 import type { TlsDetails } from './tls-upgrade.js';
 import {
   BackpressureError,
@@ -63,7 +64,6 @@ export class Link {
   readonly nodeId: string;
   readonly establishedAt = new Date();
   readonly remoteAddress: string;
-  readonly counters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0 };
 
   private readonly socket: Socket | TLSSocket;
   private readonly decoder: FrameDecoder;
@@ -83,6 +83,8 @@ export class Link {
     readonly direction: Direction,
     private readonly options: LinkOptions,
     private readonly handlers: LinkHandlers,
+    /** Shared by every link of the service, so the totals outlive the links. */
+    private readonly traffic: LinkTraffic,
   ) {
     this.socket = connection.socket;
     this.decoder = connection.decoder;
@@ -111,6 +113,7 @@ export class Link {
   start(): void {
     for (const body of this.early.splice(0)) {
       if (this.failure) return;
+      this.traffic.bytesIn += FRAME_HEADER_BYTES + body.length; // read by the handshake, not onData
       this.onFrame(body);
     }
     if (!this.failure) this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -181,8 +184,8 @@ export class Link {
       });
     }
     this.sentThisTick = true;
-    this.counters.framesOut++;
-    this.counters.bytesOut += buffer.length;
+    this.traffic.framesOut++;
+    this.traffic.bytesOut += buffer.length;
     this.socket.write(buffer);
   }
 
@@ -204,7 +207,7 @@ export class Link {
 
   private onData(chunk: Buffer): void {
     this.receivedThisTick = true;
-    this.counters.bytesIn += chunk.length;
+    this.traffic.bytesIn += chunk.length;
     let frames: Buffer[];
     try {
       frames = this.decoder.push(chunk);
@@ -218,7 +221,7 @@ export class Link {
   }
 
   private onFrame(body: Buffer): void {
-    this.counters.framesIn++;
+    this.traffic.framesIn++;
     let decoded;
     try {
       decoded = decodeLinkFrame(body);
