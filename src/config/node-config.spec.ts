@@ -24,6 +24,7 @@ describe('loadNodeConfig', () => {
         license: undefined,
         licensePublicKey: undefined,
       },
+      calldata: { retentionMs: 86_400_000, syncIntervalMs: 5000 },
       http: { port: 7224, bind: '127.0.0.1' },
       adminToken: undefined,
     });
@@ -49,6 +50,8 @@ describe('loadNodeConfig', () => {
       MESH_PEERS: 'uc2.example.lan:7222, 10.0.0.3:7300',
       MESH_LICENSE: 'token',
       MESH_LICENSE_PUBLIC_KEY: 'key.pem',
+      CALLDATA_RETENTION_MS: '3600000',
+      CALLDATA_SYNC_INTERVAL_MS: '250',
       HTTP_PORT: '8080',
       HTTP_BIND: '0.0.0.0',
       ADMIN_TOKEN: '0123456789abcdef',
@@ -66,6 +69,7 @@ describe('loadNodeConfig', () => {
       { host: '10.0.0.3', port: 7300 },
     ]);
     expect(config.http).toEqual({ port: 8080, bind: '0.0.0.0' });
+    expect(config.calldata).toEqual({ retentionMs: 3_600_000, syncIntervalMs: 250 });
     expect(config.databaseUrl).toBe('postgresql://u:p@db:5432/mesh');
   });
 
@@ -85,6 +89,14 @@ describe('loadNodeConfig', () => {
     [{ MESH_PASSWORD: 'secret' }, 'MESH_ID and MESH_PASSWORD must be set together'],
     [{ MESH_PEERS: 'uc2' }, 'MESH_PEERS="uc2": must be a comma-separated list of host:port'],
     [{ MESH_PEERS: 'uc2:0' }, 'MESH_PEERS="uc2:0": ports must be from 1 to 65535'],
+    [
+      { CALLDATA_RETENTION_MS: '1d' },
+      'CALLDATA_RETENTION_MS="1d": must be an integer from 1000 to 31536000000',
+    ],
+    [
+      { CALLDATA_SYNC_INTERVAL_MS: '50' },
+      'CALLDATA_SYNC_INTERVAL_MS="50": must be an integer from 100 to 3600000',
+    ],
   ])('rejects %j', (env, problem) => {
     expect(() => loadNodeConfig(env)).toThrow(new ConfigValidationError([problem]));
   });

@@ -31,11 +31,18 @@ async function readOwner(file: string): Promise<Owner | undefined> {
   }
 }
 
-/** Field 22 of /proc/<pid>/stat: clock ticks after boot at which the process started. */
+/**
+ * Field 22 of /proc/<pid>/stat: clock ticks after boot at which the process started; undefined when
+ * there is no such process — or only its zombie, which holds nothing (a container whose PID 1 does
+ * not reap orphans keeps the zombies of killed nodes for good).
+ */
 async function startTimeOf(pid: number): Promise<string | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const [state, , , , , , , , , , , , , , , , , , , startTime] = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ');
+    return state === 'Z' || state === 'X' ? undefined : startTime;
   } catch {
     return undefined;
   }

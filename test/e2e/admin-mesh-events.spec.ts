@@ -2,9 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { MeshEventsController } from '../../src/admin/mesh/mesh-events.controller.js';
+import { MeshOverviewService } from '../../src/admin/mesh/mesh-overview.service.js';
 import { startAdminTestApp } from '../helpers/admin-test-app.js';
 
-const EVENTS = ['mesh.node.added', 'mesh.node.updated', 'mesh.node.removed'];
+const EVENTS = [
+  'mesh.node.added',
+  'mesh.node.updated',
+  'mesh.node.removed',
+  'mesh.settings.changed',
+  'mesh.license.changed',
+  'mesh.activated',
+  'mesh.deactivated',
+  'mesh.link.up',
+  'mesh.link.down',
+];
+const NONE = EVENTS.map(() => 0);
+const ONE_EACH = EVENTS.map(() => 1);
+/** What `GET /api/mesh` would answer; the mesh itself is not part of this test. */
+let overview = { links: 0 };
 const LIMIT_MS = 10_000;
 
 /** The SSE route in-process, where the emitter's listeners can be counted. */
@@ -19,6 +34,7 @@ describe('GET /api/mesh/events', () => {
       token,
       controllers: [MeshEventsController],
       imports: [EventEmitterModule.forRoot()],
+      providers: [{ provide: MeshOverviewService, useValue: { overview: () => overview } }],
     });
     events = app.get(EventEmitter2);
     url = `${await app.getUrl()}/api/mesh/events`;
@@ -67,12 +83,12 @@ describe('GET /api/mesh/events', () => {
   it('refuses a request without the token', async () => {
     const response = await fetch(url);
     expect(response.status).toBe(401);
-    expect(listeners()).toEqual([0, 0, 0]);
+    expect(listeners()).toEqual(NONE);
   });
 
   it('sends each node event to every client, with one listener per event however many clients', async () => {
     const clients = await Promise.all([open(), open(), open()]);
-    expect(listeners()).toEqual([1, 1, 1]);
+    expect(listeners()).toEqual(ONE_EACH);
 
     const node = { id: 'a1b2', host: 'uc2', port: 7222, group: 'fixed', connect: true };
     events.emit('mesh.node.added', node);
@@ -91,8 +107,24 @@ describe('GET /api/mesh/events', () => {
     const last = clients[2];
     events.emit('mesh.node.removed', node);
     expect(await last?.next()).toMatch(/^event: node\.removed\n/);
-    expect(listeners()).toEqual([1, 1, 1]);
+    expect(listeners()).toEqual(ONE_EACH);
     last?.close();
+    await untilNoListeners();
+  });
+
+  it('sends mesh.updated with the new overview once after a burst of mesh events', async () => {
+    const client = await open();
+    overview = { links: 2 };
+    events.emit('mesh.link.up', { nodeId: 'b' });
+    events.emit('mesh.link.up', { nodeId: 'c' });
+    events.emit('mesh.activated', {});
+    const update = await client.next();
+    expect(update).toMatch(/^event: mesh\.updated\n/);
+    expect(JSON.parse(/^data: (.*)$/m.exec(update)?.[1] ?? '')).toEqual({ links: 2 });
+    events.emit('mesh.node.removed', { id: 'x' });
+    // The next event is the node's: the burst made one update, not three.
+    expect(await client.next()).toMatch(/^event: node\.removed\n/);
+    client.close();
     await untilNoListeners();
   });
 

@@ -1,4 +1,4 @@
-import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import type { DynamicModule, INestApplication, Provider, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ADMIN_MODULE_OPTIONS } from '../../src/admin/admin-module.options.js';
 import { AdminTokenGuard } from '../../src/admin/auth/admin-token.guard.js';
@@ -13,11 +13,13 @@ export async function startAdminTestApp(options: {
   token: string;
   controllers: Type[];
   imports?: DynamicModule[];
+  providers?: Provider[];
 }): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
     imports: options.imports ?? [],
     controllers: options.controllers,
     providers: [
+      ...(options.providers ?? []),
       AdminTokenService,
       AdminTokenGuard,
       {
