@@ -1,4 +1,4 @@
-// Entry point of `npm run bench` (every suite) and `npm run bench:link` (the link suite).
+// Entry point of `npm run bench` (every suite), `npm run bench:link` and `npm run bench:calldata`.
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,28 +6,69 @@ import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BenchProcess } from './common/bench-process.js';
 import { describeMachine, describeRevision } from './common/machine.js';
-import { formatLinkTables, type LinkSuiteResult, runLinkSuite } from './link/link-suite.js';
+import {
+  type CallDataSuiteOptions,
+  type CallDataSuiteResult,
+  formatCallDataTables,
+  runCallDataSuite,
+} from './calldata/calldata-suite.js';
+import {
+  formatLinkTables,
+  type LinkSuiteOptions,
+  type LinkSuiteResult,
+  runLinkSuite,
+} from './link/link-suite.js';
 
 /** `.build/bench`: this file is `.build/bench/bench/run.js`. */
 const BUILD_DIR = dirname(import.meta.dirname);
 
-const USAGE = `usage: node .build/bench/bench/run.js [link] [options]
+const USAGE = `usage: node .build/bench/bench/run.js [link] [calldata] [options]
   --runs N            runs of every scenario (default 5)
-  --messages N        messages per throughput run (default 1000000)
-  --round-trips N     measured round trips per latency run (default 50000)
-  --warmup N          round trips before the measured ones (default 5000)
-  --time-limit S      upper bound of the sending part of a run, in seconds (default 20)
+  --messages N        link: messages per throughput run (default 1000000)
+  --round-trips N     link: measured round trips per latency run (default 50000)
+  --warmup N          link: round trips before the measured ones (default 5000)
+  --sets N            calldata: sets per throughput run (default 50000)
+  --concurrency N     calldata: sets in flight at once in the throughput runs (default 64)
+  --lag-rate N        calldata: sets per second of the lag run (default 1000)
+  --lag-seconds S     calldata: measured seconds of the lag run, after 1 s of warm-up (default 10)
+  --prefill N         calldata: calls in every node's tables before the measured part, then ANALYZE
+                      (default 0: new tables, never analyzed)
+  --sql-stats         calldata: load pg_stat_statements, print each node's statements by execution time
+  --time-limit S      upper bound of the sending part of a throughput run, in seconds (default 20)
   --max-other-load C  wait for, and repeat runs until, other programs use at most C cores (default 0.25)
   --profile           write --cpu-prof profiles of every process next to the results`;
 
-/** Every suite: how to run it, print its result, and tell whether a run failed. */
+type SuiteOptions = LinkSuiteOptions & CallDataSuiteOptions;
+
+/** A suite: how to run it, print its result, and tell whether a run failed. */
+interface SuiteDefinition<Result extends object> {
+  run(options: SuiteOptions): Promise<Result>;
+  format(result: Result): string;
+  failed(result: Result): boolean;
+}
+
+/** Runs a suite and hands back its result, its tables and whether a run failed. */
+function defineSuite<Result extends object>(definition: SuiteDefinition<Result>) {
+  return async (options: SuiteOptions) => {
+    const result = await definition.run(options);
+    return { result, tables: definition.format(result), failed: definition.failed(result) };
+  };
+}
+
+/** Every suite, in the order `npm run bench` runs them. */
 const SUITES = {
-  link: {
+  link: defineSuite({
     run: runLinkSuite,
     format: formatLinkTables,
     failed: (result: LinkSuiteResult) =>
       [...result.throughput, ...result.roundTrip].some((scenario) => scenario.failures.length > 0),
-  },
+  }),
+  calldata: defineSuite({
+    run: runCallDataSuite,
+    format: formatCallDataTables,
+    failed: (result: CallDataSuiteResult) =>
+      result.scenarios.some((scenario) => scenario.failures.length > 0),
+  }),
 };
 type Suite = keyof typeof SUITES;
 
@@ -39,6 +80,12 @@ async function main(): Promise<number> {
       messages: { type: 'string', default: '1000000' },
       'round-trips': { type: 'string', default: '50000' },
       warmup: { type: 'string', default: '5000' },
+      sets: { type: 'string', default: '50000' },
+      concurrency: { type: 'string', default: '64' },
+      'lag-rate': { type: 'string', default: '1000' },
+      'lag-seconds': { type: 'string', default: '10' },
+      prefill: { type: 'string', default: '0' },
+      'sql-stats': { type: 'boolean', default: false },
       'time-limit': { type: 'string', default: '20' },
       'max-other-load': { type: 'string', default: '0.25' },
       profile: { type: 'boolean', default: false },
@@ -72,6 +119,12 @@ async function main(): Promise<number> {
     messages: number('messages', 2),
     roundTrips: number('round-trips', 1),
     warmup: number('warmup', 0),
+    sets: number('sets', 1),
+    concurrency: number('concurrency', 1),
+    lagRate: number('lag-rate', 1),
+    lagSeconds: number('lag-seconds', 1),
+    prefill: number('prefill', 0),
+    sqlStats: values['sql-stats'],
     timeLimitMs: number('time-limit', 1, false) * 1000,
     maxOtherLoad: number('max-other-load', 0, false),
     profileDir: values.profile ? join(resultsDir, `profiles-${stamp}`) : undefined,
@@ -91,7 +144,7 @@ async function main(): Promise<number> {
       const started = Date.now();
       // Taken before the run: src/ may change while it runs, the compiled build does not.
       const revision = describeRevision(root);
-      const result = await SUITES[suite].run({ ...settings, workDir, log });
+      const { result, tables, failed: runFailed } = await SUITES[suite]({ ...settings, workDir, log });
       const machine = describeMachine();
       const file = join(resultsDir, `${suite}-${stamp}.json`);
       await mkdir(resultsDir, { recursive: true });
@@ -111,10 +164,10 @@ async function main(): Promise<number> {
       console.log(
         `\n${suite}: ${settings.runs} runs; ${machine.cpus} × ${machine.cpuModel}; Node ${machine.node}; ${code}\n`,
       );
-      console.log(SUITES[suite].format(result));
+      console.log(tables);
       console.log(`\nresults: ${relative(process.cwd(), file)}`);
       if (settings.profileDir) console.log(`profiles: ${relative(process.cwd(), settings.profileDir)}`);
-      failed ||= SUITES[suite].failed(result);
+      failed ||= runFailed;
     }
   } finally {
     await rm(workDir, { recursive: true, force: true });

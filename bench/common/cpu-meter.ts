@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 /** CPU used over a measurement, in cores (1 = one core busy all the time). */
@@ -24,15 +24,21 @@ interface Snapshot {
 export class CpuMeter {
   private constructor(
     private readonly pids: number[],
+    private readonly trees: number[],
     private readonly start: Snapshot | undefined,
   ) {}
 
-  static start(pids: number[]): CpuMeter {
-    return new CpuMeter(pids, snapshot(pids));
+  /**
+   * @param pids the run's processes.
+   * @param trees further processes of the run counted with all their children, also those that
+   *   start or end during the run (a PostgreSQL server and its sessions).
+   */
+  static start(pids: number[], trees: number[] = []): CpuMeter {
+    return new CpuMeter(pids, trees, snapshot(pids, trees));
   }
 
   stop(): CpuLoad {
-    const end = snapshot(this.pids);
+    const end = snapshot(this.pids, this.trees);
     if (!this.start || !end || end.total <= this.start.total) {
       return { machine: Number.NaN, own: Number.NaN, others: Number.NaN };
     }
@@ -44,7 +50,7 @@ export class CpuMeter {
   }
 }
 
-function snapshot(pids: number[]): Snapshot | undefined {
+function snapshot(pids: number[], trees: number[]): Snapshot | undefined {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
     // cpu user nice system idle iowait irq softirq steal …
@@ -56,6 +62,7 @@ function snapshot(pids: number[]): Snapshot | undefined {
     const busy = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
     let own = 0;
     for (const pid of pids) own += processTicks(pid);
+    if (trees.length > 0) own += treeTicks(trees);
     return { busy, total: busy + (idle ?? 0) + (iowait ?? 0), own };
   } catch {
     return undefined;
@@ -64,13 +71,36 @@ function snapshot(pids: number[]): Snapshot | undefined {
 
 /** utime + stime of a process (all its threads), 0 once it is gone. */
 function processTicks(pid: number): number {
+  const fields = statFields(pid);
+  return fields ? Number(fields[11]) + Number(fields[12]) : 0;
+}
+
+/**
+ * Ticks of the roots and their children: a root's own ticks and those of its children that ended
+ * (cutime + cstime, added when it reaps them), plus those of its children still running.
+ */
+function treeTicks(roots: number[]): number {
+  let ticks = 0;
+  for (const root of roots) {
+    const fields = statFields(root);
+    if (fields) ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  }
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(Number(entry));
+    if (fields && roots.includes(Number(fields[1]))) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks;
+}
+
+/** The fields of /proc/<pid>/stat after the command name (state, ppid, …); undefined once gone. */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    // The command name is in parentheses and may contain spaces.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return undefined;
   }
 }
 

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { encodeLinkFrame } from '../../src/mesh/link/link-frames.js';
 import { BenchDatabase } from '../common/bench-database.js';
 import { BenchProcess } from '../common/bench-process.js';
-import { type CpuLoad, CpuMeter, waitForQuiet } from '../common/cpu-meter.js';
+import { measure, type Measured } from '../common/measure.js';
+import { type CpuLoad, CpuMeter } from '../common/cpu-meter.js';
 import { median, type Spread, spread } from '../common/stats.js';
 import { formatCount, formatFixed, formatTable } from '../common/table.js';
 import { CALL_STATE_TOPIC, callState } from './call-state.js';
@@ -40,13 +41,6 @@ export interface LinkSuiteOptions {
   /** Scratch folder: the embedded database and the nodes' data folders. */
   workDir: string;
   log(line: string): void;
-}
-
-/** One measurement and how busy the machine was meanwhile. */
-interface Measured {
-  load: CpuLoad;
-  /** Other programs used more than `maxOtherLoad` in every attempt; this was the quietest. */
-  noisy?: boolean;
 }
 
 export interface ThroughputRun extends Measured {
@@ -89,12 +83,8 @@ export interface LinkSuiteResult {
 
 /** Time a process gets on top of the sending time limit: Nest, TypeORM, TLS certificate, linking. */
 const STARTUP_ALLOWANCE_MS = 60_000;
-/** Attempts of one run while other programs keep the machine busy. */
-const ATTEMPTS = 3;
 /** No more waiting for quiet or repeating of noisy runs once the suite has run this long. */
 const REPEAT_BUDGET_MS = 180_000;
-/** Longest wait for other programs to calm down before one attempt. */
-const QUIET_WAIT_MS = 15_000;
 
 const script = (file: string) => fileURLToPath(new URL(`./${file}`, import.meta.url));
 const SCRIPTS = {
@@ -158,57 +148,6 @@ export async function runLinkSuite(options: LinkSuiteOptions): Promise<LinkSuite
     throughput,
     roundTrip,
   };
-}
-
-/**
- * Runs one measurement into `scenario`. The machine is shared: each attempt waits (bounded) for
- * other programs to use at most `maxOtherLoad` cores, and an attempt during which they used more
- * is repeated (bounded), keeping the quietest. A failed run is recorded, not retried.
- */
-async function measure<Run extends Measured>(
-  label: string,
-  scenario: Scenario<Run>,
-  attempt: () => Promise<Run>,
-  describeRun: (run: Run) => string,
-  repeatUntil: number,
-  options: LinkSuiteOptions,
-): Promise<void> {
-  let quietest: Run | undefined;
-  for (let i = 1; i <= ATTEMPTS; i++) {
-    const waitMs = Math.min(QUIET_WAIT_MS, repeatUntil - Date.now());
-    if (waitMs > 0) {
-      const started = Date.now();
-      const others = await waitForQuiet(options.maxOtherLoad, waitMs);
-      if (Date.now() - started > 1000) {
-        const waited = formatFixed((Date.now() - started) / 1000);
-        options.log(`${label}: waited ${waited} s for other programs (now ${formatFixed(others, 2)} cores)`);
-      }
-    }
-    let run: Run;
-    try {
-      run = await attempt();
-    } catch (error: unknown) {
-      if (BenchProcess.interrupted) throw error;
-      scenario.failures.push(describe(error));
-      options.log(`${label}: FAILED ${describe(error)}`);
-      return;
-    }
-    const others = `others used ${formatFixed(run.load.others, 2)} cores`;
-    if (!(run.load.others > options.maxOtherLoad)) {
-      scenario.runs.push(run);
-      options.log(`${label}: ${describeRun(run)}; ${others}`);
-      return;
-    }
-    if (!quietest || run.load.others < quietest.load.others) quietest = run;
-    if (i === ATTEMPTS || Date.now() > repeatUntil) break;
-    scenario.repeated++;
-    options.log(`${label}: ${describeRun(run)}; ${others}, repeating`);
-  }
-  const kept = quietest as Run;
-  scenario.runs.push({ ...kept, noisy: true });
-  options.log(
-    `${label}: ${describeRun(kept)}; kept although others used ${formatFixed(kept.load.others, 2)} cores`,
-  );
 }
 
 type Role = 'receiver' | 'sender';
@@ -409,8 +348,4 @@ export function formatLinkTables(result: LinkSuiteResult): string {
 function checkTransport(stack: Stack, transport: string | undefined): void {
   const expected = { raw: undefined, 'mesh-tcp': 'tcp', 'mesh-tls': 'tls' }[stack];
   if (transport !== expected) throw new Error(`the link runs over ${transport} instead of ${expected}`);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

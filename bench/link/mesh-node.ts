@@ -4,12 +4,13 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LinkService } from '../../src/mesh/link/link.service.js';
 import { MeshModule } from '../../src/mesh/mesh.module.js';
-import { meshMigrations } from '../../src/mesh/mesh.schema.js';
+import { nodeMigrations } from '../../src/database/node-schema.js';
+import type { MeshModuleOptions } from '../../src/mesh/mesh-module.options.js';
 import type { MeshNodeConfig } from './link-bench.types.js';
 
 @Module({})
 class MeshBenchNodeModule {
-  static forRoot(config: MeshNodeConfig, providers: Provider[]): DynamicModule {
+  static forRoot(config: MeshNodeConfig, providers: Provider[], extras: NodeExtras): DynamicModule {
     return {
       module: MeshBenchNodeModule,
       imports: [
@@ -18,7 +19,8 @@ class MeshBenchNodeModule {
           type: 'postgres',
           url: config.databaseUrl,
           autoLoadEntities: true,
-          migrations: meshMigrations,
+          // Every module's tables, CallData's included.
+          migrations: nodeMigrations,
           migrationsRun: true,
         }),
         MeshModule.forRoot({
@@ -32,19 +34,28 @@ class MeshBenchNodeModule {
           dataDir: config.dataDir,
           // The two benchmark nodes meet by dialling, not through a node list or the LAN search.
           acceptUnknownPeers: true,
+          ...extras.mesh,
         }),
+        ...(extras.imports ?? []),
       ],
       providers,
     };
   }
 }
 
+/** What a suite adds to the mesh node: feature modules and mesh options. */
+export interface NodeExtras {
+  imports?: DynamicModule[];
+  mesh?: Partial<MeshModuleOptions>;
+}
+
 /** A mesh node as a host application assembles it, its clients interface on loopback. */
 export async function startMeshNode(
   config: MeshNodeConfig,
   providers: Provider[] = [],
+  extras: NodeExtras = {},
 ): Promise<INestApplicationContext> {
-  return NestFactory.createApplicationContext(MeshBenchNodeModule.forRoot(config, providers), {
+  return NestFactory.createApplicationContext(MeshBenchNodeModule.forRoot(config, providers, extras), {
     logger: ['error', 'warn'],
     abortOnError: false,
   });

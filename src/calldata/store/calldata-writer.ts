@@ -123,6 +123,8 @@ export class CallDataWriter implements BeforeApplicationShutdown {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
+        // Callers whose set just resolved often set again at once: let them join the next batch.
+        await new Promise((done) => setImmediate(done));
         const batch = this.takeBatch();
         try {
           await this.run(batch);

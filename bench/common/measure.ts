@@ -1,0 +1,78 @@
+import { BenchProcess } from './bench-process.js';
+import { type CpuLoad, waitForQuiet } from './cpu-meter.js';
+import { formatFixed } from './table.js';
+
+/** One measurement and how busy the machine was meanwhile. */
+export interface Measured {
+  load: CpuLoad;
+  /** Other programs used more than `maxOtherLoad` in every attempt; this was the quietest. */
+  noisy?: boolean;
+}
+
+/** Where a measurement's runs and failures go. */
+export interface MeasuredScenario<Run> {
+  runs: Run[];
+  failures: string[];
+  /** Attempts thrown away because other programs were busy. */
+  repeated: number;
+}
+
+/** Attempts of one run while other programs keep the machine busy. */
+const ATTEMPTS = 3;
+/** Longest wait for other programs to calm down before one attempt. */
+const QUIET_WAIT_MS = 15_000;
+
+/**
+ * Runs one measurement into `scenario`. Before each attempt it waits (bounded) for other programs
+ * to use at most `maxOtherLoad` cores, and an attempt during which they used more is repeated
+ * (bounded, until `repeatUntil`), keeping the quietest. A failed run is recorded, not retried.
+ */
+export async function measure<Run extends Measured>(
+  label: string,
+  scenario: MeasuredScenario<Run>,
+  attempt: () => Promise<Run>,
+  describeRun: (run: Run) => string,
+  repeatUntil: number,
+  options: { maxOtherLoad: number; log(line: string): void },
+): Promise<void> {
+  let quietest: Run | undefined;
+  for (let i = 1; i <= ATTEMPTS; i++) {
+    const waitMs = Math.min(QUIET_WAIT_MS, repeatUntil - Date.now());
+    if (waitMs > 0) {
+      const started = Date.now();
+      const others = await waitForQuiet(options.maxOtherLoad, waitMs);
+      if (Date.now() - started > 1000) {
+        const waited = formatFixed((Date.now() - started) / 1000);
+        options.log(`${label}: waited ${waited} s for other programs (now ${formatFixed(others, 2)} cores)`);
+      }
+    }
+    let run: Run;
+    try {
+      run = await attempt();
+    } catch (error: unknown) {
+      if (BenchProcess.interrupted) throw error;
+      scenario.failures.push(describeError(error));
+      options.log(`${label}: FAILED ${describeError(error)}`);
+      return;
+    }
+    const others = `others used ${formatFixed(run.load.others, 2)} cores`;
+    if (!(run.load.others > options.maxOtherLoad)) {
+      scenario.runs.push(run);
+      options.log(`${label}: ${describeRun(run)}; ${others}`);
+      return;
+    }
+    if (!quietest || run.load.others < quietest.load.others) quietest = run;
+    if (i === ATTEMPTS || Date.now() > repeatUntil) break;
+    scenario.repeated++;
+    options.log(`${label}: ${describeRun(run)}; ${others}, repeating`);
+  }
+  const kept = quietest as Run;
+  scenario.runs.push({ ...kept, noisy: true });
+  options.log(
+    `${label}: ${describeRun(kept)}; kept although others used ${formatFixed(kept.load.others, 2)} cores`,
+  );
+}
+
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
