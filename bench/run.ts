@@ -26,7 +26,10 @@ const USAGE = `usage: node .build/bench/bench/run.js [link] [calldata] [options]
   --runs N            runs of every scenario (default 5)
   --messages N        link: messages per throughput run (default 1000000)
   --round-trips N     link: measured round trips per latency run (default 50000)
-  --warmup N          link: round trips before the measured ones (default 5000)
+  --warmup N          link: round trips (and pipelined requests) before the measured ones (default 5000)
+  --requests N        link: measured requests per pipelined run (default 200000)
+  --in-flight N       link: requests outstanding at once in the pipelined runs (default 256)
+  --setups N          link: link setups (connect, handshake, close) per run (default 200)
   --sets N            calldata: sets per throughput run (default 50000)
   --concurrency N     calldata: sets in flight at once in the throughput runs (default 64)
   --lag-rate N        calldata: sets per second of the lag run (default 1000)
@@ -61,7 +64,9 @@ const SUITES = {
     run: runLinkSuite,
     format: formatLinkTables,
     failed: (result: LinkSuiteResult) =>
-      [...result.throughput, ...result.roundTrip].some((scenario) => scenario.failures.length > 0),
+      [...result.throughput, ...result.roundTrip, ...result.pipelined, ...result.setup].some(
+        (scenario) => scenario.failures.length > 0,
+      ),
   }),
   calldata: defineSuite({
     run: runCallDataSuite,
@@ -80,6 +85,9 @@ async function main(): Promise<number> {
       messages: { type: 'string', default: '1000000' },
       'round-trips': { type: 'string', default: '50000' },
       warmup: { type: 'string', default: '5000' },
+      requests: { type: 'string', default: '200000' },
+      'in-flight': { type: 'string', default: '256' },
+      setups: { type: 'string', default: '200' },
       sets: { type: 'string', default: '50000' },
       concurrency: { type: 'string', default: '64' },
       'lag-rate': { type: 'string', default: '1000' },
@@ -119,6 +127,9 @@ async function main(): Promise<number> {
     messages: number('messages', 2),
     roundTrips: number('round-trips', 1),
     warmup: number('warmup', 0),
+    requests: number('requests', 1),
+    inFlight: number('in-flight', 1),
+    setups: number('setups', 1),
     sets: number('sets', 1),
     concurrency: number('concurrency', 1),
     lagRate: number('lag-rate', 1),

@@ -14,8 +14,11 @@ export interface MeshNodeConfig {
 export interface ReceiverConfig {
   /** The process exits after this long whatever happens. */
   limitMs: number;
-  /** `sink` counts one-way messages; `echo` answers requests. */
-  mode: 'sink' | 'echo';
+  /**
+   * `sink` counts one-way messages; `echo` answers requests; `accept` takes links (setups) and
+   * does not dial the sender back.
+   */
+  mode: 'sink' | 'echo' | 'accept';
   /** Messages the sender will try to send (it may stop earlier at its time limit). */
   count: number;
   mesh?: MeshNodeConfig;
@@ -23,15 +26,21 @@ export interface ReceiverConfig {
 
 export interface SenderConfig {
   limitMs: number;
-  mode: 'throughput' | 'round-trip';
+  /**
+   * `throughput`: one-way messages; `round-trip`: one request in flight; `pipelined`: `inFlight`
+   * requests outstanding; `setup`: link setups (mesh only).
+   */
+  mode: 'throughput' | 'round-trip' | 'pipelined' | 'setup';
   /** The receiver's port on 127.0.0.1. */
   port: number;
   /** The receiver's node ID (mesh only). */
   nodeId?: string;
-  /** Messages, or measured round trips. */
+  /** Messages, measured requests, or link setups. */
   count: number;
-  /** Round trips before the measured ones. */
+  /** Requests before the measured ones. */
   warmup: number;
+  /** Requests outstanding at once in `pipelined` mode. */
+  inFlight: number;
   /** Sending stops at this time even when `count` is not reached. */
   timeLimitMs: number;
   mesh?: MeshNodeConfig;
@@ -81,4 +90,31 @@ export interface RoundTripResult extends SenderTransport {
 export interface EchoFrame {
   id: number;
   payload: unknown;
+}
+
+export interface PipelinedResult extends SenderTransport {
+  /** Measured requests answered. */
+  requests: number;
+  seconds: number;
+  requestsPerSecond: number;
+  /** CPU time of the sender over the measured requests, in cores. */
+  cpu: number;
+  eventLoop: number;
+  gcMs: number;
+}
+
+export interface SetupResult extends SenderTransport {
+  /** Links set up, used for nothing, and closed (by both sides) before the next. */
+  setups: number;
+  seconds: number;
+  /** Complete cycles (dial, handshake, close) per second. */
+  setupsPerSecond: number;
+  /** From `connect` until the link is up: TCP, STARTTLS (tls), authentication. */
+  setupMs: LatencySummary;
+  /** Measured attempts that did not bring the link up (not counted in `setups`). */
+  failed: number;
+  /** Setups whose connections were not all closed 2 s after the link was closed. */
+  slowClose: number;
+  /** `deriveMeshKey` (scrypt), one call after the other, in ms each. */
+  keyDerivationMs: number[];
 }

@@ -10,9 +10,11 @@ import { formatCount, formatFixed, formatTable } from '../common/table.js';
 import { CALL_STATE_TOPIC, callState } from './call-state.js';
 import {
   type MeshNodeConfig,
+  type PipelinedResult,
   type ReceiverConfig,
   type RoundTripResult,
   type SenderConfig,
+  type SetupResult,
   type Stack,
   STACKS,
   type ThroughputReceiverResult,
@@ -27,8 +29,14 @@ export interface LinkSuiteOptions {
   messages: number;
   /** Measured round trips per latency run. */
   roundTrips: number;
-  /** Round trips before the measured ones. */
+  /** Round trips (and pipelined requests) before the measured ones. */
   warmup: number;
+  /** Measured requests per pipelined run. */
+  requests: number;
+  /** Requests outstanding at once in the pipelined runs. */
+  inFlight: number;
+  /** Link setups per run (mesh stacks). */
+  setups: number;
   /** Upper bound of the sending part of every run. */
   timeLimitMs: number;
   /**
@@ -50,6 +58,14 @@ export interface ThroughputRun extends Measured {
 
 export interface RoundTripRun extends Measured {
   sender: RoundTripResult;
+}
+
+export interface PipelinedRun extends Measured {
+  sender: PipelinedResult;
+}
+
+export interface SetupRun extends Measured {
+  sender: SetupResult;
 }
 
 interface Scenario<Run> {
@@ -74,11 +90,27 @@ export interface RoundTripScenario extends Scenario<RoundTripRun> {
   ratioToRaw?: number;
 }
 
+export interface PipelinedScenario extends Scenario<PipelinedRun> {
+  requestsPerSecond?: Spread;
+  /** Median requests/s of this stack over that of the raw socket. */
+  ratioToRaw?: number;
+}
+
+export interface SetupScenario extends Scenario<SetupRun> {
+  setupsPerSecond?: Spread;
+  /** Median over the runs of the median time from `connect` until the link is up. */
+  setupP50Ms?: Spread;
+}
+
 export interface LinkSuiteResult {
   /** Bytes on the wire per message, frame header included. */
   frameBytes: { raw: number; mesh: number };
   throughput: ThroughputScenario[];
   roundTrip: RoundTripScenario[];
+  pipelined: PipelinedScenario[];
+  setup: SetupScenario[];
+  /** `deriveMeshKey` (scrypt) per call, over every call of every setup run, in ms. */
+  keyDerivationMs?: Spread;
 }
 
 /** Time a process gets on top of the sending time limit: Nest, TypeORM, TLS certificate, linking. */
@@ -90,7 +122,10 @@ const script = (file: string) => fileURLToPath(new URL(`./${file}`, import.meta.
 const SCRIPTS = {
   raw: { receiver: script('raw-receiver.js'), sender: script('raw-sender.js') },
   mesh: { receiver: script('mesh-receiver.js'), sender: script('mesh-sender.js') },
+  setup: script('mesh-setup.js'),
 };
+/** Link setups need a mesh. */
+const MESH_STACKS = STACKS.filter((stack) => stack !== 'raw');
 
 /**
  * Throughput and round-trip latency of a UC Mesh link (TCP and TLS) and of a raw node:net socket,
@@ -100,6 +135,8 @@ export async function runLinkSuite(options: LinkSuiteOptions): Promise<LinkSuite
   const newScenario = <Run>(stack: Stack): Scenario<Run> => ({ stack, runs: [], failures: [], repeated: 0 });
   const throughput = STACKS.map((stack): ThroughputScenario => newScenario(stack));
   const roundTrip = STACKS.map((stack): RoundTripScenario => newScenario(stack));
+  const pipelined = STACKS.map((stack): PipelinedScenario => newScenario(stack));
+  const setup = MESH_STACKS.map((stack): SetupScenario => newScenario(stack));
   const repeatUntil = Date.now() + REPEAT_BUDGET_MS;
   options.log('starting the embedded PostgreSQL that holds the nodes’ identities');
   const database = await BenchDatabase.start(options.workDir);
@@ -127,10 +164,37 @@ export async function runLinkSuite(options: LinkSuiteOptions): Promise<LinkSuite
         await measure(
           label(stack, 'round trip'),
           roundTrip.find((s) => s.stack === stack) as RoundTripScenario,
-          () => roundTripRun(stack, round, nodes, options),
+          () =>
+            senderRun<RoundTripResult>(stack, 'round-trip', round, nodes, options, (r) => r.latencyUs.count),
           ({ sender: { latencyUs } }) =>
             `p50 ${formatFixed(latencyUs.p50)} µs, p99 ${formatFixed(latencyUs.p99)} µs ` +
             `(${formatCount(latencyUs.count)} round trips)`,
+          repeatUntil,
+          options,
+        );
+      }
+      for (const stack of order) {
+        await measure(
+          label(stack, `pipelined (${options.inFlight} in flight)`),
+          pipelined.find((s) => s.stack === stack) as PipelinedScenario,
+          () => senderRun<PipelinedResult>(stack, 'pipelined', round, nodes, options, (r) => r.requests),
+          ({ sender }) =>
+            `${formatCount(sender.requestsPerSecond)} requests/s ` +
+            `(${formatCount(sender.requests)} in ${formatFixed(sender.seconds, 2)} s)`,
+          repeatUntil,
+          options,
+        );
+      }
+      for (const stack of order.filter((s) => s !== 'raw')) {
+        await measure(
+          label(stack, 'link setup'),
+          setup.find((s) => s.stack === stack) as SetupScenario,
+          () => senderRun<SetupResult>(stack, 'setup', round, nodes, options, (r) => r.setups),
+          ({ sender }) =>
+            `${formatFixed(sender.setupsPerSecond)} setups/s (${sender.setups} in ` +
+            `${formatFixed(sender.seconds, 2)} s, p50 ${formatFixed(sender.setupMs.p50, 2)} ms; ` +
+            `${sender.failed} failed, ${sender.slowClose} slow to close); ` +
+            `key derivation ${formatFixed(median(sender.keyDerivationMs), 1)} ms`,
           repeatUntil,
           options,
         );
@@ -140,6 +204,7 @@ export async function runLinkSuite(options: LinkSuiteOptions): Promise<LinkSuite
     await database.stop();
   }
   summarize(throughput, roundTrip);
+  const keyDerivations = setup.flatMap((s) => s.runs.flatMap((run) => run.sender.keyDerivationMs));
   return {
     frameBytes: {
       raw: encodeJsonFrame(callState(0)).length,
@@ -147,6 +212,9 @@ export async function runLinkSuite(options: LinkSuiteOptions): Promise<LinkSuite
     },
     throughput,
     roundTrip,
+    pipelined: summarizePipelined(pipelined),
+    setup: summarizeSetups(setup),
+    keyDerivationMs: keyDerivations.length > 0 ? spread(keyDerivations) : undefined,
   };
 }
 
@@ -189,19 +257,39 @@ async function throughputRun(
   }).then(({ value, load }) => ({ ...value, load }));
 }
 
-async function roundTripRun(
+/**
+ * A run whose sender reports the result (round trips, pipelined requests, link setups) and whose
+ * receiver only answers; `count` tells how many the sender did.
+ */
+async function senderRun<Result extends { transport?: string }>(
   stack: Stack,
+  mode: SenderConfig['mode'],
   round: number,
   nodes: MeshNodes,
   options: LinkSuiteOptions,
-): Promise<RoundTripRun> {
-  return withPair(stack, 'round-trip', round, nodes, options, async (receiver, sender) => {
-    const result = (await sender.next('result')).result as RoundTripResult;
-    receiver.command({ type: 'sender-done', count: result.latencyUs.count });
+  count: (result: Result) => number,
+): Promise<Measured & { sender: Result }> {
+  return withPair(stack, mode, round, nodes, options, async (receiver, sender) => {
+    const result = (await sender.next('result')).result as Result;
+    receiver.command({ type: 'sender-done', count: count(result) });
     checkTransport(stack, result.transport);
-    if (result.latencyUs.count === 0) throw new Error('no round trip within the time limit');
+    if (count(result) === 0) throw new Error(`no ${mode} finished within the time limit`);
     return result;
   }).then(({ value, load }) => ({ sender: value, load }));
+}
+
+/** What the sender does per mode: how many, and how many before those. */
+function senderCounts(mode: SenderConfig['mode'], options: LinkSuiteOptions) {
+  switch (mode) {
+    case 'throughput':
+      return { count: options.messages, warmup: 0 };
+    case 'round-trip':
+      return { count: options.roundTrips, warmup: options.warmup };
+    case 'pipelined':
+      return { count: options.requests, warmup: options.warmup };
+    case 'setup':
+      return { count: options.setups, warmup: 0 };
+  }
 }
 
 /**
@@ -217,6 +305,7 @@ async function withPair<T>(
   collect: (receiver: BenchProcess, sender: BenchProcess) => Promise<T>,
 ): Promise<{ value: T; load: CpuLoad }> {
   const scripts = stack === 'raw' ? SCRIPTS.raw : SCRIPTS.mesh;
+  const senderScript = mode === 'setup' ? SCRIPTS.setup : scripts.sender;
   const encryption: MeshNodeConfig['encryption'] = stack === 'mesh-tls' ? 'starttls-optional' : 'none';
   const mesh = (role: Role) => (stack === 'raw' ? undefined : nodes.config(role, encryption));
   const limitMs = options.timeLimitMs + STARTUP_ALLOWANCE_MS;
@@ -231,7 +320,7 @@ async function withPair<T>(
 
   const receiverConfig: ReceiverConfig = {
     limitMs,
-    mode: mode === 'throughput' ? 'sink' : 'echo',
+    mode: mode === 'throughput' ? 'sink' : mode === 'setup' ? 'accept' : 'echo',
     count: options.messages,
     mesh: await mesh('receiver'),
   };
@@ -249,12 +338,12 @@ async function withPair<T>(
       mode,
       port: ready.port,
       nodeId: ready.nodeId,
-      count: mode === 'throughput' ? options.messages : options.roundTrips,
-      warmup: mode === 'throughput' ? 0 : options.warmup,
+      ...senderCounts(mode, options),
+      inFlight: options.inFlight,
       timeLimitMs: options.timeLimitMs,
       mesh: await mesh('sender'),
     };
-    sender = BenchProcess.start(`${stack} sender`, scripts.sender, senderConfig, profile('sender'));
+    sender = BenchProcess.start(`${stack} sender`, senderScript, senderConfig, profile('sender'));
     const meter = CpuMeter.start([receiver.pid, sender.pid]);
     const value = await collect(receiver, sender);
     return { value, load: meter.stop() };
@@ -264,27 +353,53 @@ async function withPair<T>(
   }
 }
 
+/** Per scenario: the spread of a figure over its runs, and its median over the raw socket's. */
+function relativeToRaw<Run>(
+  scenarios: Array<Scenario<Run>>,
+  figure: (run: Run) => number,
+): Array<{ spread?: Spread; ratioToRaw?: number }> {
+  const spreads = scenarios.map((s) => (s.runs.length > 0 ? spread(s.runs.map(figure)) : undefined));
+  const raw = spreads[scenarios.findIndex((s) => s.stack === 'raw')]?.median;
+  return spreads.map((value) => ({
+    spread: value,
+    ratioToRaw: raw !== undefined && value ? value.median / raw : undefined,
+  }));
+}
+
 function summarize(throughput: ThroughputScenario[], roundTrip: RoundTripScenario[]): void {
-  for (const scenario of throughput) {
-    if (scenario.runs.length === 0) continue;
-    scenario.messagesPerSecond = spread(scenario.runs.map((run) => run.receiver.messagesPerSecond));
-  }
-  const rawRate = throughput.find((s) => s.stack === 'raw')?.messagesPerSecond?.median;
-  for (const scenario of throughput) {
-    if (rawRate !== undefined && scenario.messagesPerSecond) {
-      scenario.ratioToRaw = scenario.messagesPerSecond.median / rawRate;
-    }
-  }
+  relativeToRaw(throughput, (run) => run.receiver.messagesPerSecond).forEach((figure, i) =>
+    Object.assign(throughput[i] as ThroughputScenario, {
+      messagesPerSecond: figure.spread,
+      ratioToRaw: figure.ratioToRaw,
+    }),
+  );
+  relativeToRaw(roundTrip, (run) => run.sender.latencyUs.p50).forEach((figure, i) =>
+    Object.assign(roundTrip[i] as RoundTripScenario, { p50Us: figure.spread, ratioToRaw: figure.ratioToRaw }),
+  );
   for (const scenario of roundTrip) {
     if (scenario.runs.length === 0) continue;
-    scenario.p50Us = spread(scenario.runs.map((run) => run.sender.latencyUs.p50));
     scenario.p99Us = spread(scenario.runs.map((run) => run.sender.latencyUs.p99));
     scenario.meanUs = spread(scenario.runs.map((run) => run.sender.latencyUs.mean));
   }
-  const rawP50 = roundTrip.find((s) => s.stack === 'raw')?.p50Us?.median;
-  for (const scenario of roundTrip) {
-    if (rawP50 !== undefined && scenario.p50Us) scenario.ratioToRaw = scenario.p50Us.median / rawP50;
+}
+
+function summarizePipelined(scenarios: PipelinedScenario[]): PipelinedScenario[] {
+  relativeToRaw(scenarios, (run) => run.sender.requestsPerSecond).forEach((figure, i) =>
+    Object.assign(scenarios[i] as PipelinedScenario, {
+      requestsPerSecond: figure.spread,
+      ratioToRaw: figure.ratioToRaw,
+    }),
+  );
+  return scenarios;
+}
+
+function summarizeSetups(scenarios: SetupScenario[]): SetupScenario[] {
+  for (const scenario of scenarios) {
+    if (scenario.runs.length === 0) continue;
+    scenario.setupsPerSecond = spread(scenario.runs.map((run) => run.sender.setupsPerSecond));
+    scenario.setupP50Ms = spread(scenario.runs.map((run) => run.sender.setupMs.p50));
   }
+  return scenarios;
 }
 
 /** The tables printed at the end and pasted into docs/BENCHMARKS.md. */
@@ -304,7 +419,14 @@ export function formatLinkTables(result: LinkSuiteResult): string {
       .join(', ');
     return notes ? `${scenario.runs.length} (${notes})` : String(scenario.runs.length);
   };
+  const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
   const ratio = (value: number | undefined) => (value === undefined ? '–' : `${formatFixed(value, 2)}×`);
+  /** Median, min – max and the ratio to raw of a rate. */
+  const rate = (value: Spread | undefined, ratioToRaw: number | undefined) => [
+    formatCount(value?.median ?? Number.NaN),
+    range(value, formatCount),
+    ratio(ratioToRaw),
+  ];
   const throughput = formatTable(
     [
       'one-way',
@@ -319,16 +441,16 @@ export function formatLinkTables(result: LinkSuiteResult): string {
     result.throughput.map((s) => [
       s.stack,
       runs(s),
-      formatCount(s.messagesPerSecond?.median ?? Number.NaN),
-      range(s.messagesPerSecond, formatCount),
-      ratio(s.ratioToRaw),
+      ...rate(s.messagesPerSecond, s.ratioToRaw),
       share(s.runs.map((run) => run.receiver.eventLoop)),
       share(s.runs.map((run) => run.sender.eventLoop)),
       others(s.runs),
     ]),
   );
-  const latency = (value: Spread | undefined) =>
-    value ? `${formatFixed(value.median)} (${formatFixed(value.min)} – ${formatFixed(value.max)})` : '–';
+  const latency = (value: Spread | undefined, digits = 1) =>
+    value
+      ? `${formatFixed(value.median, digits)} (${formatFixed(value.min, digits)} – ${formatFixed(value.max, digits)})`
+      : '–';
   const roundTrip = formatTable(
     ['request/response', 'runs', 'p50 µs', 'p99 µs', 'mean µs', 'p50 vs raw', 'others (cores)'],
     result.roundTrip.map((s) => [
@@ -341,7 +463,29 @@ export function formatLinkTables(result: LinkSuiteResult): string {
       others(s.runs),
     ]),
   );
-  return `${throughput}\n\n${roundTrip}`;
+  const pipelined = formatTable(
+    ['pipelined', 'runs', 'requests/s median', 'min – max', 'vs raw', 'tx loop busy', 'others (cores)'],
+    result.pipelined.map((s) => [
+      s.stack,
+      runs(s),
+      ...rate(s.requestsPerSecond, s.ratioToRaw),
+      share(s.runs.map((run) => run.sender.eventLoop)),
+      others(s.runs),
+    ]),
+  );
+  const setup = formatTable(
+    ['link setup', 'runs', 'setups/s', 'setup p50 ms', 'failed / slow close', 'others (cores)'],
+    result.setup.map((s) => [
+      s.stack,
+      runs(s),
+      latency(s.setupsPerSecond),
+      latency(s.setupP50Ms, 2),
+      `${sum(s.runs.map((run) => run.sender.failed))} / ${sum(s.runs.map((run) => run.sender.slowClose))}`,
+      others(s.runs),
+    ]),
+  );
+  const key = `mesh key derivation (scrypt N=2^15, r=8): ${latency(result.keyDerivationMs)} ms per call`;
+  return `${throughput}\n\n${roundTrip}\n\n${pipelined}\n\n${setup}\n\n${key}`;
 }
 
 /** A mesh stack must have negotiated the transport it is named after. */

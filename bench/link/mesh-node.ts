@@ -1,6 +1,6 @@
 import { type DynamicModule, type INestApplicationContext, Module, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { EventEmitterModule } from '@nestjs/event-emitter';
+import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LinkService } from '../../src/mesh/link/link.service.js';
 import { MeshModule } from '../../src/mesh/mesh.module.js';
@@ -61,22 +61,39 @@ export async function startMeshNode(
   });
 }
 
-/** Dials the peer and waits (bounded) until the link is up; resolves with its transport. */
+/**
+ * Dials the peer and waits (bounded) until the link is up; resolves with its transport. Failed
+ * attempts are retried by the link's dialer (with backoff) until the limit, unless `failFast`.
+ */
 export async function linkTo(
   app: INestApplicationContext,
   port: number,
   limitMs = 15_000,
+  failFast = false,
 ): Promise<'tls' | 'tcp' | undefined> {
   const link = app.get(LinkService);
+  const events = app.get(EventEmitter2);
   const target = { host: '127.0.0.1', port };
-  link.connect(target);
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const status = link.status(target);
-    if (status?.state === 'connected') return status.transport;
-    if (Date.now() > deadline) {
-      throw new Error(`no link to 127.0.0.1:${port} within ${limitMs} ms: ${JSON.stringify(status)}`);
-    }
-    await new Promise((done) => setTimeout(done, 10));
+  let onStatus!: () => void;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await new Promise((done, fail) => {
+      onStatus = () => {
+        const status = link.status(target);
+        if (status?.state === 'connected') done(status.transport);
+        else if (failFast && status?.state === 'error')
+          fail(new Error(`link failed: ${JSON.stringify(status)}`));
+      };
+      timer = setTimeout(() => {
+        const status = JSON.stringify(link.status(target));
+        fail(new Error(`no link to 127.0.0.1:${port} within ${limitMs} ms: ${status}`));
+      }, limitMs);
+      events.on('mesh.link.status', onStatus);
+      link.connect(target);
+      onStatus();
+    });
+  } finally {
+    clearTimeout(timer);
+    events.off('mesh.link.status', onStatus);
   }
 }

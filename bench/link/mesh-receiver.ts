@@ -11,6 +11,12 @@ import { ThroughputSink } from './throughput-sink.js';
 
 let sink: ThroughputSink | undefined;
 
+/**
+ * In `accept` mode the node does not redial the sender after each closed link (as a mesh node
+ * would, having registered it at the first link): every link of the run is the sender's dial.
+ */
+const NO_REDIAL = { reconnectMinMs: 3_600_000, reconnectMaxMs: 3_600_000 };
+
 /** A host application's provider handling the benchmark topics. */
 @Injectable()
 class CallStateHandlers {
@@ -30,7 +36,10 @@ runWorker<ReceiverConfig>(async (channel) => {
   if (!config.mesh) throw new Error('the mesh receiver needs a mesh node configuration');
   const active = new ThroughputSink(config.count);
   sink = active;
-  const app = await startMeshNode(config.mesh, [CallStateHandlers]);
+  const accept = config.mode === 'accept';
+  const app = await startMeshNode(config.mesh, [CallStateHandlers], accept ? { mesh: NO_REDIAL } : {});
+  // Every closed link of a setup run is reported as a warning: expected.
+  if (accept) app.useLogger(['error']);
   channel.whenSenderDone((count) => {
     active.expect(count);
     // The sender's node shuts down next and this node's links report that as warnings: expected.

@@ -5,6 +5,7 @@ import { runWorker } from '../common/worker.js';
 import { CALL_STATE_TOPIC, callState, ECHO_TOPIC } from './call-state.js';
 import type { RoundTripResult, SenderConfig, ThroughputSenderResult } from './link-bench.types.js';
 import { linkTo, startMeshNode } from './mesh-node.js';
+import { pipelined } from './pipelined.js';
 
 const REQUEST_TIMEOUT_MS = 5_000;
 
@@ -16,10 +17,13 @@ runWorker<SenderConfig>(async (channel) => {
   const app = await startMeshNode(config.mesh);
   const transport = await linkTo(app, config.port);
   const link = app.get(LinkService);
+  const { nodeId } = config;
   const result =
     config.mode === 'throughput'
-      ? await stream(link, config.nodeId, config)
-      : await roundTrips(link, config.nodeId, config);
+      ? await stream(link, nodeId, config)
+      : config.mode === 'pipelined'
+        ? await pipelined(config, (id) => echo(link, nodeId, id))
+        : await roundTrips(link, nodeId, config);
   await channel.report({ type: 'result', result: { ...result, transport } });
   // From here on both nodes shut down and their links report that as warnings: expected.
   app.useLogger(['error']);
@@ -72,10 +76,8 @@ async function roundTrips(link: LinkService, nodeId: string, config: SenderConfi
       start = performance.now();
     }
     const sentAt = performance.now();
-    const answer = await link.request(nodeId, ECHO_TOPIC, callState(id), { timeoutMs: REQUEST_TIMEOUT_MS });
+    await echo(link, nodeId, id);
     if (id >= config.warmup) samples[measured++] = (performance.now() - sentAt) * 1000;
-    if ((answer as { ts?: unknown } | null)?.ts !== callState(id).ts)
-      throw new Error(`wrong answer to ${id}`);
   }
   const wallMs = performance.now() - start;
   return {
@@ -85,4 +87,10 @@ async function roundTrips(link: LinkService, nodeId: string, config: SenderConfi
     eventLoop: eventLoopBusy(loopStart),
     gcMs: gc.stop(),
   };
+}
+
+/** Request `id` to the echo handler; checks that the answer is its own. */
+async function echo(link: LinkService, nodeId: string, id: number): Promise<void> {
+  const answer = await link.request(nodeId, ECHO_TOPIC, callState(id), { timeoutMs: REQUEST_TIMEOUT_MS });
+  if ((answer as { ts?: unknown } | null)?.ts !== callState(id).ts) throw new Error(`wrong answer to ${id}`);
 }

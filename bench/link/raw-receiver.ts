@@ -23,7 +23,12 @@ runWorker<ReceiverConfig>(async (channel) => {
             socket.write(encodeJsonFrame({ id: request.id, payload: request.payload } satisfies EchoFrame));
           },
     );
-    socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    // The answers to one read leave in one write, as a mesh link batches them.
+    socket.on('data', (chunk: Buffer) => {
+      socket.cork();
+      reader.push(chunk);
+      socket.uncork();
+    });
   });
   await new Promise<void>((done, fail) => server.once('error', fail).listen(0, '127.0.0.1', done));
   await channel.report({ type: 'ready', port: (server.address() as AddressInfo).port });

@@ -6,6 +6,7 @@ import { runWorker } from '../common/worker.js';
 import { callState } from './call-state.js';
 import type { EchoFrame, RoundTripResult, SenderConfig, ThroughputSenderResult } from './link-bench.types.js';
 import { encodeJsonFrame, JsonFrameReader } from './raw-framing.js';
+import { pipelined } from './pipelined.js';
 
 /** The unsent bytes at which a mesh link starts waiting for drain (its default `highWaterBytes`). */
 const HIGH_WATER_BYTES = 1024 * 1024;
@@ -15,7 +16,11 @@ runWorker<SenderConfig>(async (channel) => {
   const socket = connect({ host: '127.0.0.1', port: config.port, noDelay: true });
   await once(socket, 'connect');
   const result =
-    config.mode === 'throughput' ? await stream(socket, config) : await roundTrips(socket, config);
+    config.mode === 'throughput'
+      ? await stream(socket, config)
+      : config.mode === 'pipelined'
+        ? await pipelined(config, echoRequester(socket, true))
+        : await roundTrips(socket, config);
   await channel.report({ type: 'result', result });
   await channel.stopped;
   socket.destroy();
@@ -51,23 +56,41 @@ async function stream(socket: Socket, config: SenderConfig): Promise<ThroughputS
   };
 }
 
-/** One request in flight: write it, wait for its echo, repeat. */
-async function roundTrips(socket: Socket, config: SenderConfig): Promise<RoundTripResult> {
-  let waiting: { id: number; resolve: (payload: unknown) => void } | undefined;
+/**
+ * Requests over the socket: writes `{id, payload}` and settles when the echo with that id arrives;
+ * any number may be outstanding. `corked`: the writes of one tick go out in one batch, as a mesh
+ * link sends them.
+ */
+function echoRequester(socket: Socket, corked = false): (id: number) => Promise<void> {
+  const waiting = new Map<number, () => void>();
   const reader = new JsonFrameReader((value) => {
     const answer = value as EchoFrame;
-    if (waiting?.id !== answer.id) throw new Error(`echo ${answer.id} answers no request`);
-    const { resolve } = waiting;
-    waiting = undefined;
-    resolve(answer.payload);
+    const resolve = waiting.get(answer.id);
+    if (!resolve) throw new Error(`echo ${answer.id} answers no request`);
+    waiting.delete(answer.id);
+    resolve();
   });
   socket.on('data', (chunk: Buffer) => reader.push(chunk));
-  const ask = (id: number) =>
-    new Promise<unknown>((resolve) => {
-      waiting = { id, resolve };
+  let corkedThisTick = false;
+  const uncork = () => {
+    corkedThisTick = false;
+    socket.uncork();
+  };
+  return (id) =>
+    new Promise<void>((resolve) => {
+      waiting.set(id, resolve);
+      if (corked && !corkedThisTick) {
+        corkedThisTick = true;
+        socket.cork();
+        process.nextTick(uncork);
+      }
       socket.write(encodeJsonFrame({ id, payload: callState(id) } satisfies EchoFrame));
     });
+}
 
+/** One request in flight: write it, wait for its echo, repeat. */
+async function roundTrips(socket: Socket, config: SenderConfig): Promise<RoundTripResult> {
+  const ask = echoRequester(socket);
   const total = config.warmup + config.count;
   const samples = new Float64Array(config.count);
   const deadline = performance.now() + config.timeLimitMs;
