@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { rm } from 'node:fs/promises';
+import { describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLan, type Lan, type LanHost } from '../helpers/netns-lan.js';
-import { NodeProcess, tempDataDir } from '../helpers/node-process.js';
+import { allStarted, eventually, lanNodes } from '../helpers/lan-nodes.js';
+import type { LanHost } from '../helpers/netns-lan.js';
+import type { NodeProcess } from '../helpers/node-process.js';
 import { MdnsSniffer, mdnsListeners } from '../netns/mdns-sniffer.js';
 import type { MeshNodeView } from '../../src/mesh/registry/mesh-node.js';
 
@@ -25,76 +25,32 @@ interface Started {
   process: NodeProcess;
 }
 
-const lans: Lan[] = [];
-const running: NodeProcess[] = [];
-const sniffers: MdnsSniffer[] = [];
-const dataDirs: string[] = [];
-
-afterEach(async () => {
-  try {
-    await Promise.all(sniffers.splice(0).map((sniffer) => sniffer.stop()));
-    // Nodes first: a namespace deleted under a running node would live on with it.
-    await Promise.all(running.splice(0).map((node) => node.stop().catch(() => node.stop('SIGKILL'))));
-  } finally {
-    for (const lan of lans.splice(0)) await lan.destroy();
-    await Promise.all(dataDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-  }
-});
-
-async function lanOf(hosts: number): Promise<LanHost[]> {
-  const lan = await createLan(hosts, { name: 'ucdisc' });
-  lans.push(lan);
-  return lan.hosts;
-}
+const lan = lanNodes('ucdisc');
 
 /** Starts nodes at once; every node that did start is stopped after the test, even if another failed. */
-async function startAll(specs: Array<[LanHost, Record<string, string>]>): Promise<Started[]> {
-  const results = await Promise.allSettled(
+function startAll(specs: Array<[LanHost, Record<string, string>]>): Promise<Started[]> {
+  return allStarted(
     specs.map(async ([host, env]) => {
-      const dataDir = await tempDataDir();
-      dataDirs.push(dataDir);
-      const process = await NodeProcess.start(
-        {
-          MESH_BIND: '0.0.0.0',
-          MESH_PORT: '7222',
-          MESH_HOST: host.address,
-          MESH_DISCOVERY: 'true',
-          MESH_DISCOVERY_INTERFACE: host.address,
-          MESH_DISCOVERY_INTERVAL_MS: String(INTERVAL_MS),
-          ADMIN_TOKEN: TOKEN,
-          DATA_DIR: dataDir,
-          ...env,
-        },
-        { netns: host.namespace },
-      );
-      running.push(process);
+      const process = await lan.start(host, {
+        MESH_BIND: '0.0.0.0',
+        MESH_PORT: '7222',
+        MESH_HOST: host.address,
+        MESH_DISCOVERY: 'true',
+        MESH_DISCOVERY_INTERFACE: host.address,
+        MESH_DISCOVERY_INTERVAL_MS: String(INTERVAL_MS),
+        ADMIN_TOKEN: TOKEN,
+        DATA_DIR: await lan.dataDir(),
+        ...env,
+      });
       return { host, process };
     }),
   );
-  const failed = results.find((result) => result.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results.map((result) => (result as PromiseFulfilledResult<Started>).value);
 }
 
 async function nodesOf(node: Started): Promise<Node[]> {
   const { status, body } = await node.process.api('/api/mesh/nodes', { token: TOKEN });
   if (status !== 200) throw new Error(`GET /api/mesh/nodes: ${status} ${JSON.stringify(body)}`);
   return body as Node[];
-}
-
-/** Polls `probe` until `done` holds; fails with the last value after `limitMs`. */
-async function eventually<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  limitMs: number,
-): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not reached within ${limitMs} ms: ${JSON.stringify(value)}`);
-    await sleep(250);
-  }
 }
 
 /** Each of `others`, connected and in the discovered group, and nothing else. */
@@ -145,11 +101,11 @@ async function fullMesh(members: Started[]): Promise<void> {
 
 describe('LAN search (DNS-SD over multicast DNS) between network namespaces', () => {
   it('lets three nodes of one mesh find each other and link fully, and never lists another mesh or a wrong password', async () => {
-    const hosts = await lanOf(5);
+    const hosts = await lan.hosts(5);
     const [h1, h2, h3, h4, h5] = hosts;
     if (!h1 || !h2 || !h3 || !h4 || !h5) throw new Error('the LAN lacks hosts');
     const sniffer = await MdnsSniffer.start(h1);
-    sniffers.push(sniffer);
+    lan.onCleanup(() => sniffer.stop());
 
     const nodes = await startAll([
       [h1, MEMBER],
@@ -197,7 +153,7 @@ describe('LAN search (DNS-SD over multicast DNS) between network namespaces', ()
   }, 300_000);
 
   it('drops a node that stopped from the discovered list of the others after a few intervals', async () => {
-    const [h1, h2, h3] = await lanOf(3);
+    const [h1, h2, h3] = await lan.hosts(3);
     if (!h1 || !h2 || !h3) throw new Error('the LAN lacks hosts');
     const nodes = await startAll([
       [h1, MEMBER],
@@ -208,8 +164,7 @@ describe('LAN search (DNS-SD over multicast DNS) between network namespaces', ()
     if (!a || !b || !gone) throw new Error('nodes did not start');
     await fullMesh(nodes);
 
-    expect(await gone.process.stop('SIGTERM')).toEqual({ code: 0, signal: null });
-    running.splice(running.indexOf(gone.process), 1);
+    expect(await lan.stop(gone.process)).toEqual({ code: 0, signal: null });
 
     for (const [node, other] of [
       [a, b],
@@ -225,10 +180,10 @@ describe('LAN search (DNS-SD over multicast DNS) between network namespaces', ()
   }, 300_000);
 
   it('with the search off sends nothing and listens for nothing, also after switching it off at runtime', async () => {
-    const [h1, h2] = await lanOf(2);
+    const [h1, h2] = await lan.hosts(2);
     if (!h1 || !h2) throw new Error('the LAN lacks hosts');
     const sniffer = await MdnsSniffer.start(h1);
-    sniffers.push(sniffer);
+    lan.onCleanup(() => sniffer.stop());
     const [searching, silent] = await startAll([
       [h1, MEMBER],
       [h2, { ...MEMBER, MESH_DISCOVERY: 'false' }],

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { rm } from 'node:fs/promises';
+import { describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLan, type Lan, type LanHost } from '../helpers/netns-lan.js';
-import { NodeProcess, tempDataDir } from '../helpers/node-process.js';
+import { allStarted, eventually, lanNodes } from '../helpers/lan-nodes.js';
+import type { LanHost } from '../helpers/netns-lan.js';
+import type { NodeProcess } from '../helpers/node-process.js';
 import { mdnsListeners } from '../netns/mdns-sniffer.js';
 import type { MeshNodeView } from '../../src/mesh/registry/mesh-node.js';
 
@@ -25,25 +25,7 @@ interface Started {
   process: NodeProcess;
 }
 
-const lans: Lan[] = [];
-const running: NodeProcess[] = [];
-const dataDirs: string[] = [];
-
-afterEach(async () => {
-  try {
-    // Nodes first: a namespace deleted under a running node would live on with it.
-    await Promise.all(running.splice(0).map((node) => node.stop().catch(() => node.stop('SIGKILL'))));
-  } finally {
-    for (const lan of lans.splice(0)) await lan.destroy();
-    await Promise.all(dataDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-  }
-});
-
-async function lanOf(hosts: number): Promise<LanHost[]> {
-  const lan = await createLan(hosts, { name: 'ucmemb' });
-  lans.push(lan);
-  return lan.hosts;
-}
+const lan = lanNodes('ucmemb');
 
 /** The search on, on the host's own LAN interface. */
 function searching(host: LanHost): Record<string, string> {
@@ -55,8 +37,7 @@ function searching(host: LanHost): Record<string, string> {
 }
 
 async function envFor(host: LanHost, extra: Record<string, string>): Promise<Record<string, string>> {
-  const dataDir = await tempDataDir();
-  dataDirs.push(dataDir);
+  const dataDir = await lan.dataDir();
   return {
     MESH_BIND: '0.0.0.0',
     MESH_PORT: '7222',
@@ -70,25 +51,17 @@ async function envFor(host: LanHost, extra: Record<string, string>): Promise<Rec
 
 /** Starts a node; a node that started is stopped after the test whatever happens. */
 async function startNode(host: LanHost, env: Record<string, string>): Promise<Started> {
-  const process = await NodeProcess.start(env, { netns: host.namespace });
-  running.push(process);
-  return { host, env, process };
+  return { host, env, process: await lan.start(host, env) };
 }
 
 /** Starts nodes at once; every node that did start is stopped after the test, even if another failed. */
-async function startAll(specs: Array<[LanHost, Record<string, string>]>): Promise<Started[]> {
-  const results = await Promise.allSettled(
-    specs.map(async ([host, extra]) => startNode(host, await envFor(host, extra))),
-  );
-  const failed = results.find((result) => result.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results.map((result) => (result as PromiseFulfilledResult<Started>).value);
+function startAll(specs: Array<[LanHost, Record<string, string>]>): Promise<Started[]> {
+  return allStarted(specs.map(async ([host, extra]) => startNode(host, await envFor(host, extra))));
 }
 
 /** SIGTERM, a clean exit, and the same node started again on the same DATA_DIR and environment. */
 async function restart(node: Started): Promise<Started> {
-  expect(await node.process.stop('SIGTERM')).toEqual({ code: 0, signal: null });
-  running.splice(running.indexOf(node.process), 1);
+  expect(await lan.stop(node.process)).toEqual({ code: 0, signal: null });
   return startNode(node.host, node.env);
 }
 
@@ -106,19 +79,13 @@ async function nodesOf(node: Started): Promise<Node[]> {
   return body as Node[];
 }
 
-/** Polls `probe` until `done` holds; fails with the last value after `limitMs`. */
-async function eventually<T>(
+/** Polls `probe` until `done` holds, within the file's limit. */
+function eventuallyHere<T>(
   probe: () => Promise<T>,
   done: (value: T) => boolean,
   limitMs = LIMIT_MS,
 ): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not reached within ${limitMs} ms: ${JSON.stringify(value)}`);
-    await sleep(250);
-  }
+  return eventually(probe, done, limitMs);
 }
 
 /** The entry for `other` in a node list, by node ID. */
@@ -164,7 +131,7 @@ async function linked(a: Started, b: Started): Promise<void> {
 
 describe('member lists and the node list between network namespaces', () => {
   it('spreads membership over links where multicast does not reach, so the mesh becomes full', async () => {
-    const [h1, h2, h3] = await lanOf(3);
+    const [h1, h2, h3] = await lan.hosts(3);
     if (!h1 || !h2 || !h3) throw new Error('the LAN lacks hosts');
     const [n1, n2] = await startAll([
       [h1, searching(h1)],
@@ -223,7 +190,7 @@ describe('member lists and the node list between network namespaces', () => {
     const asExpected = (list: Node[], others: Array<[Started, 'fixed' | 'discovered']>): boolean =>
       list.length === others.length && others.every(([other, group]) => connectedAs(list, other, group));
     for (const [node, others] of expected) {
-      await eventually(
+      await eventuallyHere(
         () => nodesOf(node),
         (list) => asExpected(list, others),
       );
@@ -242,7 +209,7 @@ describe('member lists and the node list between network namespaces', () => {
   }, 300_000);
 
   it('pins a discovered node and keeps the checkbox of a discovered node across a restart', async () => {
-    const [h1, h2, h3] = await lanOf(3);
+    const [h1, h2, h3] = await lan.hosts(3);
     if (!h1 || !h2 || !h3) throw new Error('the LAN lacks hosts');
     const [n1, n2, n3] = await startAll([
       [h1, searching(h1)],
@@ -250,7 +217,7 @@ describe('member lists and the node list between network namespaces', () => {
       [h3, searching(h3)],
     ]);
     if (!n1 || !n2 || !n3) throw new Error('nodes did not start');
-    const found = await eventually(
+    const found = await eventuallyHere(
       () => nodesOf(n1),
       (list) =>
         list.length === 2 && connectedAs(list, n2, 'discovered') && connectedAs(list, n3, 'discovered'),
@@ -282,11 +249,11 @@ describe('member lists and the node list between network namespaces', () => {
       connect: false,
       status: { state: 'disabled' },
     });
-    await eventually(
+    await eventuallyHere(
       () => nodesOf(n1),
       (list) => connectedAs(list, n2, 'fixed') && entryOf(list, n3)?.status.state === 'disabled',
     );
-    await eventually(
+    await eventuallyHere(
       () => nodesOf(n3),
       (list) => refusedBy(list, n1) && connectedAs(list, n2, 'discovered'),
     );
@@ -306,7 +273,7 @@ describe('member lists and the node list between network namespaces', () => {
       1,
       LIMIT_MS,
     );
-    await eventually(
+    await eventuallyHere(
       () => nodesOf(n3),
       (list) => refusedBy(list, n1) && connectedAs(list, n2, 'discovered'),
     );
@@ -333,11 +300,11 @@ describe('member lists and the node list between network namespaces', () => {
     });
     expect(again.process.output).not.toMatch(linkUpPattern(n3));
     expect(countOf(n3.process.output, linkUpPattern(again))).toBe(linksFrom3To1);
-    await eventually(
+    await eventuallyHere(
       () => nodesOf(n3),
       (list) => refusedBy(list, n1) && connectedAs(list, n2, 'discovered'),
     );
-    await eventually(
+    await eventuallyHere(
       () => nodesOf(n2),
       (list) =>
         list.length === 2 && connectedAs(list, n1, 'discovered') && connectedAs(list, n3, 'discovered'),
