@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BenchDatabase, type StatementStat } from '../common/bench-database.js';
 import { BenchProcess } from '../common/bench-process.js';
-import { measure, type Measured } from '../common/measure.js';
+import { cells, measure, type Measured } from '../common/measure.js';
 import { CpuMeter } from '../common/cpu-meter.js';
 import { median, type Spread, spread } from '../common/stats.js';
 import { formatCount, formatFixed, formatTable } from '../common/table.js';
@@ -309,20 +309,8 @@ export function formatCallDataTables(result: CallDataSuiteResult): string {
   const range = (value: Spread | undefined, format: (n: number) => string) =>
     value ? `${format(value.median)} (${format(value.min)} – ${format(value.max)})` : '–';
   const ms = (n: number) => formatFixed(n, n < 10 ? 2 : 1);
-  const share = (values: number[]) => (values.length > 0 ? `${formatFixed(median(values) * 100, 0)} %` : '–');
   const cores = (values: number[]) => (values.length > 0 ? formatFixed(median(values), 2) : '–');
-  const others = (runs: Measured[]) =>
-    runs.length > 0 ? formatFixed(Math.max(...runs.map((run) => run.load.others)), 2) : '–';
-  const runs = (scenario: CallDataScenario) => {
-    const noisy = scenario.runs.filter((run) => run.noisy).length;
-    const notes = [
-      noisy > 0 ? `${noisy} noisy` : '',
-      scenario.failures.length > 0 ? `${scenario.failures.length} failed` : '',
-    ]
-      .filter(Boolean)
-      .join(', ');
-    return notes ? `${scenario.runs.length} (${notes})` : String(scenario.runs.length);
-  };
+  const { runs, others, share } = cells;
   const label: Record<CallDataScenarioName, string> = {
     'local-mesh-off': 'local, mesh off',
     'local-no-peer': 'local, mesh on, no peer',

@@ -1,5 +1,6 @@
 import { BenchProcess } from './bench-process.js';
 import { type CpuLoad, waitForQuiet } from './cpu-meter.js';
+import { median } from './stats.js';
 import { formatFixed } from './table.js';
 
 /** One measurement and how busy the machine was meanwhile. */
@@ -76,3 +77,23 @@ export async function measure<Run extends Measured>(
 export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** Table cells shared by the suites: runs kept (noisy, failed), the busiest other load, a median share. */
+export const cells = {
+  runs: (scenario: MeasuredScenario<Measured>): string => {
+    const noisy = scenario.runs.filter((run) => run.noisy).length;
+    const notes = [
+      noisy > 0 ? `${noisy} noisy` : '',
+      scenario.failures.length > 0 ? `${scenario.failures.length} failed` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    return notes ? `${scenario.runs.length} (${notes})` : String(scenario.runs.length);
+  },
+  others: (runs: Measured[]): string => {
+    return runs.length > 0 ? formatFixed(Math.max(...runs.map((run) => run.load.others)), 2) : '–';
+  },
+  share: (values: number[]): string => {
+    return values.length > 0 ? `${formatFixed(median(values) * 100, 0)} %` : '–';
+  },
+};

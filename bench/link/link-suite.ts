@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { encodeLinkFrame } from '../../src/mesh/link/link-frames.js';
 import { BenchDatabase } from '../common/bench-database.js';
 import { BenchProcess } from '../common/bench-process.js';
-import { measure, type Measured } from '../common/measure.js';
+import { cells, measure, type Measured } from '../common/measure.js';
 import { type CpuLoad, CpuMeter } from '../common/cpu-meter.js';
 import { median, type Spread, spread } from '../common/stats.js';
 import { formatCount, formatFixed, formatTable } from '../common/table.js';
@@ -406,19 +406,7 @@ function summarizeSetups(scenarios: SetupScenario[]): SetupScenario[] {
 export function formatLinkTables(result: LinkSuiteResult): string {
   const range = (value: Spread | undefined, format: (n: number) => string) =>
     value ? `${format(value.min)} – ${format(value.max)}` : '–';
-  const share = (values: number[]) => (values.length > 0 ? `${formatFixed(median(values) * 100, 0)} %` : '–');
-  const others = (runs: Measured[]) =>
-    runs.length > 0 ? formatFixed(Math.max(...runs.map((run) => run.load.others)), 2) : '–';
-  const runs = (scenario: Scenario<Measured>) => {
-    const noisy = scenario.runs.filter((run) => run.noisy).length;
-    const notes = [
-      noisy > 0 ? `${noisy} noisy` : '',
-      scenario.failures.length > 0 ? `${scenario.failures.length} failed` : '',
-    ]
-      .filter(Boolean)
-      .join(', ');
-    return notes ? `${scenario.runs.length} (${notes})` : String(scenario.runs.length);
-  };
+  const { runs, others, share } = cells;
   const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
   const ratio = (value: number | undefined) => (value === undefined ? '–' : `${formatFixed(value, 2)}×`);
   /** Median, min – max and the ratio to raw of a rate. */

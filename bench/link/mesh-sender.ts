@@ -1,11 +1,12 @@
 // Sender over a UC Mesh link: `send` for throughput, `request` for round trips.
 import { LinkService } from '../../src/mesh/link/link.service.js';
-import { cpuShare, eventLoopBusy, GcTimer, summarizeLatencies } from '../common/stats.js';
+import { cpuShare, eventLoopBusy, GcTimer } from '../common/stats.js';
 import { runWorker } from '../common/worker.js';
 import { CALL_STATE_TOPIC, callState, ECHO_TOPIC } from './call-state.js';
-import type { RoundTripResult, SenderConfig, ThroughputSenderResult } from './link-bench.types.js';
+import type { SenderConfig, ThroughputSenderResult } from './link-bench.types.js';
 import { linkTo, startMeshNode } from './mesh-node.js';
 import { pipelined } from './pipelined.js';
+import { roundTrips } from './round-trips.js';
 
 const REQUEST_TIMEOUT_MS = 5_000;
 
@@ -23,7 +24,7 @@ runWorker<SenderConfig>(async (channel) => {
       ? await stream(link, nodeId, config)
       : config.mode === 'pipelined'
         ? await pipelined(config, (id) => echo(link, nodeId, id))
-        : await roundTrips(link, nodeId, config);
+        : await roundTrips((id) => echo(link, nodeId, id), config);
   await channel.report({ type: 'result', result: { ...result, transport } });
   // From here on both nodes shut down and their links report that as warnings: expected.
   app.useLogger(['error']);
@@ -50,38 +51,6 @@ async function stream(
   const wallMs = performance.now() - start;
   return {
     sent,
-    seconds: wallMs / 1000,
-    cpu: cpuShare(cpuStart, wallMs),
-    eventLoop: eventLoopBusy(loopStart),
-    gcMs: gc.stop(),
-  };
-}
-
-/** One request in flight. */
-async function roundTrips(link: LinkService, nodeId: string, config: SenderConfig): Promise<RoundTripResult> {
-  const total = config.warmup + config.count;
-  const samples = new Float64Array(config.count);
-  const deadline = performance.now() + config.timeLimitMs;
-  let measured = 0;
-  let cpuStart = process.cpuUsage();
-  let loopStart = performance.eventLoopUtilization();
-  let gc = new GcTimer();
-  let start = performance.now();
-  for (let id = 0; id < total && performance.now() < deadline; id++) {
-    if (id === config.warmup) {
-      cpuStart = process.cpuUsage();
-      loopStart = performance.eventLoopUtilization();
-      gc.stop();
-      gc = new GcTimer();
-      start = performance.now();
-    }
-    const sentAt = performance.now();
-    await echo(link, nodeId, id);
-    if (id >= config.warmup) samples[measured++] = (performance.now() - sentAt) * 1000;
-  }
-  const wallMs = performance.now() - start;
-  return {
-    latencyUs: summarizeLatencies(samples.subarray(0, measured)),
     seconds: wallMs / 1000,
     cpu: cpuShare(cpuStart, wallMs),
     eventLoop: eventLoopBusy(loopStart),

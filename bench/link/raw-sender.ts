@@ -1,12 +1,13 @@
 // Sender of the raw-socket baseline: the same payloads as the mesh sender, JSON over node:net.
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { cpuShare, eventLoopBusy, GcTimer, summarizeLatencies } from '../common/stats.js';
+import { cpuShare, eventLoopBusy, GcTimer } from '../common/stats.js';
 import { runWorker } from '../common/worker.js';
 import { callState } from './call-state.js';
-import type { EchoFrame, RoundTripResult, SenderConfig, ThroughputSenderResult } from './link-bench.types.js';
+import type { EchoFrame, SenderConfig, ThroughputSenderResult } from './link-bench.types.js';
 import { encodeJsonFrame, JsonFrameReader } from './raw-framing.js';
 import { pipelined } from './pipelined.js';
+import { roundTrips } from './round-trips.js';
 
 /** The unsent bytes at which a mesh link starts waiting for drain (its default `highWaterBytes`). */
 const HIGH_WATER_BYTES = 1024 * 1024;
@@ -20,7 +21,7 @@ runWorker<SenderConfig>(async (channel) => {
       ? await stream(socket, config)
       : config.mode === 'pipelined'
         ? await pipelined(config, echoRequester(socket, true))
-        : await roundTrips(socket, config);
+        : await roundTrips(echoRequester(socket), config);
   await channel.report({ type: 'result', result });
   await channel.stopped;
   socket.destroy();
@@ -86,37 +87,4 @@ function echoRequester(socket: Socket, corked = false): (id: number) => Promise<
       }
       socket.write(encodeJsonFrame({ id, payload: callState(id) } satisfies EchoFrame));
     });
-}
-
-/** One request in flight: write it, wait for its echo, repeat. */
-async function roundTrips(socket: Socket, config: SenderConfig): Promise<RoundTripResult> {
-  const ask = echoRequester(socket);
-  const total = config.warmup + config.count;
-  const samples = new Float64Array(config.count);
-  const deadline = performance.now() + config.timeLimitMs;
-  let measured = 0;
-  let cpuStart = process.cpuUsage();
-  let loopStart = performance.eventLoopUtilization();
-  let gc = new GcTimer();
-  let start = performance.now();
-  for (let id = 0; id < total && performance.now() < deadline; id++) {
-    if (id === config.warmup) {
-      cpuStart = process.cpuUsage();
-      loopStart = performance.eventLoopUtilization();
-      gc.stop();
-      gc = new GcTimer();
-      start = performance.now();
-    }
-    const sentAt = performance.now();
-    await ask(id);
-    if (id >= config.warmup) samples[measured++] = (performance.now() - sentAt) * 1000;
-  }
-  const wallMs = performance.now() - start;
-  return {
-    latencyUs: summarizeLatencies(samples.subarray(0, measured)),
-    seconds: wallMs / 1000,
-    cpu: cpuShare(cpuStart, wallMs),
-    eventLoop: eventLoopBusy(loopStart),
-    gcMs: gc.stop(),
-  };
 }

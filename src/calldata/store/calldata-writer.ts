@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { CallData, CallDataChange, CallDataFieldChanges } from '../calldata.js';
 import { HybridClock } from '../clock/hybrid-clock.js';
 import { mergeChanges } from '../field-merge.js';
-import { highestOf, type OriginUpdate, ReplicationProgress } from '../replication/replication-progress.js';
+import { highestOf, ReplicationProgress } from '../replication/replication-progress.js';
 import {
   changeKey,
   insertChanges,
@@ -205,29 +205,31 @@ export class CallDataWriter implements BeforeApplicationShutdown {
         throughs.set(origin, Math.max(throughs.get(origin) ?? 0, seq));
       }
     }
-    const local: Array<CallDataChange & { replicate: boolean }> = [];
+    // Sets while the mesh is active get the next sequence numbers and go into the log; the others
+    // stay local (seq 0, never logged, never sent).
+    const logged: CallDataChange[] = [];
+    const unlogged: CallDataChange[] = [];
     let seq = this.progress.applied(this.nodeId);
     for (const operation of batch) {
       if (operation.kind !== 'set') continue;
-      local.push({
+      const { callLinkageId, fields, replicate } = operation;
+      const change = {
         origin: this.nodeId,
-        seq: operation.replicate ? ++seq : 0,
-        callLinkageId: operation.callLinkageId,
+        seq: replicate ? ++seq : 0,
+        callLinkageId,
         hlc: this.clock.now(),
-        fields: operation.fields,
-        replicate: operation.replicate,
-      });
+        fields,
+      };
+      (replicate ? logged : unlogged).push(change);
     }
-    const updates = new Map<string, OriginUpdate>();
-    const held = (origin: string) => {
-      let update = updates.get(origin);
-      if (!update) updates.set(origin, (update = { held: [] as number[], through: throughs.get(origin) }));
-      return update.held as number[];
-    };
-    for (const change of remote) held(change.origin).push(change.seq);
-    for (const change of local) if (change.replicate) held(change.origin).push(change.seq);
-    for (const origin of throughs.keys()) held(origin);
-    return { remote, local, progress: this.progress.plan(updates) };
+    const updates = new Map<string, { held: number[]; through?: number }>();
+    for (const [origin, through] of throughs) updates.set(origin, { held: [], through });
+    for (const change of [...remote, ...logged]) {
+      const update = updates.get(change.origin);
+      if (update) update.held.push(change.seq);
+      else updates.set(change.origin, { held: [change.seq] });
+    }
+    return { remote, logged, unlogged, progress: this.progress.plan(updates) };
   }
 
   private async write(
@@ -235,11 +237,11 @@ export class CallDataWriter implements BeforeApplicationShutdown {
     batch: Operation[],
     plan: ReturnType<CallDataWriter['stamp']>,
   ): Promise<CommittedBatch> {
-    const logged = plan.local.filter((c) => c.replicate);
+    const { logged, unlogged } = plan;
     const fresh = await insertChanges(db, [...plan.remote, ...logged]);
     // A change already in the log was merged when it first came.
     const remote = plan.remote.filter((c) => fresh.has(changeKey(c.origin, c.seq)));
-    const changes = [...remote, ...plan.local];
+    const changes = [...remote, ...logged, ...unlogged];
     const { writes, calls } = mergeChanges(changes);
     await upsertCalls(db, calls);
     const changed = await mergeFields(db, writes);
@@ -251,20 +253,14 @@ export class CallDataWriter implements BeforeApplicationShutdown {
         highest: highestOf(p),
       })),
     );
-    const updated = updatedCalls(changed, new Set(plan.local.map((c) => c.callLinkageId)));
+    const updated = updatedCalls(changed, new Set([...logged, ...unlogged].map((c) => c.callLinkageId)));
     const wanted = new Set(updated.map((u) => u.callLinkageId));
     for (const operation of batch) if (operation.kind === 'set') wanted.add(operation.callLinkageId);
     const read = this.readUpdatedCalls() || batch.some((o) => o.kind === 'set');
     return {
       updated,
       calls: read ? await readCalls(db, [...wanted]) : new Map<string, CallData>(),
-      replicate: logged.map(({ origin, seq, callLinkageId, hlc, fields }) => ({
-        origin,
-        seq,
-        callLinkageId,
-        hlc,
-        fields,
-      })),
+      replicate: logged,
       remoteStamps: remote.map((c) => c.hlc),
     };
   }
