@@ -46,6 +46,12 @@ export interface MeshModuleOptions {
   maxBufferedBytes?: number;
   /** Over `highWaterBytes`: `wait` resolves `send` on drain; `reject` fails at once. Default `wait`. */
   backpressure?: 'wait' | 'reject';
+  /**
+   * Asynchronous handler calls (messages and requests) in progress per link above which the link
+   * stops reading from the peer until half of them have finished: TCP then slows the sender down,
+   * whose `send` waits or fails by its `backpressure` policy. Default 1024.
+   */
+  maxHandlersInProgress?: number;
   /** Handshakes in progress at once; more connections are refused. Default 256. */
   maxPendingHandshakes?: number;
   /**

@@ -65,6 +65,7 @@ const DEFAULTS = {
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   highWaterBytes: 1024 * 1024,
   maxBufferedBytes: 16 * 1024 * 1024,
+  maxHandlersInProgress: 1024,
   maxPendingHandshakes: 256,
   reconnectMinMs: 1000,
   reconnectMaxMs: 30_000,
@@ -121,6 +122,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
       highWaterBytes: options.highWaterBytes ?? DEFAULTS.highWaterBytes,
       maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
       backpressure: options.backpressure ?? 'wait',
+      maxHandlersInProgress: options.maxHandlersInProgress ?? DEFAULTS.maxHandlersInProgress,
     };
     this.linkHandlers = {
       message: (link, topic, payload) => this.deliver(link, topic, payload),
@@ -620,15 +622,20 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
     };
   }
 
-  private deliver(link: Link, topic: string, payload: unknown): void {
+  /** Calls every handler of the topic; returns what the asynchronous ones still do, if anything. */
+  private deliver(link: Link, topic: string, payload: unknown): Promise<unknown> | undefined {
+    let inProgress: Promise<unknown> | undefined;
     for (const handler of this.handlers.get(topic) ?? []) {
       try {
         const result = handler(payload, { fromNodeId: link.nodeId });
-        if (result instanceof Promise) result.catch((error: unknown) => this.handlerFailed(topic, error));
+        if (!(result instanceof Promise)) continue;
+        const settled = result.catch((error: unknown) => this.handlerFailed(topic, error));
+        inProgress = inProgress ? Promise.all([inProgress, settled]) : settled;
       } catch (error: unknown) {
         this.handlerFailed(topic, error);
       }
     }
+    return inProgress;
   }
 
   private async answer(link: Link, topic: string, payload: unknown): Promise<unknown> {

@@ -26,11 +26,14 @@ export interface LinkOptions {
   /** Never buffer more than this for one peer: `send` fails with BackpressureError. */
   maxBufferedBytes: number;
   backpressure: 'wait' | 'reject';
+  /** Handler calls in progress above which the link stops reading (see MeshModuleOptions). */
+  maxHandlersInProgress: number;
 }
 
 /** What the link hands to the service that owns it. */
 export interface LinkHandlers {
-  message(link: Link, topic: string, payload: unknown): void;
+  /** Returns what asynchronous handlers still do (settles, never rejects), or nothing. */
+  message(link: Link, topic: string, payload: unknown): Promise<unknown> | undefined;
   /** Resolves with the answer; rejects when the handler failed or there is none. */
   request(link: Link, topic: string, payload: unknown): Promise<unknown>;
   closed(link: Link, failure: LinkFailure): void;
@@ -75,6 +78,9 @@ export class Link {
   private sentThisTick = false;
   private receivedThisTick = false;
   private silentTicks = 0;
+  /** Handler calls not finished yet; reading pauses above the limit (receiver flow control). */
+  private handlersInProgress = 0;
+  private paused = false;
   private drained?: { promise: Promise<void>; resolve(): void; reject(error: Error): void };
   private failure?: LinkFailure;
 
@@ -232,7 +238,7 @@ export class Link {
       case Kind.Ping:
         return;
       case Kind.Message:
-        return this.handlers.message(this, decoded[1], decoded[2]);
+        return this.whileInProgress(this.handlers.message(this, decoded[1], decoded[2]));
       case Kind.Request:
         return this.answer(decoded[1], decoded[2], decoded[3]);
       case Kind.Reply:
@@ -246,8 +252,29 @@ export class Link {
     }
   }
 
+  /**
+   * Counts a handler call until it settles. Above the limit the link stops reading: the peer's
+   * frames wait in the kernel, TCP's window closes and the peer's `send` meets backpressure,
+   * instead of this node queueing handler calls without bound.
+   */
+  private whileInProgress(work: Promise<unknown> | undefined): void {
+    if (!work) return;
+    if (++this.handlersInProgress >= this.options.maxHandlersInProgress && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+    const finished = () => {
+      this.handlersInProgress--;
+      if (this.paused && this.handlersInProgress <= this.options.maxHandlersInProgress >> 1) {
+        this.paused = false;
+        if (!this.failure) this.socket.resume();
+      }
+    };
+    work.then(finished, finished);
+  }
+
   private answer(id: number, topic: string, payload: unknown): void {
-    this.handlers.request(this, topic, payload).then(
+    const answered = this.handlers.request(this, topic, payload).then(
       (answer) => {
         if (!this.failure) this.reply(encodeLinkFrame.reply(id, answer));
       },
@@ -257,6 +284,7 @@ export class Link {
         this.reply(encodeLinkFrame.fault(id, code, error instanceof Error ? error.message : String(error)));
       },
     );
+    this.whileInProgress(answered);
   }
 
   /** Answers go out whatever the policy, but a peer that asks and never reads is cut off. */
@@ -277,7 +305,8 @@ export class Link {
   }
 
   private tick(): void {
-    if (this.receivedThisTick) this.silentTicks = 0;
+    // While this node holds the peer back, its silence is this node's doing.
+    if (this.receivedThisTick || this.paused) this.silentTicks = 0;
     else if (++this.silentTicks >= TICKS_PER_TIMEOUT) {
       return this.fail(
         new LinkFailure('timeout', `no sign of life from the peer for ${this.options.livenessTimeoutMs} ms`),
