@@ -1,8 +1,13 @@
 import type { LatencySummary } from '../common/stats.js';
 
-/** What carries the messages: a plain socket, or a UC Mesh link without or with TLS. */
-export type Stack = 'raw' | 'mesh-tcp' | 'mesh-tls';
-export const STACKS: readonly Stack[] = ['raw', 'mesh-tcp', 'mesh-tls'];
+/**
+ * What carries the messages: a plain socket, the `@nestjs/microservices` TCP transport, or a UC Mesh
+ * link without or with TLS.
+ */
+export type Stack = 'raw' | 'nest-tcp' | 'mesh-tcp' | 'mesh-tls';
+export const STACKS: readonly Stack[] = ['raw', 'nest-tcp', 'mesh-tcp', 'mesh-tls'];
+/** The stacks that are UC Mesh links: only they have link setups and a negotiated transport. */
+export const MESH_STACKS: readonly Stack[] = ['mesh-tcp', 'mesh-tls'];
 
 /** How a benchmark process assembles its mesh node. */
 export interface MeshNodeConfig {

@@ -15,6 +15,7 @@ import {
   type RoundTripResult,
   type SenderConfig,
   type SetupResult,
+  MESH_STACKS,
   type Stack,
   STACKS,
   type ThroughputReceiverResult,
@@ -80,6 +81,8 @@ export interface ThroughputScenario extends Scenario<ThroughputRun> {
   messagesPerSecond?: Spread;
   /** Median messages/s of this stack over that of the raw socket. */
   ratioToRaw?: number;
+  /** Median messages/s of this stack over that of the Nest microservices transport. */
+  ratioToNest?: number;
 }
 
 export interface RoundTripScenario extends Scenario<RoundTripRun> {
@@ -88,12 +91,18 @@ export interface RoundTripScenario extends Scenario<RoundTripRun> {
   meanUs?: Spread;
   /** Median p50 of this stack over that of the raw socket (above 1 = slower). */
   ratioToRaw?: number;
+  /** Median p50 of this stack over that of the Nest microservices transport (above 1 = slower). */
+  ratioToNest?: number;
+  /** Median p99 of this stack over that of the raw socket (above 1 = slower). */
+  p99RatioToRaw?: number;
 }
 
 export interface PipelinedScenario extends Scenario<PipelinedRun> {
   requestsPerSecond?: Spread;
   /** Median requests/s of this stack over that of the raw socket. */
   ratioToRaw?: number;
+  /** Median requests/s of this stack over that of the Nest microservices transport. */
+  ratioToNest?: number;
 }
 
 export interface SetupScenario extends Scenario<SetupRun> {
@@ -121,15 +130,16 @@ const REPEAT_BUDGET_MS = 180_000;
 const script = (file: string) => fileURLToPath(new URL(`./${file}`, import.meta.url));
 const SCRIPTS = {
   raw: { receiver: script('raw-receiver.js'), sender: script('raw-sender.js') },
+  nest: { receiver: script('nest-receiver.js'), sender: script('nest-sender.js') },
   mesh: { receiver: script('mesh-receiver.js'), sender: script('mesh-sender.js') },
   setup: script('mesh-setup.js'),
 };
-/** Link setups need a mesh. */
-const MESH_STACKS = STACKS.filter((stack) => stack !== 'raw');
+const isMesh = (stack: Stack) => MESH_STACKS.includes(stack);
 
 /**
- * Throughput and round-trip latency of a UC Mesh link (TCP and TLS) and of a raw node:net socket,
- * each run as a receiver process and a sender process on 127.0.0.1.
+ * Throughput and round-trip latency of a UC Mesh link (TCP and TLS), of a raw node:net socket and
+ * of the `@nestjs/microservices` TCP transport, each run as a receiver process and a sender process
+ * on 127.0.0.1; link setups of the mesh stacks.
  */
 export async function runLinkSuite(options: LinkSuiteOptions): Promise<LinkSuiteResult> {
   const newScenario = <Run>(stack: Stack): Scenario<Run> => ({ stack, runs: [], failures: [], repeated: 0 });
@@ -185,7 +195,7 @@ export async function runLinkSuite(options: LinkSuiteOptions): Promise<LinkSuite
           options,
         );
       }
-      for (const stack of order.filter((s) => s !== 'raw')) {
+      for (const stack of order.filter(isMesh)) {
         await measure(
           label(stack, 'link setup'),
           setup.find((s) => s.stack === stack) as SetupScenario,
@@ -304,10 +314,10 @@ async function withPair<T>(
   options: LinkSuiteOptions,
   collect: (receiver: BenchProcess, sender: BenchProcess) => Promise<T>,
 ): Promise<{ value: T; load: CpuLoad }> {
-  const scripts = stack === 'raw' ? SCRIPTS.raw : SCRIPTS.mesh;
+  const scripts = isMesh(stack) ? SCRIPTS.mesh : stack === 'nest-tcp' ? SCRIPTS.nest : SCRIPTS.raw;
   const senderScript = mode === 'setup' ? SCRIPTS.setup : scripts.sender;
   const encryption: MeshNodeConfig['encryption'] = stack === 'mesh-tls' ? 'starttls-optional' : 'none';
-  const mesh = (role: Role) => (stack === 'raw' ? undefined : nodes.config(role, encryption));
+  const mesh = (role: Role) => (isMesh(stack) ? nodes.config(role, encryption) : undefined);
   const limitMs = options.timeLimitMs + STARTUP_ALLOWANCE_MS;
   const profile = (role: string) =>
     options.profileDir === undefined
@@ -353,41 +363,57 @@ async function withPair<T>(
   }
 }
 
-/** Per scenario: the spread of a figure over its runs, and its median over the raw socket's. */
-function relativeToRaw<Run>(
+/** Per scenario: the spread of a figure over its runs, and its median over the raw socket's and Nest's. */
+function relativeToBaselines<Run>(
   scenarios: Array<Scenario<Run>>,
   figure: (run: Run) => number,
-): Array<{ spread?: Spread; ratioToRaw?: number }> {
+): Array<{ spread?: Spread; ratioToRaw?: number; ratioToNest?: number }> {
   const spreads = scenarios.map((s) => (s.runs.length > 0 ? spread(s.runs.map(figure)) : undefined));
-  const raw = spreads[scenarios.findIndex((s) => s.stack === 'raw')]?.median;
+  const baseline = (stack: Stack) => spreads[scenarios.findIndex((s) => s.stack === stack)]?.median;
+  const ratio = (value: Spread | undefined, base: number | undefined) =>
+    base !== undefined && value ? value.median / base : undefined;
+  const raw = baseline('raw');
+  const nest = baseline('nest-tcp');
   return spreads.map((value) => ({
     spread: value,
-    ratioToRaw: raw !== undefined && value ? value.median / raw : undefined,
+    ratioToRaw: ratio(value, raw),
+    ratioToNest: ratio(value, nest),
   }));
 }
 
 function summarize(throughput: ThroughputScenario[], roundTrip: RoundTripScenario[]): void {
-  relativeToRaw(throughput, (run) => run.receiver.messagesPerSecond).forEach((figure, i) =>
+  relativeToBaselines(throughput, (run) => run.receiver.messagesPerSecond).forEach((figure, i) =>
     Object.assign(throughput[i] as ThroughputScenario, {
       messagesPerSecond: figure.spread,
       ratioToRaw: figure.ratioToRaw,
+      ratioToNest: figure.ratioToNest,
     }),
   );
-  relativeToRaw(roundTrip, (run) => run.sender.latencyUs.p50).forEach((figure, i) =>
-    Object.assign(roundTrip[i] as RoundTripScenario, { p50Us: figure.spread, ratioToRaw: figure.ratioToRaw }),
+  relativeToBaselines(roundTrip, (run) => run.sender.latencyUs.p50).forEach((figure, i) =>
+    Object.assign(roundTrip[i] as RoundTripScenario, {
+      p50Us: figure.spread,
+      ratioToRaw: figure.ratioToRaw,
+      ratioToNest: figure.ratioToNest,
+    }),
+  );
+  relativeToBaselines(roundTrip, (run) => run.sender.latencyUs.p99).forEach((figure, i) =>
+    Object.assign(roundTrip[i] as RoundTripScenario, {
+      p99Us: figure.spread,
+      p99RatioToRaw: figure.ratioToRaw,
+    }),
   );
   for (const scenario of roundTrip) {
     if (scenario.runs.length === 0) continue;
-    scenario.p99Us = spread(scenario.runs.map((run) => run.sender.latencyUs.p99));
     scenario.meanUs = spread(scenario.runs.map((run) => run.sender.latencyUs.mean));
   }
 }
 
 function summarizePipelined(scenarios: PipelinedScenario[]): PipelinedScenario[] {
-  relativeToRaw(scenarios, (run) => run.sender.requestsPerSecond).forEach((figure, i) =>
+  relativeToBaselines(scenarios, (run) => run.sender.requestsPerSecond).forEach((figure, i) =>
     Object.assign(scenarios[i] as PipelinedScenario, {
       requestsPerSecond: figure.spread,
       ratioToRaw: figure.ratioToRaw,
+      ratioToNest: figure.ratioToNest,
     }),
   );
   return scenarios;
@@ -409,11 +435,16 @@ export function formatLinkTables(result: LinkSuiteResult): string {
   const { runs, others, share } = cells;
   const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
   const ratio = (value: number | undefined) => (value === undefined ? '–' : `${formatFixed(value, 2)}×`);
-  /** Median, min – max and the ratio to raw of a rate. */
-  const rate = (value: Spread | undefined, ratioToRaw: number | undefined) => [
+  /** Median, min – max and the ratios to raw and to Nest of a rate. */
+  const rate = (
+    value: Spread | undefined,
+    ratioToRaw: number | undefined,
+    ratioToNest: number | undefined,
+  ) => [
     formatCount(value?.median ?? Number.NaN),
     range(value, formatCount),
     ratio(ratioToRaw),
+    ratio(ratioToNest),
   ];
   const throughput = formatTable(
     [
@@ -422,6 +453,7 @@ export function formatLinkTables(result: LinkSuiteResult): string {
       'msg/s median',
       'min – max',
       'vs raw',
+      'vs nest',
       'rx loop busy',
       'tx loop busy',
       'others (cores)',
@@ -429,7 +461,7 @@ export function formatLinkTables(result: LinkSuiteResult): string {
     result.throughput.map((s) => [
       s.stack,
       runs(s),
-      ...rate(s.messagesPerSecond, s.ratioToRaw),
+      ...rate(s.messagesPerSecond, s.ratioToRaw, s.ratioToNest),
       share(s.runs.map((run) => run.receiver.eventLoop)),
       share(s.runs.map((run) => run.sender.eventLoop)),
       others(s.runs),
@@ -440,7 +472,17 @@ export function formatLinkTables(result: LinkSuiteResult): string {
       ? `${formatFixed(value.median, digits)} (${formatFixed(value.min, digits)} – ${formatFixed(value.max, digits)})`
       : '–';
   const roundTrip = formatTable(
-    ['request/response', 'runs', 'p50 µs', 'p99 µs', 'mean µs', 'p50 vs raw', 'others (cores)'],
+    [
+      'request/response',
+      'runs',
+      'p50 µs',
+      'p99 µs',
+      'mean µs',
+      'p50 vs raw',
+      'p99 vs raw',
+      'p50 vs nest',
+      'others (cores)',
+    ],
     result.roundTrip.map((s) => [
       s.stack,
       runs(s),
@@ -448,15 +490,26 @@ export function formatLinkTables(result: LinkSuiteResult): string {
       latency(s.p99Us),
       latency(s.meanUs),
       ratio(s.ratioToRaw),
+      ratio(s.p99RatioToRaw),
+      ratio(s.ratioToNest),
       others(s.runs),
     ]),
   );
   const pipelined = formatTable(
-    ['pipelined', 'runs', 'requests/s median', 'min – max', 'vs raw', 'tx loop busy', 'others (cores)'],
+    [
+      'pipelined',
+      'runs',
+      'requests/s median',
+      'min – max',
+      'vs raw',
+      'vs nest',
+      'tx loop busy',
+      'others (cores)',
+    ],
     result.pipelined.map((s) => [
       s.stack,
       runs(s),
-      ...rate(s.requestsPerSecond, s.ratioToRaw),
+      ...rate(s.requestsPerSecond, s.ratioToRaw, s.ratioToNest),
       share(s.runs.map((run) => run.sender.eventLoop)),
       others(s.runs),
     ]),
@@ -476,8 +529,8 @@ export function formatLinkTables(result: LinkSuiteResult): string {
   return `${throughput}\n\n${roundTrip}\n\n${pipelined}\n\n${setup}\n\n${key}`;
 }
 
-/** A mesh stack must have negotiated the transport it is named after. */
+/** A mesh stack must have negotiated the transport it is named after; the others have none. */
 function checkTransport(stack: Stack, transport: string | undefined): void {
-  const expected = { raw: undefined, 'mesh-tcp': 'tcp', 'mesh-tls': 'tls' }[stack];
+  const expected = { raw: undefined, 'nest-tcp': undefined, 'mesh-tcp': 'tcp', 'mesh-tls': 'tls' }[stack];
   if (transport !== expected) throw new Error(`the link runs over ${transport} instead of ${expected}`);
 }

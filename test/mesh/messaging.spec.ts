@@ -29,6 +29,12 @@ class PresenceHandlers {
     throw new Error('the presence store is down');
   }
 
+  /** Answers at once (no promise): a symbol cannot be sent, so the requester must get a fault. */
+  @OnMeshMessage('presence.unsendable')
+  unsendable(payload: { sendable: boolean }): unknown {
+    return payload.sendable ? { state: 'available' } : { state: Symbol('available') };
+  }
+
   @OnMeshMessage('presence.slow')
   slow(): Promise<never> {
     return new Promise(() => undefined);
@@ -103,6 +109,12 @@ describe('messaging between linked nodes', () => {
     await expect(
       a.link.request('00000000-0000-4000-8000-000000000000', 'presence.query', {}),
     ).rejects.toThrow(MeshNotLinkedError);
+    await expect(a.link.request(b.nodeId, 'presence.unsendable', { sendable: true })).resolves.toEqual({
+      state: 'available',
+    });
+    await expect(a.link.request(b.nodeId, 'presence.unsendable', { sendable: false })).rejects.toThrow(
+      /handler-failed.*the answer could not be encoded: Unknown type: symbol/,
+    );
     // A failing handler never breaks the link.
     await expect(a.link.request(b.nodeId, 'presence.query', { user: 'dave' })).resolves.toMatchObject({
       user: 'dave',

@@ -1,5 +1,4 @@
-import { decodeBody, encodeBody } from '../wire/body-codec.js';
-import { frame } from '../wire/frame-decoder.js';
+import { decodeBody, encodeFrame } from '../wire/body-codec.js';
 import { ProtocolError } from '../wire/protocol.error.js';
 
 /** Frame kinds on an established link; compact tuples `[kind, …]` keep per-message cost low. */
@@ -14,17 +13,17 @@ export type LinkFrame =
   | [K['Fault'], number, 'handler-failed' | 'no-handler', string]
   | [K['Close'], string, string];
 
-const PING = frame(encodeBody([Kind.Ping]));
+const PING = encodeFrame([Kind.Ping]);
 
 export const encodeLinkFrame = {
   ping: (): Buffer => PING,
-  message: (topic: string, payload: unknown): Buffer => frame(encodeBody([Kind.Message, topic, payload])),
+  message: (topic: string, payload: unknown): Buffer => encodeFrame([Kind.Message, topic, payload]),
   request: (id: number, topic: string, payload: unknown): Buffer =>
-    frame(encodeBody([Kind.Request, id, topic, payload])),
-  reply: (id: number, payload: unknown): Buffer => frame(encodeBody([Kind.Reply, id, payload])),
+    encodeFrame([Kind.Request, id, topic, payload]),
+  reply: (id: number, payload: unknown): Buffer => encodeFrame([Kind.Reply, id, payload]),
   fault: (id: number, code: 'handler-failed' | 'no-handler', message: string): Buffer =>
-    frame(encodeBody([Kind.Fault, id, code, message])),
-  close: (reason: string, message: string): Buffer => frame(encodeBody([Kind.Close, reason, message])),
+    encodeFrame([Kind.Fault, id, code, message]),
+  close: (reason: string, message: string): Buffer => encodeFrame([Kind.Close, reason, message]),
 };
 
 /** @throws ProtocolError for anything that is not a well-formed link frame. */

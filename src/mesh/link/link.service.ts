@@ -638,15 +638,22 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
     return inProgress;
   }
 
-  private async answer(link: Link, topic: string, payload: unknown): Promise<unknown> {
+  /** The handler's answer as it returns it: a value, or a promise from an asynchronous handler. */
+  private answer(link: Link, topic: string, payload: unknown): unknown {
     const handler = this.handlers.get(topic)?.[0];
     if (!handler) throw new RequestRefusal('no-handler', `no handler for "${topic}"`);
+    let answer: unknown;
     try {
-      return await handler(payload, { fromNodeId: link.nodeId });
+      answer = handler(payload, { fromNodeId: link.nodeId });
     } catch (error: unknown) {
       this.handlerFailed(topic, error);
       throw error;
     }
+    if (typeof (answer as PromiseLike<unknown> | null)?.then !== 'function') return answer;
+    return Promise.resolve(answer).catch((error: unknown) => {
+      this.handlerFailed(topic, error);
+      throw error;
+    });
   }
 
   private handlerFailed(topic: string, error: unknown): void {

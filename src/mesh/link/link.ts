@@ -34,8 +34,11 @@ export interface LinkOptions {
 export interface LinkHandlers {
   /** Returns what asynchronous handlers still do (settles, never rejects), or nothing. */
   message(link: Link, topic: string, payload: unknown): Promise<unknown> | undefined;
-  /** Resolves with the answer; rejects when the handler failed or there is none. */
-  request(link: Link, topic: string, payload: unknown): Promise<unknown>;
+  /**
+   * The answer, or a promise of it from an asynchronous handler. Throws (or rejects) when the
+   * handler failed or there is none.
+   */
+  request(link: Link, topic: string, payload: unknown): unknown;
   closed(link: Link, failure: LinkFailure): void;
 }
 
@@ -141,17 +144,27 @@ export class Link {
   /** Sends a request and resolves with the peer's answer. */
   request(topic: string, payload: unknown, timeoutMs: number): Promise<unknown> {
     const id = this.nextRequestId++;
+    let buffer: Buffer;
+    try {
+      buffer = encodeLinkFrame.request(id, topic, payload);
+    } catch (error: unknown) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     return new Promise((resolve, reject) => {
+      const sent = this.sendFrame(buffer);
+      // Written at once (the usual case): no promise to watch.
+      if (sent !== DONE) {
+        sent.catch((error: Error) => {
+          if (!this.pending.delete(id)) return;
+          clearTimeout(timer);
+          reject(error);
+        });
+      }
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new MeshRequestTimeoutError(this.nodeId, topic, timeoutMs));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer, topic });
-      this.sendFrame(encodeLinkFrame.request(id, topic, payload)).catch((error: Error) => {
-        clearTimeout(timer);
-        this.pending.delete(id);
-        reject(error);
-      });
     });
   }
 
@@ -273,18 +286,45 @@ export class Link {
     work.then(finished, finished);
   }
 
+  /**
+   * A synchronous handler's answer is written at once, in the same corked write as the other
+   * answers to this read: no promise per request on the hot path. Only asynchronous handlers count
+   * towards receiver flow control.
+   */
   private answer(id: number, topic: string, payload: unknown): void {
-    const answered = this.handlers.request(this, topic, payload).then(
-      (answer) => {
-        if (!this.failure) this.reply(encodeLinkFrame.reply(id, answer));
-      },
-      (error: unknown) => {
-        if (this.failure) return;
-        const code = error instanceof RequestRefusal ? error.code : 'handler-failed';
-        this.reply(encodeLinkFrame.fault(id, code, error instanceof Error ? error.message : String(error)));
-      },
+    let answer: unknown;
+    try {
+      answer = this.handlers.request(this, topic, payload);
+    } catch (error: unknown) {
+      return this.refuse(id, error);
+    }
+    if (!(answer instanceof Promise)) return this.replyWith(id, answer);
+    this.whileInProgress(
+      answer.then(
+        (value: unknown) => {
+          if (!this.failure) this.replyWith(id, value);
+        },
+        (error: unknown) => {
+          if (!this.failure) this.refuse(id, error);
+        },
+      ),
     );
-    this.whileInProgress(answered);
+  }
+
+  private replyWith(id: number, answer: unknown): void {
+    let buffer: Buffer;
+    try {
+      buffer = encodeLinkFrame.reply(id, answer);
+    } catch (error: unknown) {
+      const why = error instanceof Error ? error.message : String(error);
+      return this.refuse(id, new Error(`the answer could not be encoded: ${why}`));
+    }
+    this.reply(buffer);
+  }
+
+  private refuse(id: number, error: unknown): void {
+    const code = error instanceof RequestRefusal ? error.code : 'handler-failed';
+    this.reply(encodeLinkFrame.fault(id, code, error instanceof Error ? error.message : String(error)));
   }
 
   /** Answers go out whatever the policy, but a peer that asks and never reads is cut off. */

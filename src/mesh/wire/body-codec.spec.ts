@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { decodeBody, encodeBody } from './body-codec.js';
+import { decodeBody, encodeBody, encodeFrame } from './body-codec.js';
+import { FrameDecoder } from './frame-decoder.js';
 import { ProtocolError } from './protocol.error.js';
 
 /** What `action` throws, or undefined. */
@@ -168,5 +169,29 @@ describe('decodeBody properties', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('encodeFrame', () => {
+  it('frames any value as `u32 length ‖ encodeBody(value)`, and earlier frames stay intact', () => {
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue({ maxDepth: 3 }), { minLength: 1, maxLength: 40 }), (values) => {
+        fc.pre(!JSON.stringify(values).includes('"__proto__"'));
+        // All encoded before any is read: frames are views of one encoder buffer, never reused.
+        const frames = values.map((value) => encodeFrame(value));
+        const bodies = new FrameDecoder().push(Buffer.concat(frames));
+        expect(bodies.map((body) => JSON.stringify(decodeBody(body)))).toEqual(
+          values.map((value) => JSON.stringify(value)),
+        );
+        frames.forEach((framed, i) => expect(framed.subarray(4)).toEqual(encodeBody(values[i])));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('frames a body larger than the encoder buffer', () => {
+    const value = { big: 'x'.repeat(100_000) };
+    const [body] = new FrameDecoder().push(encodeFrame(value));
+    expect(decodeBody(body as Buffer)).toEqual(value);
   });
 });
