@@ -36,6 +36,9 @@ export class AppModule {
             // Fail fast at start; the operator sees the reason instead of a long silent retry.
             retryAttempts: 3,
             retryDelay: 1000,
+            // A database host that drops packets must not hold requests for the OS's TCP timeout:
+            // they fail (503) after this, like the health check.
+            extra: { connectionTimeoutMillis: 5000 },
           }),
         }),
         MeshModule.forRootAsync({

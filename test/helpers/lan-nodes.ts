@@ -31,6 +31,12 @@ export function lanNodes(name: string) {
       lans.push(lan);
       return lan.hosts;
     },
+    /** A new LAN itself, for tests that pull and plug cables (`setLinkUp`). */
+    async lan(count: number): Promise<Lan> {
+      const lan = await createLan(count, { name });
+      lans.push(lan);
+      return lan;
+    },
     async dataDir(): Promise<string> {
       const dir = await tempDataDir();
       dataDirs.push(dir);

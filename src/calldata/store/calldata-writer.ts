@@ -60,6 +60,12 @@ export class CallDataWriter implements BeforeApplicationShutdown {
   readonly progress = new ReplicationProgress();
   readonly clock = new HybridClock();
   private nodeId = '';
+  /**
+   * A batch failed after it was sent: its commit may have happened all the same (the answer lost
+   * with the connection), numbering this node's changes in the log. The progress is read again
+   * before more are numbered, else the next change would reuse a number and never reach the peers.
+   */
+  private progressUnsure = false;
   /** Whether a batch of replicated changes reads its calls back (for `calldata.updated`). */
   readUpdatedCalls: () => boolean = () => true;
 
@@ -170,8 +176,14 @@ export class CallDataWriter implements BeforeApplicationShutdown {
       first.resolve(await purgeBefore(this.dataSource.manager, first.before, first.limit));
       return;
     }
+    if (this.progressUnsure) {
+      await this.load(this.nodeId);
+      this.progressUnsure = false;
+    }
     const plan = this.stamp(batch);
+    this.progressUnsure = true;
     const committed = await this.dataSource.transaction((db) => this.write(db, batch, plan));
+    this.progressUnsure = false;
     this.progress.adopt(plan.progress);
     for (const operation of batch) {
       if (operation.kind === 'apply') {

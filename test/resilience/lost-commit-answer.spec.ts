@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { TestDatabaseServer } from '../helpers/test-database.js';
+import { freePort, NodeProcess, tempDataDir } from '../helpers/node-process.js';
+import { CommitCuttingProxy } from './commit-cutting-proxy.js';
+import { expectedCalls, holdsAll, putAcked, putCallData, untilConnected, untilSame } from './node-api.js';
+
+const MESH = { MESH_HOST: '127.0.0.1', MESH_ID: 'lost-commit', MESH_PASSWORD: 'lost-commit-password' };
+type Write = readonly [string, Record<string, string>];
+
+describe('a CallData write whose commit answer is lost between the node and PostgreSQL', () => {
+  let database: TestDatabaseServer;
+  let proxy: CommitCuttingProxy;
+  const running: NodeProcess[] = [];
+
+  beforeAll(async () => {
+    database = await TestDatabaseServer.start();
+  });
+  afterAll(async () => {
+    await Promise.all(running.map((node) => node.stop().catch(() => undefined)));
+    await proxy.close();
+    await database.stop();
+  });
+
+  async function start(env: Record<string, string>): Promise<NodeProcess> {
+    const node = await NodeProcess.start({ ...MESH, ...env });
+    running.push(node);
+    return node;
+  }
+
+  it('is answered as failed, yet stored; the writes after it still reach the peer, and both end the same', async () => {
+    const urlA = new URL(await database.createDatabase());
+    proxy = await CommitCuttingProxy.start(Number(urlA.port));
+    urlA.port = String(proxy.port);
+    const [portA, portB] = [await freePort(), await freePort()];
+    const [a, b] = await Promise.all([
+      start({
+        DATA_DIR: await tempDataDir(),
+        DATABASE_URL: urlA.toString(),
+        MESH_PORT: String(portA),
+        MESH_PEERS: `127.0.0.1:${portB}`,
+        // A asks for nothing on its own, so no transaction of its own meets the armed proxy.
+        CALLDATA_SYNC_INTERVAL_MS: '3600000',
+      }),
+      start({
+        DATA_DIR: await tempDataDir(),
+        DATABASE_URL: await database.createDatabase(),
+        MESH_PORT: String(portB),
+        MESH_PEERS: `127.0.0.1:${portA}`,
+        CALLDATA_SYNC_INTERVAL_MS: '1000',
+      }),
+    ]);
+    await Promise.all([untilConnected(a, b.nodeId), untilConnected(b, a.nodeId)]);
+
+    const acked: Write[] = [];
+    const write = async (node: NodeProcess, id: string, fields: Record<string, string>) => {
+      await putAcked(node, id, fields);
+      acked.push([id, fields]);
+    };
+    for (let i = 0; i < 5; i++) await write(a, `lost-before-${i}`, { n: `${i}` });
+
+    proxy.cutNextCommit();
+    const lost = await putCallData(a, 'lost-answer', { n: 'lost' });
+    expect(proxy.cuts).toBe(1);
+    // Not a success: the node cannot know the outcome, and says the database failed it.
+    expect(lost.status).toBe(503);
+
+    for (let i = 0; i < 5; i++) await write(a, `lost-after-${i}`, { n: `${i}` });
+    for (let i = 0; i < 5; i++) await write(b, `lost-peer-${i}`, { n: `${i}` });
+
+    // The write that was committed after all is a change like any other: on both nodes, or on none.
+    const expected = expectedCalls(acked);
+    const final = await untilSame([a, b], (calls) => holdsAll(calls, expected));
+    expect(holdsAll(final, expected)).toBe(true);
+    expect(final.get('lost-answer')?.fields).toEqual({ n: 'lost' });
+  }, 120_000);
+});
