@@ -1,0 +1,201 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import type { NodeProcess } from '../helpers/node-process.js';
+import { processUsage, trend, type Usage } from './process-usage.js';
+import { type CallData, call, NodeSet, putCallData, sleep, until, untilLinked } from './resilience-nodes.js';
+
+/** `SOAK_SECONDS=600` (npm run test:soak) for the long run; CI runs the short default. */
+const SECONDS = soakSeconds(process.env.SOAK_SECONDS, 60);
+const NODES = 3;
+/** CallData PUTs per second, round-robin over the nodes. */
+const RATE = 20;
+/** PUTs in flight at most: a slow node slows the writer down rather than piling requests up. */
+const WRITERS = 4;
+/** Each call gets this many PUTs, one field each, from consecutive (so different) nodes. */
+const FIELDS_PER_CALL = 4;
+const SAMPLE_MS = 1000;
+const PAGE = 1000;
+/**
+ * Generous: a healthy node's RSS still wanders with GC and caches (seen: +1 to +5 MiB between the
+ * thirds in 60 s and in 600 s); a leak grows with the writes, e.g. 4 KiB a PUT is +23 MiB in 600 s.
+ */
+const RSS_TOLERANCE = { factor: 1.1, bytes: 8 * 1024 * 1024 };
+/** While writing, the test's own HTTP keep-alive sockets come and go: up to one per writer. */
+const FD_SLACK_WRITING = WRITERS + 2;
+/** Idle, before and after: the same descriptors, give or take a socket on its way out. */
+const FD_SLACK_IDLE = 2;
+/** Node's HTTP server closes an idle keep-alive socket after 5 s. */
+const IDLE_MS = 6000;
+const CONVERGE_LIMIT_MS = 120_000;
+
+function soakSeconds(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 30 || seconds > 3600) {
+    throw new Error(`SOAK_SECONDS="${value}": must be an integer from 30 to 3600`);
+  }
+  return seconds;
+}
+
+const callId = (i: number) => `soak-${Math.floor(i / FIELDS_PER_CALL)}`;
+const field = (i: number) => `f${i % FIELDS_PER_CALL}`;
+const value = (i: number) => `v${i}`;
+
+/** Every call on the node, paging through the list by `updatedAt`. */
+async function allCalls(node: NodeProcess): Promise<Map<string, CallData>> {
+  const calls = new Map<string, CallData>();
+  let since: string | undefined;
+  for (let pages = 0; pages < 1000; pages++) {
+    const query = since === undefined ? '' : `since=${encodeURIComponent(since)}&`;
+    const answer = await call(node, 'GET', `/api/calldata?${query}limit=${PAGE}`);
+    if (answer.status !== 200) throw new Error(`list: ${answer.status} ${JSON.stringify(answer.body)}`);
+    const page = answer.body as CallData[];
+    for (const callData of page) calls.set(callData.callLinkageId, callData);
+    if (page.length < PAGE) return calls;
+    const next = page.at(-1)!.updatedAt;
+    if (next === since) throw new Error(`more than ${PAGE} calls changed in ${next}`);
+    since = next;
+  }
+  throw new Error('more than 1000 pages of calls');
+}
+
+/** The calls of `expected` that `node` lacks or has with other fields, at most a few for the message. */
+function mismatches(calls: Map<string, CallData>, expected: Map<string, Record<string, string>>): string[] {
+  const wrong: string[] = [];
+  for (const [id, fields] of expected) {
+    const got = calls.get(id)?.fields;
+    if (JSON.stringify(got && Object.entries(got).sort()) !== JSON.stringify(Object.entries(fields).sort())) {
+      wrong.push(`${id}: ${JSON.stringify(got)}`);
+      if (wrong.length >= 5) break;
+    }
+  }
+  return wrong;
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+const nodes = new NodeSet();
+afterAll(async () => {
+  await nodes.stopAll();
+});
+
+describe(`soak: ${NODES} linked nodes, ${RATE} CallData PUTs/s for ${SECONDS} s`, () => {
+  it(
+    'converges every write on every node, without memory or descriptor growth, errors or link drops',
+    async () => {
+      const mesh = await nodes.startMesh(NODES, {
+        MESH_ID: 'soak',
+        MESH_PASSWORD: 'soak-password',
+        CALLDATA_SYNC_INTERVAL_MS: '2000',
+      });
+      const total = RATE * SECONDS;
+      await sleep(IDLE_MS);
+      const before = await Promise.all(mesh.map((node) => processUsage(node.pid)));
+      const linkedLogLength = new Map(mesh.map((node) => [node, node.output.length]));
+      const samples: Usage[][] = mesh.map(() => []);
+      let writing = true;
+
+      const sampler = (async () => {
+        for (let k = 0; writing && k < 2 * SECONDS + 60; k++) {
+          const usage = await Promise.all(mesh.map((node) => processUsage(node.pid)));
+          usage.forEach((one, n) => samples[n]!.push(one));
+          await sleep(SAMPLE_MS);
+        }
+      })();
+      const startedAt = Date.now();
+      let next = 0;
+      const writer = async () => {
+        while (next < total) {
+          const i = next++;
+          // A steady rate: each PUT has its slot; a late one goes at once, none is skipped.
+          await sleep(Math.max(0, startedAt + (i * 1000) / RATE - Date.now()));
+          await putCallData(mesh[i % NODES]!, callId(i), { [field(i)]: value(i) });
+        }
+      };
+      try {
+        await Promise.all(Array.from({ length: WRITERS }, writer));
+      } finally {
+        writing = false;
+        await sampler;
+      }
+
+      const expected = new Map<string, Record<string, string>>();
+      for (let i = 0; i < total; i++)
+        expected.set(callId(i), { ...expected.get(callId(i)), [field(i)]: value(i) });
+      await until(
+        `all ${total} writes on all ${NODES} nodes`,
+        async () => {
+          const seen = await Promise.all(mesh.map(allCalls));
+          const wrong = seen.map((calls) => mismatches(calls, expected));
+          if (wrong.some((list) => list.length > 0)) throw new Error(JSON.stringify(wrong));
+          return seen.every((calls) => calls.size === expected.size) ? true : undefined;
+        },
+        CONVERGE_LIMIT_MS,
+      );
+      // Still a full mesh: no link fell and came back unnoticed (checked in the logs below too).
+      await Promise.all(
+        mesh.map((node) =>
+          untilLinked(
+            node,
+            mesh.filter((other) => other !== node),
+          ),
+        ),
+      );
+      // Idle again: descriptors back where they were before the traffic.
+      await sleep(IDLE_MS);
+      const after = await Promise.all(mesh.map((node) => processUsage(node.pid)));
+
+      const report: string[] = [];
+      const problems: string[] = [];
+      mesh.forEach((_, n) => {
+        const series = samples[n]!;
+        const warmUp = Math.max(10, Math.floor(series.length / 4));
+        const rss = trend(
+          series.map((sample) => sample.rssBytes),
+          warmUp,
+        );
+        const fds = trend(
+          series.map((sample) => sample.fds),
+          warmUp,
+        );
+        const [first, last] = [series[0]!, series.at(-1)!];
+        const [idleBefore, idleAfter] = [before[n]!.fds, after[n]!.fds];
+        report.push(
+          `node ${n + 1}: RSS ${mib(first.rssBytes)} at start, ${mib(rss.first)} → ${mib(rss.last)} ` +
+            `(medians of the first/last third after warm-up), ${mib(last.rssBytes)} at the end; ` +
+            `FDs ${idleBefore} idle before, ${first.fds} at start, ${fds.first} → ${fds.last}, ` +
+            `${last.fds} at the end, ${idleAfter} idle after`,
+        );
+        if (rss.last > rss.first * RSS_TOLERANCE.factor + RSS_TOLERANCE.bytes) {
+          problems.push(`node ${n + 1} RSS grew ${mib(rss.first)} → ${mib(rss.last)}`);
+        }
+        if (fds.last > fds.first + FD_SLACK_WRITING) {
+          problems.push(`node ${n + 1} FDs grew ${fds.first} → ${fds.last}`);
+        }
+        if (idleAfter > idleBefore + FD_SLACK_IDLE) {
+          problems.push(`node ${n + 1} has ${idleAfter} FDs idle after the traffic, ${idleBefore} before`);
+        }
+      });
+      process.stderr.write(
+        `soak ${SECONDS} s, ${total} PUTs, ${samples[0]!.length} samples:\n${report.join('\n')}\n`,
+      );
+      expect(problems).toEqual([]);
+
+      // The logs of the soak itself, from the mesh linked up to before the stop (stopping the
+      // nodes together makes each see the others go).
+      const running = new Map(mesh.map((node) => [node, node.output.slice(linkedLogLength.get(node))]));
+      const exits = await nodes.stopAll();
+      expect(exits.map((exit) => exit.code)).toEqual(mesh.map(() => 0));
+      for (const node of mesh) {
+        const log = node.output;
+        const soaked = running.get(node)!;
+        // How Node reports a promise nobody handled or an exception nobody caught (it then exits 1),
+        // and Nest's error lines; leaked listeners show as MaxListenersExceededWarning.
+        expect(log).not.toMatch(/unhandled|uncaught|^Node\.js v\d+/im);
+        expect(log).not.toMatch(/\bWarning\b/);
+        expect(soaked).not.toMatch(/\b(ERROR|FATAL)\b/);
+        expect(soaked).not.toMatch(/link (up|down):/);
+      }
+    },
+    SECONDS * 1000 + 300_000,
+  );
+});
