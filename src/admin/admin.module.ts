@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ConfigurableAdminModule } from './admin-module.options.js';
 import { AdminTokenGuard } from './auth/admin-token.guard.js';
@@ -6,6 +7,7 @@ import { AdminTokenService } from './auth/admin-token.service.js';
 import { CallDataController } from './calldata/calldata.controller.js';
 import { AdminPageController } from './page/admin-page.controller.js';
 import { HealthController } from './health/health.controller.js';
+import { HttpErrorBodyFilter } from './http-error-body.filter.js';
 import { MeshHealthIndicator } from './health/mesh.health.js';
 import { LicenseController } from './license/license.controller.js';
 import { MeshEventsController } from './mesh/mesh-events.controller.js';
@@ -46,6 +48,8 @@ import { MetricsService } from './metrics/metrics.service.js';
     LinkTrafficMetrics,
     HandshakeFailureMetrics,
     CallDataMetrics,
+    // Errors of the body parser, too, answer in the API's `{statusCode, error, message}` form.
+    { provide: APP_FILTER, useClass: HttpErrorBodyFilter },
   ],
   exports: [AdminTokenService, AdminTokenGuard],
 })
