@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { call } from '../helpers/node-api.js';
 import { freePort, NodeProcess, tempDataDir } from '../helpers/node-process.js';
+import { until } from '../helpers/until.js';
 import type { MeshNodeView } from '../../src/mesh/registry/mesh-node.js';
 
 const MESH = { MESH_HOST: '127.0.0.1', MESH_ID: 'admin-api', MESH_PASSWORD: 'admin-api-password' };
@@ -23,16 +25,6 @@ async function stopAll(): Promise<void> {
   await Promise.all(running.splice(0).map((node) => node.stop().catch(() => undefined)));
 }
 
-/** `node.api` with the node's own token. */
-function call(
-  node: NodeProcess,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: unknown }> {
-  return node.api(path, { method, body, token: node.adminToken });
-}
-
 async function nodes(node: NodeProcess): Promise<Node[]> {
   const answer = await call(node, 'GET', '/api/mesh/nodes');
   expect(answer.status).toBe(200);
@@ -48,25 +40,18 @@ async function addNode(node: NodeProcess, body: { host: string; port: number; co
 /** A loopback port nothing listens on: a fixed node there stays unreachable, no traffic leaves. */
 const deadPort = freePort;
 
-/** Polls `probe` until it returns something, bounded. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + UNTIL_LIMIT_MS;
-  let last: unknown;
-  for (;;) {
-    const value = await probe().catch((error: unknown) => ((last = error), undefined));
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${UNTIL_LIMIT_MS} ms (${String(last)})`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
-}
-
 /** Waits until `node` lists the node at `port` in `state` (and `reason`), and returns it. */
 function untilListed(node: NodeProcess, port: number, state: string, reason?: string): Promise<Node> {
-  return until(`127.0.0.1:${port} ${state} ${reason ?? ''}`, async () => {
-    const entry = (await nodes(node)).find((n) => n.port === port);
-    const matches = entry?.status.state === state && (reason === undefined || entry.status.reason === reason);
-    return matches ? entry : undefined;
-  });
+  return until(
+    `127.0.0.1:${port} ${state} ${reason ?? ''}`,
+    async () => {
+      const entry = (await nodes(node)).find((n) => n.port === port);
+      const matches =
+        entry?.status.state === state && (reason === undefined || entry.status.reason === reason);
+      return matches ? entry : undefined;
+    },
+    UNTIL_LIMIT_MS,
+  );
 }
 
 function expectBadRequestNaming(answer: { status: number; body: unknown }, field: string): void {

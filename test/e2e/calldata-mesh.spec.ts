@@ -1,22 +1,29 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  canonical,
+  expectedCalls,
+  holdsAll,
+  untilConverged,
+  untilSame,
+} from '../helpers/calldata-convergence.js';
+import {
+  allCalls,
+  type CallData,
+  call,
+  getCallData,
+  nodeList,
+  putAcked,
+  untilLinked,
+} from '../helpers/node-api.js';
 import { freePort, NodeProcess, tempDataDir } from '../helpers/node-process.js';
 import { RecordingProxy } from '../helpers/recording-proxy.js';
-import type { MeshNodeView } from '../../src/mesh/registry/mesh-node.js';
+import { until } from '../helpers/until.js';
 
 const MESH = { MESH_HOST: '127.0.0.1', MESH_ID: 'calldata-mesh', MESH_PASSWORD: 'calldata-mesh-password' };
 /** Short, so a catch-up that only the periodic pull would bring arrives soon. */
 const SYNC_INTERVAL_MS = 1000;
-const UNTIL_LIMIT_MS = 45_000;
-const PAGE = 1000;
-
-interface CallData {
-  callLinkageId: string;
-  originNodeId: string;
-  fields: Record<string, string>;
-  updatedAt: string;
-}
-type Fields = Record<string, string | null>;
 
 const running = new Set<NodeProcess>();
 const proxies: RecordingProxy[] = [];
@@ -36,93 +43,6 @@ afterEach(async () => {
   running.clear();
   await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
 });
-
-function call(node: NodeProcess, method: string, path: string, body?: unknown) {
-  return node.api(path, { method, body, token: node.adminToken });
-}
-
-async function put(node: NodeProcess, id: string, fields: Fields): Promise<CallData> {
-  const answer = await call(node, 'PUT', `/api/calldata/${encodeURIComponent(id)}`, { fields });
-  if (answer.status !== 200) throw new Error(`PUT ${id}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer.body as CallData;
-}
-
-async function get(node: NodeProcess, id: string): Promise<CallData | undefined> {
-  const answer = await call(node, 'GET', `/api/calldata/${encodeURIComponent(id)}`);
-  if (answer.status === 404) return undefined;
-  if (answer.status !== 200) throw new Error(`GET ${id}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer.body as CallData;
-}
-
-/** Every call on the node, by ID, paging through the list by `updatedAt`. */
-async function allCalls(node: NodeProcess): Promise<Map<string, CallData>> {
-  const calls = new Map<string, CallData>();
-  let since: string | undefined;
-  for (;;) {
-    const query = since === undefined ? '' : `since=${encodeURIComponent(since)}&`;
-    const answer = await call(node, 'GET', `/api/calldata?${query}limit=${PAGE}`);
-    if (answer.status !== 200) throw new Error(`list: ${answer.status} ${JSON.stringify(answer.body)}`);
-    const page = answer.body as CallData[];
-    // A call changed while paging moves to a later page: the later copy wins.
-    for (const callData of page) calls.set(callData.callLinkageId, callData);
-    if (page.length < PAGE) return calls;
-    const next = page.at(-1)!.updatedAt;
-    // The next page repeats calls of the last millisecond; a whole page of one would never end.
-    if (next === since) throw new Error(`more than ${PAGE} calls changed in ${next}`);
-    since = next;
-  }
-}
-
-async function nodes(node: NodeProcess): Promise<MeshNodeView[]> {
-  const answer = await call(node, 'GET', '/api/mesh/nodes');
-  if (answer.status !== 200) throw new Error(`nodes: ${answer.status}`);
-  return answer.body as MeshNodeView[];
-}
-
-/** Polls `probe` until it returns something, bounded. */
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  limitMs = UNTIL_LIMIT_MS,
-): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  let last: unknown;
-  for (;;) {
-    const value = await probe().catch((error: unknown) => ((last = error), undefined));
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${limitMs} ms (${String(last)})`);
-    await sleep(100);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
-}
-
-/** Waits until `node` shows a link to every one of `peers` (by node ID). */
-function untilLinked(node: NodeProcess, peers: NodeProcess[]): Promise<MeshNodeView[]> {
-  return until(`node ${node.nodeId} linked to ${peers.length}`, async () => {
-    const list = await nodes(node);
-    const linked = peers.map((peer) =>
-      list.find((entry) => entry.nodeId === peer.nodeId && entry.status.state === 'connected'),
-    );
-    return linked.every((entry) => entry !== undefined) ? linked : undefined;
-  });
-}
-
-/** Waits until `id` has the same CallData on every node and `accept` takes it; answers it. */
-function untilConverged(
-  all: NodeProcess[],
-  id: string,
-  accept: (callData: CallData) => boolean = () => true,
-): Promise<CallData> {
-  return until(`${id} the same on ${all.length} nodes`, async () => {
-    const seen = await Promise.all(all.map((node) => get(node, id)));
-    const [first] = seen;
-    if (!first || !accept(first)) return undefined;
-    return seen.every((other) => other && canonical(other) === canonical(first)) ? first : undefined;
-  });
-}
 
 interface Trio {
   a: NodeProcess;
@@ -167,7 +87,7 @@ describe('CallData replicated between three real nodes', () => {
   it('brings a set on A to B and C; concurrent sets on A and B of the same keys converge', async () => {
     const { a, b, c } = await startTrio();
 
-    const set = await put(a, 'mesh-a', { caller: 'alice', agent: '7' });
+    const set = await putAcked(a, 'mesh-a', { caller: 'alice', agent: '7' });
     const everywhere = await untilConverged([a, b, c], 'mesh-a');
     expect(everywhere).toEqual(set);
     expect(everywhere.originNodeId).toBe(a.nodeId);
@@ -177,7 +97,7 @@ describe('CallData replicated between three real nodes', () => {
     const rounds = 25;
     const writes = (node: NodeProcess, name: string) =>
       pool(rounds, 1, async (round) => {
-        await put(node, 'mesh-race', Object.fromEntries(keys.map((k) => [k, `${name}-${round}`])));
+        await putAcked(node, 'mesh-race', Object.fromEntries(keys.map((k) => [k, `${name}-${round}`])));
       });
     await Promise.all([writes(a, 'A'), writes(b, 'B')]);
 
@@ -195,7 +115,7 @@ describe('CallData replicated between three real nodes', () => {
 
   it('gives a node that was cut off (connect unchecked) what it missed once it is checked again', async () => {
     const { a, b, c } = await startTrio();
-    const onB = await nodes(b);
+    const onB = await nodeList(b);
     const entryOf = (peer: NodeProcess) => onB.find((entry) => entry.nodeId === peer.nodeId)!;
 
     for (const peer of [a, c]) {
@@ -205,7 +125,7 @@ describe('CallData replicated between three real nodes', () => {
     // Unchecking closes the link on both sides: A and C see B refuse them.
     for (const peer of [a, c]) {
       await until(`${peer.nodeId} cut off from B`, async () => {
-        const entry = (await nodes(peer)).find((e) => e.nodeId === b.nodeId);
+        const entry = (await nodeList(peer)).find((e) => e.nodeId === b.nodeId);
         return entry?.status.state === 'error' && entry.status.reason === 'disabled-remote'
           ? entry
           : undefined;
@@ -215,8 +135,8 @@ describe('CallData replicated between three real nodes', () => {
     const count = 200;
     const fromA = Array.from({ length: count }, (_, i) => [`cut-a-${i}`, { n: `${i}`, by: 'A' }] as const);
     const fromC = Array.from({ length: 20 }, (_, i) => [`cut-c-${i}`, { n: `${i}`, by: 'C' }] as const);
-    await pool(fromA.length, 16, (i) => put(a, ...fromA[i]!).then(() => undefined));
-    await pool(fromC.length, 4, (i) => put(c, ...fromC[i]!).then(() => undefined));
+    await pool(fromA.length, 16, (i) => putAcked(a, ...fromA[i]!).then(() => undefined));
+    await pool(fromC.length, 4, (i) => putAcked(c, ...fromC[i]!).then(() => undefined));
 
     // C gets A's changes (replication runs), B gets none of them.
     const expectedOnC = [...fromA, ...fromC];
@@ -256,7 +176,7 @@ describe('CallData replicated between three real nodes', () => {
 
     const burstOfA = pool(total, 32, async (i) => {
       const [id, key, value] = updateOfA(i);
-      await put(a, id, { [key]: value });
+      await putAcked(a, id, { [key]: value });
       if (++ackedByA >= 3000 && !killed) {
         bDown = true;
         killed = b.stop('SIGKILL');
@@ -268,7 +188,7 @@ describe('CallData replicated between three real nodes', () => {
       8,
       async (j) => {
         const [id, key, value] = updateOfB(j);
-        const ok = await put(b, id, { [key]: value }).then(
+        const ok = await putAcked(b, id, { [key]: value }).then(
           () => true,
           () => false,
         );
@@ -290,15 +210,13 @@ describe('CallData replicated between three real nodes', () => {
     expect(again.nodeId).toBe(b.nodeId);
     await untilLinked(again, [a, c]);
 
-    const expected = new Map<string, Record<string, string>>();
-    const record = ([id, key, value]: readonly [string, string, string]) =>
-      expected.set(id, { ...expected.get(id), [key]: value });
-    for (let i = 0; i < total; i++) record(updateOfA(i));
-    for (const j of ackedByB) record(updateOfB(j));
+    const write = ([id, key, value]: readonly [string, string, string]) => [id, { [key]: value }] as const;
+    const expected = expectedCalls([
+      ...Array.from({ length: total }, (_, i) => write(updateOfA(i))),
+      ...ackedByB.map((j) => write(updateOfB(j))),
+    ]);
 
-    const final = await untilSame([a, again, c], (callsOnNode) =>
-      [...expected].every(([id, fields]) => hasFields(callsOnNode.get(id), fields)),
-    );
+    const final = await untilSame([a, again, c], (callsOnNode) => holdsAll(callsOnNode, expected));
     const updatesOfA = [...final.values()]
       .filter((cd) => cd.callLinkageId.startsWith('burst-a-'))
       .reduce((n, cd) => n + Object.keys(cd.fields).length, 0);
@@ -330,7 +248,7 @@ describe('CallData replicated between three real nodes', () => {
     expect(bOnA?.status).toMatchObject({ direction: 'inbound', transport: 'tcp' });
 
     const first = `first-${randomUUID()}`;
-    const warm = await put(a, 'quiet-warm', { stage: first });
+    const warm = await putAcked(a, 'quiet-warm', { stage: first });
     await untilConverged([a, b], 'quiet-warm');
     expect(proxy.count(first).fromTarget).toBeGreaterThan(0);
 
@@ -339,7 +257,7 @@ describe('CallData replicated between three real nodes', () => {
       active: false,
     });
     await until('B sees the mesh disabled on A', async () => {
-      const entry = (await nodes(b)).find((e) => e.nodeId === a.nodeId);
+      const entry = (await nodeList(b)).find((e) => e.nodeId === a.nodeId);
       return entry?.status.state === 'error' && entry.status.reason === 'mesh-disabled-remote'
         ? entry
         : undefined;
@@ -347,8 +265,8 @@ describe('CallData replicated between three real nodes', () => {
 
     // Recorded on A all the same, in a new call and in one B already has.
     const marker = `marker-${randomUUID()}`;
-    expect((await put(a, 'quiet-secret', { note: marker })).fields).toEqual({ note: marker });
-    expect((await put(a, 'quiet-warm', { secret: marker })).fields).toEqual({
+    expect((await putAcked(a, 'quiet-secret', { note: marker })).fields).toEqual({ note: marker });
+    expect((await putAcked(a, 'quiet-warm', { secret: marker })).fields).toEqual({
       ...warm.fields,
       secret: marker,
     });
@@ -358,7 +276,7 @@ describe('CallData replicated between three real nodes', () => {
     });
     await untilLinked(b, [a]);
     const later = `later-${randomUUID()}`;
-    await put(a, 'quiet-later', { note: later });
+    await putAcked(a, 'quiet-later', { note: later });
     await untilConverged([a, b], 'quiet-later');
 
     // Let B and A ask each other for missing changes a few times more after the link came back.
@@ -372,50 +290,13 @@ describe('CallData replicated between three real nodes', () => {
 
     expect(proxy.count(later).fromTarget).toBeGreaterThan(0);
     expect(proxy.count(marker)).toEqual({ toTarget: 0, fromTarget: 0 });
-    expect(await get(b, 'quiet-secret')).toBeUndefined();
-    expect((await get(b, 'quiet-warm'))?.fields).toEqual(warm.fields);
+    expect(await getCallData(b, 'quiet-secret')).toBeUndefined();
+    expect((await getCallData(b, 'quiet-warm'))?.fields).toEqual(warm.fields);
     // A still has what it recorded while disabled.
-    expect((await get(a, 'quiet-secret'))?.fields).toEqual({ note: marker });
+    expect((await getCallData(a, 'quiet-secret'))?.fields).toEqual({ note: marker });
   }, 120_000);
 });
 
 function sameFields(callData: CallData | undefined, fields: Record<string, string>): boolean {
   return callData !== undefined && canonical(callData) === canonical({ ...callData, fields });
-}
-
-function hasFields(callData: CallData | undefined, fields: Record<string, string>): boolean {
-  return (
-    callData !== undefined && Object.entries(fields).every(([key, value]) => callData.fields[key] === value)
-  );
-}
-
-function sortedEntries(fields: Record<string, string>): Array<[string, string]> {
-  return Object.entries(fields).sort(([x], [y]) => x.localeCompare(y));
-}
-
-/**
- * Waits until every node lists exactly the same calls (fields, origin, time) and `ready` takes
- * them; answers them.
- */
-async function untilSame(
-  all: NodeProcess[],
-  ready: (calls: Map<string, CallData>) => boolean = () => true,
-): Promise<Map<string, CallData>> {
-  return until(`the same calls on ${all.length} nodes`, async () => {
-    const seen = await Promise.all(all.map(allCalls));
-    const [first] = seen;
-    if (!first || !ready(first)) return undefined;
-    const listing = (calls: Map<string, CallData>) =>
-      [...calls.values()].sort(byId).map(canonical).join('\n');
-    return seen.every((calls) => listing(calls) === listing(first)) ? first : undefined;
-  });
-}
-
-/** A call as text, fields in name order: nodes may list a call's fields in any order. */
-function canonical(callData: CallData): string {
-  return JSON.stringify({ ...callData, fields: sortedEntries(callData.fields) });
-}
-
-function byId(x: { callLinkageId: string }, y: { callLinkageId: string }): number {
-  return x.callLinkageId < y.callLinkageId ? -1 : x.callLinkageId > y.callLinkageId ? 1 : 0;
 }

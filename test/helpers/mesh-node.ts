@@ -1,13 +1,12 @@
 import type { DynamicModule, INestApplicationContext, Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { NodeIdentityService } from '../../src/mesh/identity/node-identity.service.js';
 import { LinkService } from '../../src/mesh/link/link.service.js';
 import type { LinkStatus, LinkTarget } from '../../src/mesh/link/link-status.js';
 import type { MeshModuleOptions } from '../../src/mesh/mesh-module.options.js';
 import { MeshModule } from '../../src/mesh/mesh.module.js';
-import { nodeMigrations } from '../../src/database/node-schema.js';
+import { nodeDatabaseModule } from './node-database-module.js';
 import { tempDataDir } from './node-process.js';
 import type { TestDatabaseServer } from './test-database.js';
 
@@ -51,13 +50,7 @@ export class MeshNode {
     const moduleRef = await Test.createTestingModule({
       imports: [
         EventEmitterModule.forRoot(),
-        TypeOrmModule.forRoot({
-          type: 'postgres',
-          url,
-          autoLoadEntities: true,
-          migrations: nodeMigrations,
-          migrationsRun: true,
-        }),
+        nodeDatabaseModule(url),
         MeshModule.forRoot({
           host: '127.0.0.1',
           port: 0,

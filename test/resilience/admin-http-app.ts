@@ -2,11 +2,10 @@ import type { INestApplication } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminModule } from '../../src/admin/admin.module.js';
 import { CallDataModule } from '../../src/calldata/calldata.module.js';
-import { nodeMigrations } from '../../src/database/node-schema.js';
 import { MeshModule } from '../../src/mesh/mesh.module.js';
+import { nodeDatabaseModule } from '../helpers/node-database-module.js';
 import { tempDataDir } from '../helpers/node-process.js';
 import type { TestDatabaseServer } from '../helpers/test-database.js';
 
@@ -24,13 +23,7 @@ export async function startAdminHttpApp(
   const moduleRef = await Test.createTestingModule({
     imports: [
       EventEmitterModule.forRoot(),
-      TypeOrmModule.forRoot({
-        type: 'postgres',
-        url: await database.createDatabase(),
-        autoLoadEntities: true,
-        migrations: nodeMigrations,
-        migrationsRun: true,
-      }),
+      nodeDatabaseModule(await database.createDatabase()),
       MeshModule.forRoot({
         host: '127.0.0.1',
         port: 0,

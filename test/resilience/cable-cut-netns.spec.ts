@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { allStarted, lanNodes } from '../helpers/lan-nodes.js';
 import type { NodeProcess } from '../helpers/node-process.js';
-import { expectedCalls, holdsAll, nodeList, putAcked, until, untilConnected, untilSame } from './node-api.js';
+import { expectedCalls, holdsAll, untilSame } from '../helpers/calldata-convergence.js';
+import { nodeList, putAcked, untilConnected } from '../helpers/node-api.js';
+import { until } from '../helpers/until.js';
 import type { LinkStatus } from '../../src/mesh/link/link-status.js';
 import { connectedAfter, StatusHistory } from './status-history.js';
 

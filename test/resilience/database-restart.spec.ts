@@ -1,62 +1,39 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TestDatabaseServer } from '../helpers/test-database.js';
-import { freePort, NodeProcess, tempDataDir } from '../helpers/node-process.js';
-import {
-  call,
-  expectedCalls,
-  holdsAll,
-  nodeList,
-  putAcked,
-  putCallData,
-  until,
-  untilConnected,
-  untilSame,
-} from './node-api.js';
+import type { NodeProcess } from '../helpers/node-process.js';
+import { expectedCalls, holdsAll, untilSame } from '../helpers/calldata-convergence.js';
+import { call, nodeList, putAcked, putCallData, untilConnected } from '../helpers/node-api.js';
+import { until } from '../helpers/until.js';
+import { NodeSet } from './node-set.js';
+import { pairEnvs } from './pair-envs.js';
 import { RestartablePostgres } from './restartable-postgres.js';
 
-const MESH = {
-  MESH_HOST: '127.0.0.1',
-  MESH_ID: 'db-restart',
-  MESH_PASSWORD: 'db-restart-password',
-  CALLDATA_SYNC_INTERVAL_MS: '1000',
-};
 /** Bounds the writes made while the database is down. */
 const OUTAGE_WRITES = 20;
 
 describe('a node whose PostgreSQL server is restarted under it', () => {
   let database: RestartablePostgres;
   let peerDatabase: TestDatabaseServer;
-  const running: NodeProcess[] = [];
+  const nodes = new NodeSet({
+    MESH_ID: 'db-restart',
+    MESH_PASSWORD: 'db-restart-password',
+    CALLDATA_SYNC_INTERVAL_MS: '1000',
+  });
 
   beforeAll(async () => {
     [database, peerDatabase] = await Promise.all([RestartablePostgres.start(), TestDatabaseServer.start()]);
   });
   afterAll(async () => {
-    await Promise.all(running.map((node) => node.stop().catch(() => undefined)));
+    await nodes.stopAll();
     await Promise.all([database.close(), peerDatabase.stop()]);
   });
 
   it('reports the database down, refuses writes clearly, reconnects by itself and keeps every acknowledged write', async () => {
-    const [portA, portB] = [await freePort(), await freePort()];
-    const start = async (env: Record<string, string>) => {
-      const node = await NodeProcess.start({ ...MESH, ...env });
-      running.push(node);
-      return node;
-    };
-    const [a, b] = await Promise.all([
-      start({
-        DATA_DIR: await tempDataDir(),
-        DATABASE_URL: await database.createDatabase('node_a'),
-        MESH_PORT: String(portA),
-        MESH_PEERS: `127.0.0.1:${portB}`,
-      }),
-      start({
-        DATA_DIR: await tempDataDir(),
-        DATABASE_URL: await peerDatabase.createDatabase(),
-        MESH_PORT: String(portB),
-        MESH_PEERS: `127.0.0.1:${portA}`,
-      }),
+    const [envA, envB] = await pairEnvs([
+      await database.createDatabase('node_a'),
+      await peerDatabase.createDatabase(),
     ]);
+    const [a, b] = await Promise.all([nodes.start(envA), nodes.start(envB)]);
     const [linked] = await Promise.all([untilConnected(a, b.nodeId), untilConnected(b, a.nodeId)]);
 
     const acked: Array<readonly [string, Record<string, string>]> = [];

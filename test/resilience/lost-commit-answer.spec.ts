@@ -1,53 +1,37 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TestDatabaseServer } from '../helpers/test-database.js';
-import { freePort, NodeProcess, tempDataDir } from '../helpers/node-process.js';
+import type { NodeProcess } from '../helpers/node-process.js';
+import { expectedCalls, holdsAll, untilSame } from '../helpers/calldata-convergence.js';
+import { putAcked, putCallData, untilConnected } from '../helpers/node-api.js';
 import { CommitCuttingProxy } from './commit-cutting-proxy.js';
-import { expectedCalls, holdsAll, putAcked, putCallData, untilConnected, untilSame } from './node-api.js';
+import { NodeSet } from './node-set.js';
+import { pairEnvs } from './pair-envs.js';
 
-const MESH = { MESH_HOST: '127.0.0.1', MESH_ID: 'lost-commit', MESH_PASSWORD: 'lost-commit-password' };
 type Write = readonly [string, Record<string, string>];
 
 describe('a CallData write whose commit answer is lost between the node and PostgreSQL', () => {
   let database: TestDatabaseServer;
   let proxy: CommitCuttingProxy;
-  const running: NodeProcess[] = [];
+  const nodes = new NodeSet({ MESH_ID: 'lost-commit', MESH_PASSWORD: 'lost-commit-password' });
 
   beforeAll(async () => {
     database = await TestDatabaseServer.start();
   });
   afterAll(async () => {
-    await Promise.all(running.map((node) => node.stop().catch(() => undefined)));
+    await nodes.stopAll();
     await proxy.close();
     await database.stop();
   });
-
-  async function start(env: Record<string, string>): Promise<NodeProcess> {
-    const node = await NodeProcess.start({ ...MESH, ...env });
-    running.push(node);
-    return node;
-  }
 
   it('is answered as failed, yet stored; the writes after it still reach the peer, and both end the same', async () => {
     const urlA = new URL(await database.createDatabase());
     proxy = await CommitCuttingProxy.start(Number(urlA.port));
     urlA.port = String(proxy.port);
-    const [portA, portB] = [await freePort(), await freePort()];
+    const [envA, envB] = await pairEnvs([urlA.toString(), await database.createDatabase()]);
     const [a, b] = await Promise.all([
-      start({
-        DATA_DIR: await tempDataDir(),
-        DATABASE_URL: urlA.toString(),
-        MESH_PORT: String(portA),
-        MESH_PEERS: `127.0.0.1:${portB}`,
-        // A asks for nothing on its own, so no transaction of its own meets the armed proxy.
-        CALLDATA_SYNC_INTERVAL_MS: '3600000',
-      }),
-      start({
-        DATA_DIR: await tempDataDir(),
-        DATABASE_URL: await database.createDatabase(),
-        MESH_PORT: String(portB),
-        MESH_PEERS: `127.0.0.1:${portA}`,
-        CALLDATA_SYNC_INTERVAL_MS: '1000',
-      }),
+      // A asks for nothing on its own, so no transaction of its own meets the armed proxy.
+      nodes.start({ ...envA, CALLDATA_SYNC_INTERVAL_MS: '3600000' }),
+      nodes.start({ ...envB, CALLDATA_SYNC_INTERVAL_MS: '1000' }),
     ]);
     await Promise.all([untilConnected(a, b.nodeId), untilConnected(b, a.nodeId)]);
 

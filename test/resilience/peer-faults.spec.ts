@@ -1,15 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { TestDatabaseServer } from '../helpers/test-database.js';
-import { freePort, NodeProcess, tempDataDir } from '../helpers/node-process.js';
-import { expectedCalls, holdsAll, nodeList, putAcked, until, untilConnected, untilSame } from './node-api.js';
+import type { NodeProcess } from '../helpers/node-process.js';
+import { expectedCalls, holdsAll, untilSame } from '../helpers/calldata-convergence.js';
+import { nodeList, putAcked, untilConnected } from '../helpers/node-api.js';
+import { until } from '../helpers/until.js';
+import { NodeSet } from './node-set.js';
+import { pairEnvs } from './pair-envs.js';
 import { connectedAfter, StatusHistory } from './status-history.js';
 
-const MESH = {
-  MESH_HOST: '127.0.0.1',
-  MESH_ID: 'peer-faults',
-  MESH_PASSWORD: 'peer-faults-password',
-  CALLDATA_SYNC_INTERVAL_MS: '1000',
-};
 type Write = readonly [string, Record<string, string>];
 
 /**
@@ -19,7 +17,11 @@ type Write = readonly [string, Record<string, string>];
  */
 describe('CallData and link status when a peer process dies or freezes', () => {
   let database: TestDatabaseServer;
-  const running = new Set<NodeProcess>();
+  const nodes = new NodeSet({
+    MESH_ID: 'peer-faults',
+    MESH_PASSWORD: 'peer-faults-password',
+    CALLDATA_SYNC_INTERVAL_MS: '1000',
+  });
   const histories: StatusHistory[] = [];
 
   beforeAll(async () => {
@@ -28,36 +30,16 @@ describe('CallData and link status when a peer process dies or freezes', () => {
   });
   afterEach(async () => {
     for (const history of histories.splice(0)) history.stop();
-    for (const node of running) node.signal('SIGCONT');
-    await Promise.all([...running].map((node) => node.stop().catch(() => undefined)));
-    running.clear();
+    await nodes.stopAll();
   });
   afterAll(async () => {
     await database.stop();
   });
 
-  async function start(env: Record<string, string>): Promise<NodeProcess> {
-    const node = await NodeProcess.start({ ...MESH, ...env });
-    running.add(node);
-    return node;
-  }
-
-  /** Two nodes with each other as fixed nodes; answers them and the environments to restart them. */
+  /** Two nodes with each other as fixed nodes; answers them and the environment to restart A. */
   async function pair() {
-    const [portA, portB] = [await freePort(), await freePort()];
-    const envA = {
-      DATA_DIR: await tempDataDir(),
-      DATABASE_URL: await database.createDatabase(),
-      MESH_PORT: String(portA),
-      MESH_PEERS: `127.0.0.1:${portB}`,
-    };
-    const envB = {
-      DATA_DIR: await tempDataDir(),
-      DATABASE_URL: await database.createDatabase(),
-      MESH_PORT: String(portB),
-      MESH_PEERS: `127.0.0.1:${portA}`,
-    };
-    const [a, b] = await Promise.all([start(envA), start(envB)]);
+    const [envA, envB] = await pairEnvs([await database.createDatabase(), await database.createDatabase()]);
+    const [a, b] = await Promise.all([nodes.start(envA), nodes.start(envB)]);
     await Promise.all([untilConnected(a, b.nodeId), untilConnected(b, a.nodeId)]);
     const history = await StatusHistory.record(b);
     histories.push(history);
@@ -84,6 +66,24 @@ describe('CallData and link status when a peer process dies or freezes', () => {
     });
   }
 
+  /**
+   * After the fault: A and B link again by themselves, A takes 20 more writes, both end with the
+   * same calls holding every acknowledged write, and B's API showed A down for `reason`, then back.
+   */
+  async function relinkedAndAlike(
+    a: NodeProcess,
+    b: NodeProcess,
+    history: StatusHistory,
+    reason: string,
+    acked: Write[],
+  ): Promise<void> {
+    await Promise.all([untilConnected(b, a.nodeId), untilConnected(a, b.nodeId)]);
+    await writes(a, `${reason}-a-after`, 20, acked);
+    const expected = expectedCalls(acked);
+    expect(holdsAll(await untilSame([a, b], (calls) => holdsAll(calls, expected)), expected)).toBe(true);
+    await history.until(a.nodeId, (statuses) => connectedAfter(statuses, reason));
+  }
+
   it('a peer killed with SIGKILL mid-write: connection-lost, linked again after its restart, every acknowledged write on both', async () => {
     const { a, b, envA, history } = await pair();
     const acked: Write[] = [];
@@ -106,7 +106,7 @@ describe('CallData and link status when a peer process dies or freezes', () => {
     };
     await Promise.all([racing(), racing(), racing(), racing(), writes(b, 'kill-b-race', 60, acked)]);
     expect(await killedA).toEqual({ code: null, signal: 'SIGKILL' });
-    running.delete(a);
+    nodes.forget(a);
 
     const failed = await untilFailed(b, a.nodeId, ['connection-lost', 'unreachable']);
     expect(failed.status.message).toEqual(expect.any(String));
@@ -114,15 +114,9 @@ describe('CallData and link status when a peer process dies or freezes', () => {
     // B goes on recording while A is away.
     await writes(b, 'kill-b-away', 60, acked);
 
-    const again = await start(envA);
+    const again = await nodes.start(envA);
     expect(again.nodeId).toBe(a.nodeId);
-    await Promise.all([untilConnected(b, a.nodeId), untilConnected(again, b.nodeId)]);
-    await writes(again, 'kill-a-after', 20, acked);
-
-    const expected = expectedCalls(acked);
-    expect(holdsAll(await untilSame([again, b], (calls) => holdsAll(calls, expected)), expected)).toBe(true);
-    // The API showed the loss, then the link back: down for the right reason, up by itself.
-    await history.until(a.nodeId, (statuses) => connectedAfter(statuses, 'connection-lost'));
+    await relinkedAndAlike(again, b, history, 'connection-lost', acked);
   }, 120_000);
 
   it('a peer frozen with SIGSTOP: timeout, linked again after SIGCONT, writes made on both sides during the freeze on both', async () => {
@@ -140,11 +134,6 @@ describe('CallData and link status when a peer process dies or freezes', () => {
     a.signal('SIGCONT');
     await toFrozen;
 
-    await Promise.all([untilConnected(b, a.nodeId), untilConnected(a, b.nodeId)]);
-    await writes(a, 'stop-a-after', 20, acked);
-
-    const expected = expectedCalls(acked);
-    expect(holdsAll(await untilSame([a, b], (calls) => holdsAll(calls, expected)), expected)).toBe(true);
-    await history.until(a.nodeId, (statuses) => connectedAfter(statuses, 'timeout'));
+    await relinkedAndAlike(a, b, history, 'timeout', acked);
   }, 120_000);
 });

@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TestDatabaseServer } from '../helpers/test-database.js';
-import { freePort, NodeProcess, tempDataDir } from '../helpers/node-process.js';
-import { allCalls, nodeList, putAcked, until, untilConnected } from './node-api.js';
+import { allCalls, nodeList, putAcked, untilConnected } from '../helpers/node-api.js';
+import { until } from '../helpers/until.js';
+import { NodeSet } from './node-set.js';
+import { pairEnvs } from './pair-envs.js';
 import { StatusHistory } from './status-history.js';
 
-const MESH = { MESH_HOST: '127.0.0.1', MESH_ID: 'restart-loop', MESH_PASSWORD: 'restart-loop-password' };
 const RESTARTS = 20;
 
 describe('a node restarted again and again', () => {
   let database: TestDatabaseServer;
-  const running = new Set<NodeProcess>();
+  const nodes = new NodeSet({ MESH_ID: 'restart-loop', MESH_PASSWORD: 'restart-loop-password' });
   const histories: StatusHistory[] = [];
 
   beforeAll(async () => {
@@ -18,33 +19,13 @@ describe('a node restarted again and again', () => {
   });
   afterAll(async () => {
     for (const history of histories) history.stop();
-    await Promise.all([...running].map((node) => node.stop().catch(() => undefined)));
+    await nodes.stopAll();
     await database.stop();
   });
 
-  async function start(env: Record<string, string>): Promise<NodeProcess> {
-    const node = await NodeProcess.start({ ...MESH, ...env });
-    running.add(node);
-    return node;
-  }
-
   it(`rejoins the mesh after each of ${RESTARTS} SIGTERM restarts, as the same node, losing no write`, async () => {
-    const [portA, portB] = [await freePort(), await freePort()];
-    const envA = {
-      DATA_DIR: await tempDataDir(),
-      DATABASE_URL: await database.createDatabase(),
-      MESH_PORT: String(portA),
-      MESH_PEERS: `127.0.0.1:${portB}`,
-    };
-    const [first, b] = await Promise.all([
-      start(envA),
-      start({
-        DATA_DIR: await tempDataDir(),
-        DATABASE_URL: await database.createDatabase(),
-        MESH_PORT: String(portB),
-        MESH_PEERS: `127.0.0.1:${portA}`,
-      }),
-    ]);
+    const [envA, envB] = await pairEnvs([await database.createDatabase(), await database.createDatabase()]);
+    const [first, b] = await Promise.all([nodes.start(envA), nodes.start(envB)]);
     const nodeId = first.nodeId;
     let a = first;
     let linked = await untilConnected(b, nodeId);
@@ -55,13 +36,13 @@ describe('a node restarted again and again', () => {
       // Acknowledged just before the stop: a graceful stop keeps and delivers it.
       await putAcked(a, `restart-${round}`, { round: `${round}` });
       expect(await a.stop('SIGTERM')).toEqual({ code: 0, signal: null });
-      running.delete(a);
+      nodes.forget(a);
       await until(`round ${round}: B sees A go`, async () => {
         const entry = (await nodeList(b)).find((e) => e.nodeId === nodeId);
         return entry?.status.state === 'error' ? entry : undefined;
       });
 
-      a = await start(envA);
+      a = await nodes.start(envA);
       expect(a.nodeId).toBe(nodeId);
       const previous = linked.status.lastConnectedAt;
       // A new link, not the old status: connected again since the restart.

@@ -4,7 +4,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort, type NodeProcess, tempDataDir } from '../helpers/node-process.js';
 import { adminRoutes, fillPath } from './admin-routes.js';
-import { call, NodeSet, nodeList, until, untilLinked } from './resilience-nodes.js';
+import { call, nodeList, untilLinked } from '../helpers/node-api.js';
+import { until } from '../helpers/until.js';
+import { NodeSet } from './node-set.js';
 import { findSecret } from './secret-forms.js';
 
 /** Routes anyone may call, as the contract has them: the page, health, metrics. */

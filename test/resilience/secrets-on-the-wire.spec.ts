@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { freePort, tempDataDir } from '../helpers/node-process.js';
 import { makeTestPki, writePem } from '../helpers/test-pki.js';
 import { type Capture, PacketCapture, tcpStreams } from './packet-capture.js';
-import { NodeSet, putCallData, untilLinked, untilReplicated } from './resilience-nodes.js';
+import { untilReplicated } from '../helpers/calldata-convergence.js';
+import { putAcked, untilLinked } from '../helpers/node-api.js';
+import { NodeSet } from './node-set.js';
 import { findSecret } from './secret-forms.js';
 
 /** The hello's first field value: every mesh link starts with it in clear, TCP or TLS. */
@@ -54,7 +56,7 @@ async function captureLink(
   );
   // B as A lists it, and A as B lists it.
   const links = [(await untilLinked(a!, [b!]))[0]!, (await untilLinked(b!, [a!]))[0]!];
-  await putCallData(a!, 'wire-call', { note: value });
+  await putAcked(a!, 'wire-call', { note: value });
   await untilReplicated([a!, b!], 'wire-call', { note: value });
   const exits = await nodes.stopAll();
   expect(exits.map((exit) => exit.code)).toEqual([0, 0]);

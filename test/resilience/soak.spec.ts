@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import type { NodeProcess } from '../helpers/node-process.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { allCalls, type CallData, putAcked, untilLinked } from '../helpers/node-api.js';
+import { until } from '../helpers/until.js';
+import { NodeSet } from './node-set.js';
 import { processUsage, trend, type Usage } from './process-usage.js';
-import { type CallData, call, NodeSet, putCallData, sleep, until, untilLinked } from './resilience-nodes.js';
 
 /** `SOAK_SECONDS=600` (npm run test:soak) for the long run; CI runs the short default. */
 const SECONDS = soakSeconds(process.env.SOAK_SECONDS, 60);
@@ -13,7 +15,8 @@ const WRITERS = 4;
 /** Each call gets this many PUTs, one field each, from consecutive (so different) nodes. */
 const FIELDS_PER_CALL = 4;
 const SAMPLE_MS = 1000;
-const PAGE = 1000;
+/** Pages of the CallData list: room for the longest soak (SOAK_SECONDS=3600 writes 18,000 calls). */
+const LIST_PAGES = 1000;
 /**
  * Generous: a healthy node's RSS still wanders with GC and caches (seen: +1 to +5 MiB between the
  * thirds in 60 s and in 600 s); a leak grows with the writes, e.g. 4 KiB a PUT is +23 MiB in 600 s.
@@ -39,24 +42,6 @@ function soakSeconds(value: string | undefined, fallback: number): number {
 const callId = (i: number) => `soak-${Math.floor(i / FIELDS_PER_CALL)}`;
 const field = (i: number) => `f${i % FIELDS_PER_CALL}`;
 const value = (i: number) => `v${i}`;
-
-/** Every call on the node, paging through the list by `updatedAt`. */
-async function allCalls(node: NodeProcess): Promise<Map<string, CallData>> {
-  const calls = new Map<string, CallData>();
-  let since: string | undefined;
-  for (let pages = 0; pages < 1000; pages++) {
-    const query = since === undefined ? '' : `since=${encodeURIComponent(since)}&`;
-    const answer = await call(node, 'GET', `/api/calldata?${query}limit=${PAGE}`);
-    if (answer.status !== 200) throw new Error(`list: ${answer.status} ${JSON.stringify(answer.body)}`);
-    const page = answer.body as CallData[];
-    for (const callData of page) calls.set(callData.callLinkageId, callData);
-    if (page.length < PAGE) return calls;
-    const next = page.at(-1)!.updatedAt;
-    if (next === since) throw new Error(`more than ${PAGE} calls changed in ${next}`);
-    since = next;
-  }
-  throw new Error('more than 1000 pages of calls');
-}
 
 /** The calls of `expected` that `node` lacks or has with other fields, at most a few for the message. */
 function mismatches(calls: Map<string, CallData>, expected: Map<string, Record<string, string>>): string[] {
@@ -108,7 +93,7 @@ describe(`soak: ${NODES} linked nodes, ${RATE} CallData PUTs/s for ${SECONDS} s`
           const i = next++;
           // A steady rate: each PUT has its slot; a late one goes at once, none is skipped.
           await sleep(Math.max(0, startedAt + (i * 1000) / RATE - Date.now()));
-          await putCallData(mesh[i % NODES]!, callId(i), { [field(i)]: value(i) });
+          await putAcked(mesh[i % NODES]!, callId(i), { [field(i)]: value(i) });
         }
       };
       try {
@@ -124,7 +109,7 @@ describe(`soak: ${NODES} linked nodes, ${RATE} CallData PUTs/s for ${SECONDS} s`
       await until(
         `all ${total} writes on all ${NODES} nodes`,
         async () => {
-          const seen = await Promise.all(mesh.map(allCalls));
+          const seen = await Promise.all(mesh.map((node) => allCalls(node, LIST_PAGES)));
           const wrong = seen.map((calls) => mismatches(calls, expected));
           if (wrong.some((list) => list.length > 0)) throw new Error(JSON.stringify(wrong));
           return seen.every((calls) => calls.size === expected.size) ? true : undefined;
