@@ -1,4 +1,4 @@
-// Entry point of `npm run bench` (every suite), `npm run bench:link` and `npm run bench:calldata`.
+// Entry point of `npm run bench` (every suite) and `npm run bench:<suite>` (link, calldata, scale, …).
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,16 +14,37 @@ import {
 } from './calldata/calldata-suite.js';
 import {
   formatLinkTables,
+  LINK_SCENARIOS,
+  type LinkScenario,
   type LinkSuiteOptions,
   type LinkSuiteResult,
   runLinkSuite,
 } from './link/link-suite.js';
+import {
+  formatOverloadTables,
+  type OverloadSuiteOptions,
+  type OverloadSuiteResult,
+  runOverloadSuite,
+} from './overload/overload-suite.js';
+import {
+  formatScaleTables,
+  runScaleSuite,
+  type ScaleSuiteOptions,
+  type ScaleSuiteResult,
+} from './scale/scale-suite.js';
+import {
+  type DiscoverySuiteOptions,
+  type DiscoverySuiteResult,
+  formatDiscoveryTables,
+  runDiscoverySuite,
+} from './discovery/discovery-suite.js';
 
 /** `.build/bench`: this file is `.build/bench/bench/run.js`. */
 const BUILD_DIR = dirname(import.meta.dirname);
 
-const USAGE = `usage: node .build/bench/bench/run.js [link] [calldata] [options]
+const USAGE = `usage: node .build/bench/bench/run.js [link] [calldata] [scale] [discovery] [overload] [options]
   --runs N            runs of every scenario (default 5)
+  --scenarios A,B     link: only these of throughput, round-trip, pipelined, setup (default all)
   --messages N        link: messages per throughput run (default 1000000)
   --round-trips N     link: measured round trips per latency run (default 50000)
   --warmup N          link: round trips (and pipelined requests) before the measured ones (default 5000)
@@ -37,11 +58,23 @@ const USAGE = `usage: node .build/bench/bench/run.js [link] [calldata] [options]
   --prefill N         calldata: calls in every node's tables before the measured part, then ANALYZE
                       (default 0: new tables, never analyzed)
   --sql-stats         calldata: load pg_stat_statements, print each node's statements by execution time
+  --nodes N,M         scale: sizes of the full mesh, in node processes (default 16,32)
+  --broadcasts N      scale: broadcast calls per fan-out run, from one node or shared by all (default 10000)
+  --lan-nodes N       discovery: hosts on the LAN of network namespaces; one of them joins in every run
+                      (default 6; needs root and iproute2)
+  --intervals MS,MS   discovery: search intervals to measure with (default 5000,1000)
+  --attempts N        overload: messages each sender tries to send at most (default 5000000)
+  --rss-cap MiB       overload: a sender stops and drops its backlog once it or its receiver is this
+                      large (default 1536)
   --time-limit S      upper bound of the sending part of a throughput run, in seconds (default 20)
   --max-other-load C  wait for, and repeat runs until, other programs use at most C cores (default 0.25)
   --profile           write --cpu-prof profiles of every process next to the results`;
 
-type SuiteOptions = LinkSuiteOptions & CallDataSuiteOptions;
+type SuiteOptions = LinkSuiteOptions &
+  CallDataSuiteOptions &
+  ScaleSuiteOptions &
+  DiscoverySuiteOptions &
+  OverloadSuiteOptions;
 
 /** A suite: how to run it, print its result, and tell whether a run failed. */
 interface SuiteDefinition<Result extends object> {
@@ -74,6 +107,23 @@ const SUITES = {
     failed: (result: CallDataSuiteResult) =>
       result.scenarios.some((scenario) => scenario.failures.length > 0),
   }),
+  scale: defineSuite({
+    run: runScaleSuite,
+    format: formatScaleTables,
+    failed: (result: ScaleSuiteResult) => result.scenarios.some((scenario) => scenario.failures.length > 0),
+  }),
+  discovery: defineSuite({
+    run: runDiscoverySuite,
+    format: formatDiscoveryTables,
+    failed: (result: DiscoverySuiteResult) =>
+      result.scenarios.some((scenario) => scenario.failures.length > 0),
+  }),
+  overload: defineSuite({
+    run: runOverloadSuite,
+    format: formatOverloadTables,
+    failed: (result: OverloadSuiteResult) =>
+      result.scenarios.some((scenario) => scenario.failures.length > 0),
+  }),
 };
 type Suite = keyof typeof SUITES;
 
@@ -94,8 +144,15 @@ async function main(): Promise<number> {
       'lag-seconds': { type: 'string', default: '10' },
       prefill: { type: 'string', default: '0' },
       'sql-stats': { type: 'boolean', default: false },
+      nodes: { type: 'string', default: '16,32' },
+      broadcasts: { type: 'string', default: '10000' },
+      'lan-nodes': { type: 'string', default: '6' },
+      intervals: { type: 'string', default: '5000,1000' },
+      attempts: { type: 'string', default: '5000000' },
+      'rss-cap': { type: 'string', default: '1536' },
       'time-limit': { type: 'string', default: '20' },
       'max-other-load': { type: 'string', default: '0.25' },
+      scenarios: { type: 'string', default: LINK_SCENARIOS.join(',') },
       profile: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -117,6 +174,14 @@ async function main(): Promise<number> {
     }
     return value;
   };
+  /** A comma-separated list of integers ≥ `min`. */
+  const list = (name: 'nodes' | 'intervals', min: number) => {
+    const items = String(values[name]).split(',').map(Number);
+    if (items.some((item) => !Number.isInteger(item) || item < min)) {
+      throw new Error(`--${name} must be integers ≥ ${min}, separated by commas\n${USAGE}`);
+    }
+    return items;
+  };
 
   const root = repositoryRoot();
   await mirrorPackageJson(root);
@@ -136,8 +201,15 @@ async function main(): Promise<number> {
     lagSeconds: number('lag-seconds', 1),
     prefill: number('prefill', 0),
     sqlStats: values['sql-stats'],
+    nodeCounts: list('nodes', 2),
+    broadcasts: number('broadcasts', 1),
+    lanNodes: number('lan-nodes', 2),
+    intervalsMs: list('intervals', 100),
+    attempts: number('attempts', 1),
+    rssCapBytes: number('rss-cap', 64) * 1024 * 1024,
     timeLimitMs: number('time-limit', 1, false) * 1000,
     maxOtherLoad: number('max-other-load', 0, false),
+    scenarios: linkScenarios(values.scenarios),
     profileDir: values.profile ? join(resultsDir, `profiles-${stamp}`) : undefined,
   };
   const workDir = await mkdtemp(join(tmpdir(), 'ucmesh-bench-'));
@@ -184,6 +256,16 @@ async function main(): Promise<number> {
     await rm(workDir, { recursive: true, force: true });
   }
   return failed ? 1 : 0;
+}
+
+/** `--scenarios`: names of the link suite's scenarios, separated by commas. */
+function linkScenarios(value: string): LinkScenario[] {
+  const names = value.split(',').filter(Boolean);
+  const unknown = names.filter((name) => !(LINK_SCENARIOS as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new Error(`--scenarios takes some of ${LINK_SCENARIOS.join(', ')}\n${USAGE}`);
+  }
+  return names as LinkScenario[];
 }
 
 /** The repository: the folder above the build folder that holds the project's package.json. */

@@ -1,8 +1,14 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BenchDatabase, type StatementStat } from '../common/bench-database.js';
 import { BenchProcess } from '../common/bench-process.js';
-import { cells, measure, type Measured } from '../common/measure.js';
+import {
+  cells,
+  measure,
+  type Measured,
+  REPEAT_BUDGET_MS,
+  STARTUP_ALLOWANCE_MS,
+  workerScript,
+} from '../common/measure.js';
 import { CpuMeter } from '../common/cpu-meter.js';
 import { median, type Spread, spread } from '../common/stats.js';
 import { formatCount, formatFixed, formatTable } from '../common/table.js';
@@ -92,8 +98,6 @@ export interface CallDataSuiteResult {
   scenarios: CallDataScenario[];
 }
 
-/** Time a process gets on top of its sending time: Nest, TypeORM migrations, linking, draining. */
-const STARTUP_ALLOWANCE_MS = 60_000;
 /** After the sender has finished, the receiver waits this long at most for missing updates. */
 const DRAIN_LIMIT_MS = 60_000;
 /** Sets of the lag run before the measured ones: one second's worth. */
@@ -105,9 +109,8 @@ const LAG_WARMUP_SECONDS = 1;
  * new node's database — or analyzed once before the measured part, with `prefill`.
  */
 const SERVER_SETTINGS = { autovacuum: 'off' };
-const REPEAT_BUDGET_MS = 180_000;
 
-const script = (file: string) => fileURLToPath(new URL(`./${file}`, import.meta.url));
+const script = (file: string) => workerScript(import.meta.url, file);
 const SCRIPTS = { sender: script('calldata-sender.js'), receiver: script('calldata-receiver.js') };
 
 /**

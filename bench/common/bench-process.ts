@@ -43,17 +43,22 @@ export class BenchProcess {
   /**
    * Forks a compiled benchmark script with its configuration as JSON argument; its output goes
    * to this process's stderr so that the table on stdout stays clean.
+   * @param netns a network namespace to run it in: `ip netns exec` execs Node in place, so the PID
+   *   and the IPC channel stay the child's own.
    */
   static start(
     name: string,
     script: string,
     config: { limitMs: number },
     execArgv: string[] = [],
+    netns?: string,
   ): BenchProcess {
     if (interrupted) throw new Error('the benchmark was interrupted');
     const child = fork(script, [JSON.stringify(config)], {
       stdio: ['ignore', process.stderr, 'inherit', 'ipc'],
-      execArgv,
+      ...(netns === undefined
+        ? { execArgv }
+        : { execPath: 'ip', execArgv: ['netns', 'exec', netns, process.execPath, ...execArgv] }),
     });
     return new BenchProcess(name, child, config.limitMs);
   }

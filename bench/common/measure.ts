@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { BenchProcess } from './bench-process.js';
 import { type CpuLoad, waitForQuiet } from './cpu-meter.js';
 import { median } from './stats.js';
@@ -16,6 +17,16 @@ export interface MeasuredScenario<Run> {
   failures: string[];
   /** Attempts thrown away because other programs were busy. */
   repeated: number;
+}
+
+/** No more waiting for quiet or repeating of noisy runs once a suite has run this long. */
+export const REPEAT_BUDGET_MS = 180_000;
+/** Time a benchmark process gets on top of its measured part: Nest, TypeORM, TLS certificate, linking. */
+export const STARTUP_ALLOWANCE_MS = 60_000;
+
+/** The compiled worker script `file` beside the suite module at `suiteUrl` (its `import.meta.url`). */
+export function workerScript(suiteUrl: string, file: string): string {
+  return fileURLToPath(new URL(`./${file}`, suiteUrl));
 }
 
 /** Attempts of one run while other programs keep the machine busy. */

@@ -82,3 +82,32 @@ export class GcTimer {
     return this.total;
   }
 }
+
+/** What this process spent from a meter's start to `stop()`. */
+export interface ProcessCost {
+  seconds: number;
+  /** CPU time in cores (1 = one core busy). */
+  cpu: number;
+  /** Share of the time the event loop was busy (0–1). */
+  eventLoop: number;
+  /** Garbage collection pauses, in ms. */
+  gcMs: number;
+}
+
+/** Measures wall time, CPU, event-loop use and GC of this process from its creation on. */
+export class ProcessMeter {
+  private readonly cpuStart = process.cpuUsage();
+  private readonly loopStart = performance.eventLoopUtilization();
+  private readonly gc = new GcTimer();
+  private readonly start = performance.now();
+
+  stop(): ProcessCost {
+    const wallMs = performance.now() - this.start;
+    return {
+      seconds: wallMs / 1000,
+      cpu: cpuShare(this.cpuStart, wallMs),
+      eventLoop: eventLoopBusy(this.loopStart),
+      gcMs: this.gc.stop(),
+    };
+  }
+}

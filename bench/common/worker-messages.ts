@@ -8,6 +8,8 @@ export type WorkerReport =
 export type WorkerCommand =
   /** The sender has finished, after `count` messages or round trips (fewer at its time limit). */
   | { type: 'sender-done'; count: number }
+  /** One step of a process driven through several (the scale suite); it reports a `result` for each. */
+  | { type: 'step'; step: unknown }
   /** Results are in: close sockets and exit. */
   | { type: 'stop' };
 
@@ -18,5 +20,5 @@ export function isWorkerReport(value: unknown): value is WorkerReport {
 
 export function isWorkerCommand(value: unknown): value is WorkerCommand {
   const type = (value as { type?: unknown } | null)?.type;
-  return type === 'sender-done' || type === 'stop';
+  return type === 'sender-done' || type === 'step' || type === 'stop';
 }

@@ -7,6 +7,7 @@ export class WorkerChannel<Config> {
   /** Settles when the orchestrator sends `stop`. */
   readonly stopped: Promise<void>;
   private onSenderDone?: (count: number) => void;
+  private onStep?: (step: unknown) => void;
 
   constructor() {
     const raw = process.argv[2];
@@ -17,6 +18,7 @@ export class WorkerChannel<Config> {
     process.on('message', (message: unknown) => {
       if (!isWorkerCommand(message)) return;
       if (message.type === 'stop') stop();
+      else if (message.type === 'step') this.onStep?.(message.step);
       else this.onSenderDone?.(message.count);
     });
   }
@@ -24,6 +26,11 @@ export class WorkerChannel<Config> {
   /** Called when the orchestrator reports that the sender has finished. */
   whenSenderDone(handler: (count: number) => void): void {
     this.onSenderDone = handler;
+  }
+
+  /** Called with every `step` the orchestrator sends. */
+  whenStep(handler: (step: unknown) => void): void {
+    this.onStep = handler;
   }
 
   report(message: WorkerReport): Promise<void> {

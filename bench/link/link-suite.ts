@@ -1,9 +1,15 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { encodeLinkFrame } from '../../src/mesh/link/link-frames.js';
 import { BenchDatabase } from '../common/bench-database.js';
 import { BenchProcess } from '../common/bench-process.js';
-import { cells, measure, type Measured } from '../common/measure.js';
+import {
+  cells,
+  measure,
+  type Measured,
+  REPEAT_BUDGET_MS,
+  STARTUP_ALLOWANCE_MS,
+  workerScript,
+} from '../common/measure.js';
 import { type CpuLoad, CpuMeter } from '../common/cpu-meter.js';
 import { median, type Spread, spread } from '../common/stats.js';
 import { formatCount, formatFixed, formatTable } from '../common/table.js';
@@ -23,9 +29,15 @@ import {
 } from './link-bench.types.js';
 import { encodeJsonFrame } from './raw-framing.js';
 
+/** The link suite's scenarios, each run for every stack it applies to. */
+export type LinkScenario = 'throughput' | 'round-trip' | 'pipelined' | 'setup';
+export const LINK_SCENARIOS: readonly LinkScenario[] = ['throughput', 'round-trip', 'pipelined', 'setup'];
+
 export interface LinkSuiteOptions {
   /** Runs of every scenario; the stacks alternate within each round. */
   runs: number;
+  /** Which scenarios run (default: all). */
+  scenarios?: readonly LinkScenario[];
   /** Messages per throughput run. */
   messages: number;
   /** Measured round trips per latency run. */
@@ -122,12 +134,7 @@ export interface LinkSuiteResult {
   keyDerivationMs?: Spread;
 }
 
-/** Time a process gets on top of the sending time limit: Nest, TypeORM, TLS certificate, linking. */
-const STARTUP_ALLOWANCE_MS = 60_000;
-/** No more waiting for quiet or repeating of noisy runs once the suite has run this long. */
-const REPEAT_BUDGET_MS = 180_000;
-
-const script = (file: string) => fileURLToPath(new URL(`./${file}`, import.meta.url));
+const script = (file: string) => workerScript(import.meta.url, file);
 const SCRIPTS = {
   raw: { receiver: script('raw-receiver.js'), sender: script('raw-sender.js') },
   nest: { receiver: script('nest-receiver.js'), sender: script('nest-sender.js') },
@@ -156,7 +163,11 @@ export async function runLinkSuite(options: LinkSuiteOptions): Promise<LinkSuite
       // Rotating the order spreads warm-up and drift over all stacks.
       const order = STACKS.map((_, i) => STACKS[(i + round) % STACKS.length] as Stack);
       const label = (stack: Stack, what: string) => `round ${round + 1}/${options.runs} ${stack} ${what}`;
-      for (const stack of order) {
+      const stacks = (scenario: LinkScenario) =>
+        (options.scenarios ?? LINK_SCENARIOS).includes(scenario)
+          ? order.filter((stack) => scenario !== 'setup' || isMesh(stack))
+          : [];
+      for (const stack of stacks('throughput')) {
         await measure(
           label(stack, 'throughput'),
           throughput.find((s) => s.stack === stack) as ThroughputScenario,
@@ -170,7 +181,7 @@ export async function runLinkSuite(options: LinkSuiteOptions): Promise<LinkSuite
           options,
         );
       }
-      for (const stack of order) {
+      for (const stack of stacks('round-trip')) {
         await measure(
           label(stack, 'round trip'),
           roundTrip.find((s) => s.stack === stack) as RoundTripScenario,
@@ -183,7 +194,7 @@ export async function runLinkSuite(options: LinkSuiteOptions): Promise<LinkSuite
           options,
         );
       }
-      for (const stack of order) {
+      for (const stack of stacks('pipelined')) {
         await measure(
           label(stack, `pipelined (${options.inFlight} in flight)`),
           pipelined.find((s) => s.stack === stack) as PipelinedScenario,
@@ -195,7 +206,7 @@ export async function runLinkSuite(options: LinkSuiteOptions): Promise<LinkSuite
           options,
         );
       }
-      for (const stack of order.filter(isMesh)) {
+      for (const stack of stacks('setup')) {
         await measure(
           label(stack, 'link setup'),
           setup.find((s) => s.stack === stack) as SetupScenario,
@@ -526,7 +537,15 @@ export function formatLinkTables(result: LinkSuiteResult): string {
     ]),
   );
   const key = `mesh key derivation (scrypt N=2^15, r=8): ${latency(result.keyDerivationMs)} ms per call`;
-  return `${throughput}\n\n${roundTrip}\n\n${pipelined}\n\n${setup}\n\n${key}`;
+  const ran = (scenarios: Array<Scenario<unknown>>) => scenarios.some((s) => s.runs.length > 0);
+  return [
+    ran(result.throughput) && throughput,
+    ran(result.roundTrip) && roundTrip,
+    ran(result.pipelined) && pipelined,
+    ran(result.setup) && `${setup}\n\n${key}`,
+  ]
+    .filter(Boolean)
+    .join('\n\n');
 }
 
 /** A mesh stack must have negotiated the transport it is named after; the others have none. */

@@ -1,6 +1,6 @@
 // Sender over a UC Mesh link: `send` for throughput, `request` for round trips.
 import { LinkService } from '../../src/mesh/link/link.service.js';
-import { cpuShare, eventLoopBusy, GcTimer } from '../common/stats.js';
+import { ProcessMeter } from '../common/stats.js';
 import { runWorker } from '../common/worker.js';
 import { CALL_STATE_TOPIC, callState, ECHO_TOPIC } from './call-state.js';
 import type { SenderConfig, ThroughputSenderResult } from './link-bench.types.js';
@@ -39,23 +39,13 @@ async function stream(
   config: SenderConfig,
 ): Promise<ThroughputSenderResult> {
   const deadline = performance.now() + config.timeLimitMs;
-  const cpuStart = process.cpuUsage();
-  const loopStart = performance.eventLoopUtilization();
-  const gc = new GcTimer();
-  const start = performance.now();
+  const meter = new ProcessMeter();
   let sent = 0;
   while (sent < config.count && ((sent & 1023) !== 0 || performance.now() < deadline)) {
     await link.send(nodeId, CALL_STATE_TOPIC, callState(sent));
     sent++;
   }
-  const wallMs = performance.now() - start;
-  return {
-    sent,
-    seconds: wallMs / 1000,
-    cpu: cpuShare(cpuStart, wallMs),
-    eventLoop: eventLoopBusy(loopStart),
-    gcMs: gc.stop(),
-  };
+  return { sent, ...meter.stop() };
 }
 
 /** Request `id` to the echo handler; checks that the answer is its own. */

@@ -1,11 +1,10 @@
 // Receiver of the Nest microservices peer: a TCP microservice whose decorated handlers count or echo.
-import type { AddressInfo, Server } from 'node:net';
 import { Controller, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { EventPattern, type MicroserviceOptions, MessagePattern, Transport } from '@nestjs/microservices';
+import { EventPattern, MessagePattern } from '@nestjs/microservices';
 import { runWorker } from '../common/worker.js';
 import { CALL_STATE_TOPIC, ECHO_TOPIC } from './call-state.js';
 import type { ReceiverConfig } from './link-bench.types.js';
+import { startTcpMicroservice } from './nest-microservice.js';
 import { ThroughputSink } from './throughput-sink.js';
 
 let sink: ThroughputSink | undefined;
@@ -33,15 +32,8 @@ runWorker<ReceiverConfig>(async (channel) => {
   const active = new ThroughputSink(config.count);
   sink = active;
   channel.whenSenderDone((count) => active.expect(count));
-  const app = await NestFactory.createMicroservice<MicroserviceOptions>(NestBenchReceiverModule, {
-    transport: Transport.TCP,
-    // Port 0: the system picks a free one, reported to the orchestrator below.
-    options: { host: '127.0.0.1', port: 0 },
-    logger: ['error', 'warn'],
-    abortOnError: false,
-  });
-  await app.listen();
-  await channel.report({ type: 'ready', port: (app.unwrap<Server>().address() as AddressInfo).port });
+  const { app, port } = await startTcpMicroservice(NestBenchReceiverModule);
+  await channel.report({ type: 'ready', port });
 
   if (config.mode === 'sink') {
     await Promise.race([active.done, channel.stopped]);

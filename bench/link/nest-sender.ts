@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { type ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { lastValueFrom, timeout } from 'rxjs';
-import { cpuShare, eventLoopBusy, GcTimer } from '../common/stats.js';
+import { ProcessMeter } from '../common/stats.js';
 import { runWorker } from '../common/worker.js';
 import { CALL_STATE_TOPIC, callState, ECHO_TOPIC } from './call-state.js';
 import type { SenderConfig, ThroughputSenderResult } from './link-bench.types.js';
@@ -46,24 +46,14 @@ runWorker<SenderConfig>(async (channel) => {
 async function stream(client: ClientProxy, config: SenderConfig): Promise<ThroughputSenderResult> {
   const socket = client.unwrap<Socket>();
   const deadline = performance.now() + config.timeLimitMs;
-  const cpuStart = process.cpuUsage();
-  const loopStart = performance.eventLoopUtilization();
-  const gc = new GcTimer();
-  const start = performance.now();
+  const meter = new ProcessMeter();
   let sent = 0;
   while (sent < config.count && ((sent & 1023) !== 0 || performance.now() < deadline)) {
     await lastValueFrom(client.emit(CALL_STATE_TOPIC, callState(sent)));
     sent++;
     if (socket.writableLength >= HIGH_WATER_BYTES) await once(socket, 'drain');
   }
-  const wallMs = performance.now() - start;
-  return {
-    sent,
-    seconds: wallMs / 1000,
-    cpu: cpuShare(cpuStart, wallMs),
-    eventLoop: eventLoopBusy(loopStart),
-    gcMs: gc.stop(),
-  };
+  return { sent, ...meter.stop() };
 }
 
 /** Request `id` to the echo handler; checks that the answer is its own. */

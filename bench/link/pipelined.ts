@@ -1,4 +1,4 @@
-import { cpuShare, eventLoopBusy, GcTimer } from '../common/stats.js';
+import { ProcessMeter } from '../common/stats.js';
 import type { PipelinedResult, SenderConfig } from './link-bench.types.js';
 
 /**
@@ -20,18 +20,8 @@ export async function pipelined(
     return next - first;
   };
   await phase(0, config.warmup);
-  const cpuStart = process.cpuUsage();
-  const loopStart = performance.eventLoopUtilization();
-  const gc = new GcTimer();
-  const start = performance.now();
+  const meter = new ProcessMeter();
   const requests = await phase(config.warmup, config.warmup + config.count);
-  const wallMs = performance.now() - start;
-  return {
-    requests,
-    seconds: wallMs / 1000,
-    requestsPerSecond: requests / (wallMs / 1000),
-    cpu: cpuShare(cpuStart, wallMs),
-    eventLoop: eventLoopBusy(loopStart),
-    gcMs: gc.stop(),
-  };
+  const cost = meter.stop();
+  return { requests, requestsPerSecond: requests / cost.seconds, ...cost };
 }

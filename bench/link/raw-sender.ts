@@ -1,7 +1,7 @@
 // Sender of the raw-socket baseline: the same payloads as the mesh sender, JSON over node:net.
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { cpuShare, eventLoopBusy, GcTimer } from '../common/stats.js';
+import { ProcessMeter } from '../common/stats.js';
 import { runWorker } from '../common/worker.js';
 import { callState } from './call-state.js';
 import type { EchoFrame, SenderConfig, ThroughputSenderResult } from './link-bench.types.js';
@@ -33,10 +33,7 @@ runWorker<SenderConfig>(async (channel) => {
  */
 async function stream(socket: Socket, config: SenderConfig): Promise<ThroughputSenderResult> {
   const deadline = performance.now() + config.timeLimitMs;
-  const cpuStart = process.cpuUsage();
-  const loopStart = performance.eventLoopUtilization();
-  const gc = new GcTimer();
-  const start = performance.now();
+  const meter = new ProcessMeter();
   let sent = 0;
   while (sent < config.count && performance.now() < deadline) {
     socket.cork();
@@ -47,14 +44,7 @@ async function stream(socket: Socket, config: SenderConfig): Promise<ThroughputS
     process.nextTick(() => socket.uncork());
     if (socket.writableLength >= HIGH_WATER_BYTES) await once(socket, 'drain');
   }
-  const wallMs = performance.now() - start;
-  return {
-    sent,
-    seconds: wallMs / 1000,
-    cpu: cpuShare(cpuStart, wallMs),
-    eventLoop: eventLoopBusy(loopStart),
-    gcMs: gc.stop(),
-  };
+  return { sent, ...meter.stop() };
 }
 
 /**

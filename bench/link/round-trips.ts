@@ -1,4 +1,4 @@
-import { cpuShare, eventLoopBusy, GcTimer, summarizeLatencies } from '../common/stats.js';
+import { ProcessMeter, summarizeLatencies } from '../common/stats.js';
 import type { RoundTripResult, SenderConfig } from './link-bench.types.js';
 
 /**
@@ -13,28 +13,15 @@ export async function roundTrips(
   const samples = new Float64Array(config.count);
   const deadline = performance.now() + config.timeLimitMs;
   let measured = 0;
-  let cpuStart = process.cpuUsage();
-  let loopStart = performance.eventLoopUtilization();
-  let gc = new GcTimer();
-  let start = performance.now();
+  let meter = new ProcessMeter();
   for (let id = 0; id < total && performance.now() < deadline; id++) {
     if (id === config.warmup) {
-      cpuStart = process.cpuUsage();
-      loopStart = performance.eventLoopUtilization();
-      gc.stop();
-      gc = new GcTimer();
-      start = performance.now();
+      meter.stop();
+      meter = new ProcessMeter();
     }
     const sentAt = performance.now();
     await ask(id);
     if (id >= config.warmup) samples[measured++] = (performance.now() - sentAt) * 1000;
   }
-  const wallMs = performance.now() - start;
-  return {
-    latencyUs: summarizeLatencies(samples.subarray(0, measured)),
-    seconds: wallMs / 1000,
-    cpu: cpuShare(cpuStart, wallMs),
-    eventLoop: eventLoopBusy(loopStart),
-    gcMs: gc.stop(),
-  };
+  return { latencyUs: summarizeLatencies(samples.subarray(0, measured)), ...meter.stop() };
 }

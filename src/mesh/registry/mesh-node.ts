@@ -30,3 +30,11 @@ export class NodeExistsError extends Error {
     this.name = 'NodeExistsError';
   }
 }
+
+/** The application is shutting down: the registry takes no more changes (its database is closing). */
+export class RegistryStoppedError extends Error {
+  constructor() {
+    super('the node list takes no changes while the node shuts down');
+    this.name = 'RegistryStoppedError';
+  }
+}

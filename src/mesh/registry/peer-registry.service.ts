@@ -20,7 +20,7 @@ import { MESH_MODULE_OPTIONS, type MeshModuleOptions } from '../mesh-module.opti
 import { MeshSettingsService } from '../settings/mesh-settings.service.js';
 import type { MeshSettingsChanged } from '../settings/mesh-settings.js';
 import { MeshNodeEntity } from './mesh-node.entity.js';
-import { type MeshNodeView, NodeExistsError, NodeNotFoundError } from './mesh-node.js';
+import { type MeshNodeView, NodeExistsError, NodeNotFoundError, RegistryStoppedError } from './mesh-node.js';
 
 /** A node someone told us about: discovery, a peer's member list, an inbound link. */
 export interface SeenNode {
@@ -45,6 +45,7 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
   private expiry?: NodeJS.Timeout;
   /** Mutations run one at a time: events and API calls race otherwise over the same rows. */
   private queue: Promise<unknown> = Promise.resolve();
+  private stopping = false;
 
   constructor(
     @Inject(MESH_MODULE_OPTIONS) private readonly options: MeshModuleOptions,
@@ -89,8 +90,11 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
     this.expiry.unref();
   }
 
-  beforeApplicationShutdown(): void {
+  /** Changes accepted so far are written before TypeORM closes the database; later ones are refused. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.expiry);
+    this.stopping = true;
+    await this.queue;
   }
 
   list(): MeshNodeView[] {
@@ -212,12 +216,14 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
   async onMembers(members: unknown): Promise<void> {
     if (!this.settings.current.discovery || !Array.isArray(members)) return;
     for (const member of members.slice(0, 1000) as unknown[]) {
+      if (this.stopping) return;
       if (isSeenNode(member)) await this.seen(member);
     }
   }
 
   /** Runs `work` after every mutation queued before it; a failure is the caller's, not the queue's. */
   private serial<T>(work: () => Promise<T>): Promise<T> {
+    if (this.stopping) return Promise.reject(new RegistryStoppedError());
     const result = this.queue.then(work);
     this.queue = result.catch((error: unknown) => {
       // A request for an unknown or duplicate node is the caller's business, not a fault.
