@@ -181,9 +181,13 @@ export class CallDataWriter implements BeforeApplicationShutdown {
       this.progressUnsure = false;
     }
     const plan = this.stamp(batch);
-    this.progressUnsure = true;
-    const committed = await this.dataSource.transaction((db) => this.write(db, batch, plan));
-    this.progressUnsure = false;
+    let committed: CommittedBatch;
+    try {
+      committed = await this.dataSource.transaction((db) => this.write(db, batch, plan));
+    } catch (error: unknown) {
+      this.progressUnsure = true;
+      throw error;
+    }
     this.progress.adopt(plan.progress);
     for (const operation of batch) {
       if (operation.kind === 'apply') {

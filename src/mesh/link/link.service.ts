@@ -17,8 +17,8 @@ import { NodeIdentityService } from '../identity/node-identity.service.js';
 import { MESH_MODULE_OPTIONS, type MeshModuleOptions } from '../mesh-module.options.js';
 import { SOFTWARE_VERSION } from '../software-version.js';
 import { loadOrCreateTlsMaterial } from '../tls/tls-material.js';
-import { encodeBody } from '../wire/body-codec.js';
-import { DEFAULT_MAX_FRAME_BYTES, frame } from '../wire/frame-decoder.js';
+import { encodeFrame } from '../wire/body-codec.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../wire/frame-decoder.js';
 import { FailureRateLimiter } from './failure-rate-limiter.js';
 import {
   driveHandshake,
@@ -365,7 +365,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
       this.pendingHandshakes >= (this.options.maxPendingHandshakes ?? DEFAULTS.maxPendingHandshakes)
     ) {
       const message = 'too many failed or pending handshakes from this address; try again later';
-      socket.end(frame(encodeBody({ t: 'error', reason: 'rate-limited', message })));
+      socket.end(encodeFrame({ t: 'error', reason: 'rate-limited', message }));
       setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
       return;
     }
