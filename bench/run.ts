@@ -203,7 +203,7 @@ async function main(): Promise<number> {
     sqlStats: values['sql-stats'],
     nodeCounts: list('nodes', 2),
     broadcasts: number('broadcasts', 1),
-    lanNodes: number('lan-nodes', 2),
+    lanNodes: number('lan-nodes', 3),
     intervalsMs: list('intervals', 100),
     attempts: number('attempts', 1),
     rssCapBytes: number('rss-cap', 64) * 1024 * 1024,

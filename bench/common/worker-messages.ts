@@ -8,7 +8,7 @@ export type WorkerReport =
 export type WorkerCommand =
   /** The sender has finished, after `count` messages or round trips (fewer at its time limit). */
   | { type: 'sender-done'; count: number }
-  /** One step of a process driven through several (the scale suite); it reports a `result` for each. */
+  /** One step of a process driven through several (scale and discovery suites); each gets a `result`. */
   | { type: 'step'; step: unknown }
   /** Results are in: close sockets and exit. */
   | { type: 'stop' };

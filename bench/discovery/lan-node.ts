@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { LanHost } from '../../test/helpers/netns-lan.js';
 import { BenchProcess } from '../common/bench-process.js';
+import { workerScript } from '../common/measure.js';
 import type { DiscoveryNodeConfig, DiscoveryStep } from './discovery-bench.types.js';
 
-const SCRIPT = fileURLToPath(new URL('./discovery-node.js', import.meta.url));
+const SCRIPT = workerScript(import.meta.url, 'discovery-node.js');
 
 export interface LanNodeSettings {
   workDir: string;

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { type ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { runWorker } from '../common/worker.js';
 import { CALL_STATE_TOPIC, callState } from '../link/call-state.js';
-import type { OverloadSenderConfig, OverloadSenderResult } from './overload.types.js';
+import { hitRssCap, type OverloadSenderConfig, type OverloadSenderResult } from './overload.types.js';
 import { produce } from './produce.js';
 
 runWorker<OverloadSenderConfig>(async (channel) => {
@@ -19,7 +19,7 @@ runWorker<OverloadSenderConfig>(async (channel) => {
     void client.emit(CALL_STATE_TOPIC, callState(seq));
     return true;
   });
-  const droppedBacklog = sent.stoppedBy === 'sender-rss-cap' || sent.stoppedBy === 'receiver-rss-cap';
+  const droppedBacklog = hitRssCap(sent.stoppedBy);
   if (droppedBacklog) dropBacklog(client);
   const result: OverloadSenderResult = { ...sent, droppedBacklog };
   await channel.report({ type: 'result', result });

@@ -51,6 +51,8 @@ export interface OverloadSenderConfig {
 
 /** Why the sender stopped: all attempts made, the time limit, or a process over the RSS cap. */
 export type SenderStop = 'attempts' | 'time' | 'sender-rss-cap' | 'receiver-rss-cap';
+export const hitRssCap = (stop: SenderStop): boolean =>
+  stop === 'sender-rss-cap' || stop === 'receiver-rss-cap';
 
 export interface OverloadSenderResult {
   /** Messages offered to the stack. */

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { runWorker } from '../common/worker.js';
 import { callState } from '../link/call-state.js';
 import { encodeJsonFrame } from '../link/raw-framing.js';
-import type { OverloadSenderConfig, OverloadSenderResult } from './overload.types.js';
+import { hitRssCap, type OverloadSenderConfig, type OverloadSenderResult } from './overload.types.js';
 import { produce } from './produce.js';
 
 runWorker<OverloadSenderConfig>(async (channel) => {
@@ -15,7 +15,7 @@ runWorker<OverloadSenderConfig>(async (channel) => {
     socket.write(encodeJsonFrame(callState(seq)));
     return true;
   });
-  const droppedBacklog = sent.stoppedBy === 'sender-rss-cap' || sent.stoppedBy === 'receiver-rss-cap';
+  const droppedBacklog = hitRssCap(sent.stoppedBy);
   if (droppedBacklog) socket.destroy();
   const result: OverloadSenderResult = { ...sent, droppedBacklog };
   await channel.report({ type: 'result', result });

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BenchDatabase } from '../common/bench-database.js';
 import { BenchProcess } from '../common/bench-process.js';
+import { workerScript } from '../common/measure.js';
 import type { ScaleNodeConfig, ScaleStep } from './scale-bench.types.js';
 
-const SCRIPT = fileURLToPath(new URL('./scale-node.js', import.meta.url));
+const SCRIPT = workerScript(import.meta.url, 'scale-node.js');
 
 export interface ClusterContext {
   database: BenchDatabase;

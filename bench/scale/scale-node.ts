@@ -1,11 +1,11 @@
 // One node of the scale suite's full mesh: a mesh node driven step by step by the orchestrator.
-import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { NodeIdentityService } from '../../src/mesh/identity/node-identity.service.js';
 import { LinkService } from '../../src/mesh/link/link.service.js';
 import { OnMeshMessage } from '../../src/mesh/link/on-mesh-message.decorator.js';
+import { processMemory } from '../common/process-memory.js';
 import { runWorker } from '../common/worker.js';
 import { CALL_STATE_TOPIC, callState } from '../link/call-state.js';
 import { startMeshNode } from '../link/mesh-node.js';
@@ -83,12 +83,12 @@ async function memory(links: () => number): Promise<MemorySample> {
     if (settled) break;
   }
   const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  const status = await readFile('/proc/self/status', 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s*(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
+  const parts = processMemory(process.pid);
+  if (!parts) throw new Error('the scale node needs /proc/<pid>/status (Linux)');
   return {
     rss,
-    rssAnon: kib('RssAnon'),
-    rssFile: kib('RssFile'),
+    rssAnon: parts.rssAnon,
+    rssFile: parts.rssFile,
     heapUsed,
     external,
     arrayBuffers,

@@ -66,15 +66,18 @@ function drawPanel(panel: Panel, top: number): string {
   return parts.join('\n  ');
 }
 
+/** A results file of the link suite: the suite's result and the settings it ran with. */
+type LinkReport = LinkSuiteResult & { settings: { inFlight: number } };
+
 /** The SVG document: one panel per figure, stacked. */
-export function linkChart(result: LinkSuiteResult): string {
+function linkChart(result: LinkReport): string {
   const panels: Panel[] = [
     {
-      title: 'One-way messages per second (~140-byte call-state events)',
+      title: `One-way messages per second (${result.frameBytes.mesh}-byte call-state events on a mesh link)`,
       bars: bars(result.throughput, (s) => s.messagesPerSecond),
     },
     {
-      title: 'Pipelined requests per second (256 in flight)',
+      title: `Pipelined requests per second (${result.settings.inFlight} in flight)`,
       bars: bars(result.pipelined, (s) => s.requestsPerSecond),
     },
   ].filter((panel) => panel.bars.length > 0);
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
   });
   const [file] = positionals;
   if (!file) throw new Error('usage: link-chart.js bench/results/link-<stamp>.json [--out FILE]');
-  const result = JSON.parse(await readFile(file, 'utf8')) as LinkSuiteResult;
+  const result = JSON.parse(await readFile(file, 'utf8')) as LinkReport;
   await writeFile(values.out, linkChart(result));
   console.log(`chart: ${values.out}`);
 }
