@@ -77,11 +77,10 @@ export function untilReplicated(
   nodes: NodeProcess[],
   id: string,
   fields: Record<string, string>,
-  token?: string,
 ): Promise<CallData[]> {
   const expected = JSON.stringify(Object.entries(fields).sort());
   return until(`${id} on ${nodes.length} nodes`, async () => {
-    const seen = await Promise.all(nodes.map((node) => getCallData(node, id, token)));
+    const seen = await Promise.all(nodes.map((node) => getCallData(node, id)));
     const same = seen.every((cd) => cd && JSON.stringify(Object.entries(cd.fields).sort()) === expected);
     return same ? (seen as CallData[]) : undefined;
   });

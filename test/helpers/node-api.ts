@@ -30,9 +30,8 @@ export function putCallData(
   node: NodeProcess,
   id: string,
   fields: Record<string, string | null>,
-  token?: string,
 ): Promise<Answer> {
-  return call(node, 'PUT', `/api/calldata/${encodeURIComponent(id)}`, { fields }, token);
+  return call(node, 'PUT', `/api/calldata/${encodeURIComponent(id)}`, { fields });
 }
 
 /** A PUT that must be acknowledged (200): the write the node vouches for. */
@@ -40,20 +39,15 @@ export async function putAcked(
   node: NodeProcess,
   id: string,
   fields: Record<string, string | null>,
-  token?: string,
 ): Promise<CallData> {
-  const answer = await putCallData(node, id, fields, token);
+  const answer = await putCallData(node, id, fields);
   if (answer.status !== 200) throw new Error(`PUT ${id}: ${answer.status} ${JSON.stringify(answer.body)}`);
   return answer.body as CallData;
 }
 
 /** `GET /api/calldata/:id`; undefined when the node does not have the call (404). */
-export async function getCallData(
-  node: NodeProcess,
-  id: string,
-  token?: string,
-): Promise<CallData | undefined> {
-  const answer = await call(node, 'GET', `/api/calldata/${encodeURIComponent(id)}`, undefined, token);
+export async function getCallData(node: NodeProcess, id: string): Promise<CallData | undefined> {
+  const answer = await call(node, 'GET', `/api/calldata/${encodeURIComponent(id)}`);
   if (answer.status === 404) return undefined;
   if (answer.status !== 200) throw new Error(`GET ${id}: ${answer.status} ${JSON.stringify(answer.body)}`);
   return answer.body as CallData;

@@ -15,8 +15,10 @@ export async function connectRawPeer(
   credentials = { meshId: 'test-mesh', password: 'test-password' },
   /** Who the peer claims to be; the same node ID with a new instance ID is a restarted node. */
   identity: { nodeId: string; instanceId: string } = { nodeId: randomUUID(), instanceId: randomUUID() },
+  /** The address of 127.0.0.0/8 it dials from: the node counts failed handshakes per address. */
+  localAddress?: string,
 ): Promise<EstablishedConnection & { nodeId: string }> {
-  const socket = connect(target.port, target.host);
+  const socket = connect({ host: target.host, port: target.port, localAddress });
   await new Promise<void>((done, fail) => socket.once('connect', done).once('error', fail));
   const { nodeId, instanceId } = identity;
   const handshake = new Handshake({

@@ -47,7 +47,11 @@ describe('two hosts of a namespace LAN whose cable is pulled and plugged back', 
       StatusHistory.record(a, host1.namespace),
       StatusHistory.record(b, host2.namespace),
     ]);
-    lan.onCleanup(() => Promise.resolve(void [onA, onB].map((history) => history.stop())));
+    lan.onCleanup(() => {
+      onA.stop();
+      onB.stop();
+      return Promise.resolve();
+    });
 
     const acked: Write[] = [];
     const write = async (node: NodeProcess, id: string, fields: Record<string, string>) => {

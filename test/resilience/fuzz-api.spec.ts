@@ -38,7 +38,7 @@ function controllerPipe(controller: object): PipeTransform {
  * What the validation of a route makes of a request: the body it lets through, or the HTTP error
  * it answers (thrown by a pipe, or by the service's own check for a call linkage ID).
  */
-export async function validate(
+async function validate(
   route: RouteName,
   body: unknown,
   id: string,
@@ -75,7 +75,7 @@ export async function validate(
 }
 
 /** The answer the admin API promises for bad input: 4xx `{statusCode, error, message}`. */
-export function isClientError(response: unknown, status?: number): boolean {
+function isClientError(response: unknown, status?: number): boolean {
   if (typeof response !== 'object' || response === null) return false;
   const { statusCode, error, message } = response as Record<string, unknown>;
   const messages = Array.isArray(message) ? message : [message];

@@ -6,7 +6,7 @@ import { decodeLinkFrame, encodeLinkFrame } from '../../src/mesh/link/link-frame
 import { decodeBody, encodeBody } from '../../src/mesh/wire/body-codec.js';
 import { FRAME_HEADER_BYTES, frame, FrameDecoder } from '../../src/mesh/wire/frame-decoder.js';
 import { ProtocolError } from '../../src/mesh/wire/protocol.error.js';
-import { fuzzParameters, fuzzRuns } from './fuzz-runs.js';
+import { check, fuzzParameters, fuzzRuns } from './fuzz-runs.js';
 
 const RUNS = fuzzRuns();
 
@@ -28,11 +28,6 @@ function chunked(stream: Buffer, cuts: number[]): Buffer[] {
     from = to;
   }
   return chunks;
-}
-
-/** Plain check: `expect` costs more than the decoder in a loop of 100,000 cases. */
-function check(condition: boolean, problem: string): void {
-  if (!condition) throw new Error(problem);
 }
 
 /** What a peer can put on the wire: garbage, frames (some over any limit), bare headers, mixed. */

@@ -8,7 +8,7 @@ import { deriveMeshKey, type MeshKey } from '../../src/mesh/handshake/mesh-key.j
 import { ENCRYPTION_MODES, type EncryptionMode } from '../../src/mesh/link/encryption-mode.js';
 import { LINK_REASONS } from '../../src/mesh/link/link-reason.js';
 import { decodeBody, encodeBody } from '../../src/mesh/wire/body-codec.js';
-import { fuzzParameters, fuzzRuns } from './fuzz-runs.js';
+import { check, fuzzParameters, fuzzRuns } from './fuzz-runs.js';
 import { exchange, type ExchangeResult, type InFlight } from './handshake-exchange.js';
 
 const RUNS = fuzzRuns();
@@ -39,11 +39,6 @@ beforeAll(async () => {
     recorded.push(genuine.sent);
   }
 });
-
-/** Plain check: `expect` costs more than a handshake in a loop of 100,000 cases. */
-function check(condition: boolean, problem: string): void {
-  if (!condition) throw new Error(problem);
-}
 
 const mode = fc.constantFrom<EncryptionMode>(...ENCRYPTION_MODES);
 

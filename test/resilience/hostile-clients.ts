@@ -1,14 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { Injectable } from '@nestjs/common';
-import { Handshake } from '../../src/mesh/handshake/handshake.js';
-import { deriveMeshKey } from '../../src/mesh/handshake/mesh-key.js';
-import { driveHandshake } from '../../src/mesh/link/handshake-driver.js';
 import { OnMeshMessage, type MeshMessageContext } from '../../src/mesh/link/on-mesh-message.decorator.js';
-import type { EncryptionMode } from '../../src/mesh/link/encryption-mode.js';
-import { SOFTWARE_VERSION } from '../../src/mesh/software-version.js';
 import { decodeBody } from '../../src/mesh/wire/body-codec.js';
-import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from '../../src/mesh/wire/frame-decoder.js';
+import { FrameDecoder } from '../../src/mesh/wire/frame-decoder.js';
 import type { MeshNode } from '../helpers/mesh-node.js';
 
 /** Answers requests, so a test can tell that a link still carries traffic. */
@@ -70,46 +64,6 @@ export function rawClient(
   return { socket, outcome };
 }
 
-/**
- * Dials like a node would (the product's handshake and driver) from `localAddress`, with the
- * given credentials; resolves with the reason it failed, or 'linked'.
- */
-export async function dialAs(
-  target: { host: string; port: number },
-  localAddress: string,
-  credentials: { meshId: string; password: string },
-  encryption: EncryptionMode = 'none',
-): Promise<string> {
-  const socket = connect({ host: target.host, port: target.port, localAddress });
-  socket.on('error', () => undefined);
-  await new Promise<void>((done, fail) => socket.once('connect', done).once('error', fail));
-  const handshake = new Handshake({
-    role: 'dialer',
-    self: {
-      nodeId: randomUUID(),
-      instanceId: randomUUID(),
-      host: localAddress,
-      port: 1,
-      encryption,
-      software: SOFTWARE_VERSION,
-    },
-    meshKey: await deriveMeshKey(credentials.meshId, credentials.password),
-  });
-  try {
-    const linked = await driveHandshake(socket, {
-      role: 'dialer',
-      handshake,
-      tls: undefined,
-      maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
-      timeoutMs: SOCKET_LIMIT_MS,
-    });
-    linked.socket.destroy();
-    return 'linked';
-  } catch (error: unknown) {
-    return (error as { reason?: string }).reason ?? String(error);
-  }
-}
-
 /** Requests back and forth over the given links until stopped; collects every failure. */
 export function keepRequesting(pairs: Array<[MeshNode, MeshNode]>) {
   let stopped = false;
@@ -118,7 +72,9 @@ export function keepRequesting(pairs: Array<[MeshNode, MeshNode]>) {
   const loop = (async () => {
     // Ended by `stop()`, and in any case after two minutes; each request has its own time limit.
     const deadline = Date.now() + 120_000;
-    while (!stopped && Date.now() < deadline) {
+    while (!stopped) {
+      // Traffic that ended before the test stopped it has not covered the rest of the test.
+      if (Date.now() > deadline) return void failures.push(new Error('requests ended at their deadline'));
       for (const [from, to] of pairs) {
         try {
           const answer = await from.link.request(to.nodeId, 'test.echo', answered, { timeoutMs: 5000 });

@@ -9,11 +9,19 @@ import { meshCluster } from '../helpers/mesh-cluster.js';
 import type { MeshNode } from '../helpers/mesh-node.js';
 import { RecordingProxy } from '../helpers/recording-proxy.js';
 import { connectRawPeer } from '../helpers/raw-peer.js';
-import { dialAs, EchoHandler, keepRequesting, rawClient, type RawOutcome } from './hostile-clients.js';
+import { EchoHandler, keepRequesting, rawClient, type RawOutcome } from './hostile-clients.js';
 
 const CREDENTIALS = { meshId: 'test-mesh', password: 'test-password' };
 /** Short, so that silent clients are cut quickly; nothing asserts on time. */
 const HANDSHAKE_TIMEOUT_MS = 800;
+
+/** How a hand-driven dial ends: 'linked', or the reason the node refused it. */
+function dialOutcome(dial: Promise<{ socket: Socket }>): Promise<string> {
+  return dial.then(
+    ({ socket }) => (socket.destroy(), 'linked'),
+    (error: unknown) => (error as { reason?: string }).reason ?? String(error),
+  );
+}
 
 /** A hello as a real dialer sends it, from a made-up node. */
 function hello(): Buffer {
@@ -169,12 +177,7 @@ describe('hostile connections against a real node, while others are served', () 
     second.link.connect(target.target);
     await second.untilStatus(target.target, 'connected');
     const refused = await Promise.all(
-      Array.from({ length: 5 }, () =>
-        connectRawPeer(target.target, CREDENTIALS).then(
-          () => 'linked',
-          (error: { reason?: string }) => error.reason,
-        ),
-      ),
+      Array.from({ length: 5 }, () => dialOutcome(connectRawPeer(target.target, CREDENTIALS))),
     );
     const { failures } = await traffic.stop();
     expect(refused).toEqual(Array(5).fill('connection-limit-remote'));
@@ -256,7 +259,8 @@ describe('hostile connections against a real node, while others are served', () 
 
     const guesses: string[] = [];
     for (let i = 0; i < 12; i++) {
-      guesses.push(await dialAs(target.target, '127.0.7.1', { meshId: 'test-mesh', password: `guess-${i}` }));
+      const guess = { meshId: CREDENTIALS.meshId, password: `guess-${i}` };
+      guesses.push(await dialOutcome(connectRawPeer(target.target, guess, undefined, '127.0.7.1')));
     }
     // Ten failures per minute and address; then that address is turned away before any proof.
     expect(guesses.slice(0, 10)).toEqual(Array(10).fill('password-mismatch'));

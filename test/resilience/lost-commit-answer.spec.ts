@@ -11,7 +11,7 @@ type Write = readonly [string, Record<string, string>];
 
 describe('a CallData write whose commit answer is lost between the node and PostgreSQL', () => {
   let database: TestDatabaseServer;
-  let proxy: CommitCuttingProxy;
+  let proxy: CommitCuttingProxy | undefined;
   const nodes = new NodeSet({ MESH_ID: 'lost-commit', MESH_PASSWORD: 'lost-commit-password' });
 
   beforeAll(async () => {
@@ -19,7 +19,7 @@ describe('a CallData write whose commit answer is lost between the node and Post
   });
   afterAll(async () => {
     await nodes.stopAll();
-    await proxy.close();
+    await proxy?.close();
     await database.stop();
   });
 

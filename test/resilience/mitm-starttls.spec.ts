@@ -69,14 +69,14 @@ describe('a man in the middle that strips STARTTLS between two nodes', () => {
         return current?.state === 'error' ? current : undefined;
       });
       expect(status.reason).toBe(dialerReason);
-      if (acceptorReason) {
-        const [event] = await acceptor.until('the acceptor to fail', () => {
-          const found = acceptor.inboundErrors();
-          return found.length > 0 ? found : undefined;
-        });
-        expect(event?.payload.reason).toBe(acceptorReason);
-      }
-      expect(stripper.stripped.dialer + stripper.stripped.acceptor).toBeGreaterThan(0);
+      const [event] = await acceptor.until('the acceptor to fail', () => {
+        const found = acceptor.inboundErrors();
+        return found.length > 0 ? found : undefined;
+      });
+      expect(event?.payload.reason).toBe(acceptorReason);
+      // The attack did happen: each hello it was to strip passed through it and was rewritten.
+      if (strip !== 'acceptor') expect(stripper.stripped.dialer).toBeGreaterThan(0);
+      if (strip !== 'dialer') expect(stripper.stripped.acceptor).toBeGreaterThan(0);
       // No link came up between them, over TCP or otherwise; the bystander's link went on.
       expect(dialer.named('mesh.link.up')).toEqual([]);
       expect(acceptor.named('mesh.link.up').map((e) => e.payload.nodeId)).not.toContain(dialer.nodeId);

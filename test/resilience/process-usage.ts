@@ -17,7 +17,7 @@ export async function processUsage(pid: number): Promise<Usage> {
   return { rssBytes: Number(rss) * 1024, fds: fds.length };
 }
 
-export function median(values: number[]): number {
+function median(values: number[]): number {
   if (values.length === 0) throw new Error('median of nothing');
   const sorted = [...values].sort((x, y) => x - y);
   const middle = Math.floor(sorted.length / 2);

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { LinkStatus } from '../../src/mesh/link/link-status.js';
 import type { MeshNodeView } from '../../src/mesh/registry/mesh-node.js';
 import type { NodeProcess } from '../helpers/node-process.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Reads `GET /api/mesh/events` and prints one JSON line `{type, data}` per event. A child process
@@ -71,21 +72,17 @@ export class StatusHistory {
   }
 
   /** Waits (bounded) until the statuses reported for `nodeId` satisfy `done`; answers them. */
-  async until(
-    nodeId: string,
-    done: (statuses: LinkStatus[]) => boolean,
-    limitMs = 15_000,
-  ): Promise<LinkStatus[]> {
-    const deadline = Date.now() + limitMs;
-    while (!done(this.of(nodeId))) {
-      if (Date.now() > deadline) {
-        throw new Error(
-          `statuses of ${nodeId} not as expected within ${limitMs} ms: ${JSON.stringify(this.of(nodeId))}`,
-        );
-      }
-      await sleep(50);
-    }
-    return this.of(nodeId);
+  until(nodeId: string, done: (statuses: LinkStatus[]) => boolean, limitMs = 15_000): Promise<LinkStatus[]> {
+    return until(
+      `statuses of ${nodeId} as expected`,
+      () => {
+        const statuses = this.of(nodeId);
+        // Thrown, not answered: the last statuses seen end up in the failure message.
+        if (!done(statuses)) return Promise.reject(new Error(JSON.stringify(statuses)));
+        return Promise.resolve(statuses);
+      },
+      limitMs,
+    );
   }
 
   stop(): void {
