@@ -2,27 +2,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Injectable } from '@nestjs/common';
 import { Handshake } from '../../src/mesh/handshake/handshake.js';
 import type { EncryptionMode } from '../../src/mesh/link/encryption-mode.js';
 import type { EstablishedConnection } from '../../src/mesh/link/handshake-driver.js';
-import { OnMeshMessage, type MeshMessageContext } from '../../src/mesh/link/on-mesh-message.decorator.js';
 import type { MeshModuleOptions } from '../../src/mesh/mesh-module.options.js';
 import { SOFTWARE_VERSION } from '../../src/mesh/software-version.js';
 import { decodeBody, encodeBody } from '../../src/mesh/wire/body-codec.js';
 import { DEFAULT_MAX_FRAME_BYTES, frame, FrameDecoder } from '../../src/mesh/wire/frame-decoder.js';
 import { MeshNode } from '../helpers/mesh-node.js';
 import { meshCluster } from '../helpers/mesh-cluster.js';
+import { EchoHandler, keepRequesting } from '../helpers/mesh-traffic.js';
 import { connectRawPeer } from '../helpers/raw-peer.js';
-
-/** Answers requests, so a test can tell a link that still carries traffic. */
-@Injectable()
-class EchoHandler {
-  @OnMeshMessage('test.echo')
-  echo(payload: unknown, context: MeshMessageContext): unknown {
-    return { payload, from: context.fromNodeId };
-  }
-}
 
 /** The harness's mesh ID and password: a peer built in the test authenticates with them. */
 const MESH_ID = 'test-mesh';
@@ -200,34 +190,6 @@ describe('hostile input on the clients network interface', () => {
       expect(frames).toEqual([{ t: 'error', reason: 'protocol-error', message: expect.any(String) }]);
       expect((frames[0] as { message: string }).message).toMatch(hostile.errorFrame);
     }
-  };
-
-  /** Requests back and forth over the given links until stopped; collects any failure. */
-  const keepRequesting = (pairs: Array<[MeshNode, MeshNode]>) => {
-    let stopped = false;
-    let answered = 0;
-    const failures: unknown[] = [];
-    const loop = (async () => {
-      while (!stopped) {
-        for (const [from, to] of pairs) {
-          try {
-            const answer = await from.link.request(to.nodeId, 'test.echo', answered, { timeoutMs: 5000 });
-            expect(answer).toEqual({ payload: answered, from: from.nodeId });
-            answered++;
-          } catch (error: unknown) {
-            failures.push(error);
-          }
-        }
-        await new Promise((done) => setTimeout(done, 10));
-      }
-    })();
-    return {
-      stop: async () => {
-        stopped = true;
-        await loop;
-        return { answered, failures };
-      },
-    };
   };
 
   /** Dials `node` from a raw socket and passes the handshake as a made-up mesh node would. */

@@ -9,7 +9,8 @@ import { meshCluster } from '../helpers/mesh-cluster.js';
 import type { MeshNode } from '../helpers/mesh-node.js';
 import { RecordingProxy } from '../helpers/recording-proxy.js';
 import { connectRawPeer } from '../helpers/raw-peer.js';
-import { EchoHandler, keepRequesting, rawClient, type RawOutcome } from './hostile-clients.js';
+import { EchoHandler, keepRequesting } from '../helpers/mesh-traffic.js';
+import { rawClient, type RawOutcome } from './hostile-clients.js';
 
 const CREDENTIALS = { meshId: 'test-mesh', password: 'test-password' };
 /** Short, so that silent clients are cut quickly; nothing asserts on time. */

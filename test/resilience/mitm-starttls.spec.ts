@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { EncryptionMode } from '../../src/mesh/link/encryption-mode.js';
 import type { LinkReason } from '../../src/mesh/link/link-reason.js';
 import { meshCluster } from '../helpers/mesh-cluster.js';
-import { EchoHandler, keepRequesting } from './hostile-clients.js';
+import { EchoHandler, keepRequesting } from '../helpers/mesh-traffic.js';
 import { StartTlsStripper, type Strip } from './starttls-stripper.js';
 
 // Without certificate files each node generates its own self-signed pair: over TLS, what
