@@ -14,8 +14,6 @@ export interface Segment {
   to: string;
   seq: number;
   syn: boolean;
-  fin: boolean;
-  rst: boolean;
   payload: Buffer;
 }
 
@@ -133,20 +131,19 @@ interface Stream {
   isn: number;
   next: number;
   chunks: Buffer[];
-  ended: boolean;
 }
 
 /**
  * Each direction of each TCP connection as one byte stream, put together by sequence number, so
  * text split over two segments is found too. Keys are `127.0.0.1:40000>127.0.0.1:7222`.
- * @throws when a stream was captured without its SYN, with a gap or without its FIN (or RST): an
- *   absence found in an incomplete capture would prove nothing.
+ * @throws when a stream was captured without its SYN or with a gap: an absence found in an
+ *   incomplete capture would prove nothing.
  */
 export function tcpStreams(capture: Capture): Map<string, Buffer> {
   /** Every stream by key, and the latest one of each port pair, which later segments belong to. */
   const streams = new Map<string, Stream>();
   const current = new Map<string, Stream>();
-  for (const { from, to, seq, syn, fin, rst, payload } of capture.segments) {
+  for (const { from, to, seq, syn, payload } of capture.segments) {
     const pair = `${from}>${to}`;
     let stream = current.get(pair);
     // A SYN again with the same number is a retransmission; with another, a new connection
@@ -154,28 +151,21 @@ export function tcpStreams(capture: Capture): Map<string, Buffer> {
     if (syn && stream?.isn !== seq) {
       let key = pair;
       for (let n = 2; streams.has(key); n++) key = `${pair}#${n}`;
-      stream = { isn: seq, next: (seq + 1) >>> 0, chunks: [], ended: false };
+      stream = { isn: seq, next: (seq + 1) >>> 0, chunks: [] };
       streams.set(key, stream);
       current.set(pair, stream);
     }
     // A connection refused before the listener was up is a bare RST: no bytes, no stream.
-    if (payload.length === 0 && !fin) {
-      if (rst && stream) stream.ended = true;
-      continue;
-    }
+    if (payload.length === 0) continue;
     if (!stream) throw new Error(`${pair} was captured without its start`);
-    // Signed distance modulo 2^32: sequence numbers wrap. A FIN comes after the last byte.
+    // Signed distance modulo 2^32: sequence numbers wrap.
     const ahead = (seq - stream.next) | 0;
     if (ahead > 0) throw new Error(`the capture lacks ${ahead} bytes of ${pair}`);
-    if (fin || rst) stream.ended = true;
     // A retransmission repeats bytes already taken; only what lies beyond them is new.
     const fresh = payload.subarray(-ahead);
     if (fresh.length === 0) continue;
     stream.chunks.push(fresh);
     stream.next = (stream.next + fresh.length) >>> 0;
-  }
-  for (const [key, { chunks, ended }] of streams) {
-    if (chunks.length > 0 && !ended) throw new Error(`${key} was captured without its end`);
   }
   return new Map([...streams].map(([key, { chunks }]) => [key, Buffer.concat(chunks)]));
 }
@@ -233,8 +223,6 @@ function tcpSegments(raw: Buffer): Segment[] {
       to: `${target}:${tcp.readUInt16BE(2)}`,
       seq: tcp.readUInt32BE(4),
       syn: (tcp[13]! & 0x02) !== 0,
-      fin: (tcp[13]! & 0x01) !== 0,
-      rst: (tcp[13]! & 0x04) !== 0,
       payload: Buffer.from(tcp.subarray(offset)),
     });
   }
