@@ -85,14 +85,28 @@ const rewrite: fc.Arbitrary<Rewrite> = fc.oneof(
     .tuple(
       fc.oneof(
         fc.string({ maxLength: 10 }),
-        fc.constantFrom('t', 'encryption', 'nonce', 'nodeId', 'version', 'proof', 'idProof', 'magic', 'port'),
+        fc.constantFrom(
+          't',
+          'encryption',
+          'nonce',
+          'nodeId',
+          'version',
+          'proof',
+          'idProof',
+          'magic',
+          'port',
+          '__proto__',
+        ),
       ),
       fc.option(field),
     )
     .map(([name, value]): Rewrite => ({ body }) => {
       const decoded = { ...(decodeBody(body) as Record<string, unknown>) };
+      // defineProperty, not `decoded[name] = value`: a name of "__proto__" must become a key on
+      // the wire, not the prototype of the object being encoded.
       if (value === null) delete decoded[name];
-      else decoded[name] = value;
+      else
+        Object.defineProperty(decoded, name, { value, enumerable: true, writable: true, configurable: true });
       return [encodeBody(decoded)];
     }),
   // Something else entirely, one to three frames of it.
