@@ -91,38 +91,38 @@ function defineSuite<Result extends object>(definition: SuiteDefinition<Result>)
   };
 }
 
+/** Whether any scenario of a suite's result recorded a failure. */
+function anyFailed(scenarios: ReadonlyArray<{ failures: readonly unknown[] }>): boolean {
+  return scenarios.some((scenario) => scenario.failures.length > 0);
+}
+
 /** Every suite, in the order `npm run bench` runs them. */
 const SUITES = {
   link: defineSuite({
     run: runLinkSuite,
     format: formatLinkTables,
     failed: (result: LinkSuiteResult) =>
-      [...result.throughput, ...result.roundTrip, ...result.pipelined, ...result.setup].some(
-        (scenario) => scenario.failures.length > 0,
-      ),
+      anyFailed([...result.throughput, ...result.roundTrip, ...result.pipelined, ...result.setup]),
   }),
   calldata: defineSuite({
     run: runCallDataSuite,
     format: formatCallDataTables,
-    failed: (result: CallDataSuiteResult) =>
-      result.scenarios.some((scenario) => scenario.failures.length > 0),
+    failed: (result: CallDataSuiteResult) => anyFailed(result.scenarios),
   }),
   scale: defineSuite({
     run: runScaleSuite,
     format: formatScaleTables,
-    failed: (result: ScaleSuiteResult) => result.scenarios.some((scenario) => scenario.failures.length > 0),
+    failed: (result: ScaleSuiteResult) => anyFailed(result.scenarios),
   }),
   discovery: defineSuite({
     run: runDiscoverySuite,
     format: formatDiscoveryTables,
-    failed: (result: DiscoverySuiteResult) =>
-      result.scenarios.some((scenario) => scenario.failures.length > 0),
+    failed: (result: DiscoverySuiteResult) => anyFailed(result.scenarios),
   }),
   overload: defineSuite({
     run: runOverloadSuite,
     format: formatOverloadTables,
-    failed: (result: OverloadSuiteResult) =>
-      result.scenarios.some((scenario) => scenario.failures.length > 0),
+    failed: (result: OverloadSuiteResult) => anyFailed(result.scenarios),
   }),
 };
 type Suite = keyof typeof SUITES;

@@ -19,6 +19,7 @@ import type {
   ReceiverResult,
   SenderResult,
 } from './calldata-bench.types.js';
+import { cpuProfileArgs, rotated } from '../common/run-order.js';
 
 export interface CallDataSuiteOptions {
   /** Runs of every scenario; the scenarios alternate within each round. */
@@ -134,10 +135,7 @@ export async function runCallDataSuite(options: CallDataSuiteOptions): Promise<C
     if (postgres === undefined) options.log('no PostgreSQL server PID: its CPU counts as other programs’');
     const context: RunContext = { database, postgres, options, databases: 0 };
     for (let round = 0; round < options.runs; round++) {
-      const order = SCENARIOS.map(
-        (_, i) => SCENARIOS[(i + round) % SCENARIOS.length] as CallDataScenarioName,
-      );
-      for (const name of order) {
+      for (const name of rotated(SCENARIOS, round)) {
         await measure(
           `round ${round + 1}/${options.runs} ${name}`,
           scenarios.find((s) => s.name === name) as CallDataScenario,
@@ -201,13 +199,7 @@ async function run(name: CallDataScenarioName, round: number, context: RunContex
     };
   };
   const profile = (role: string) =>
-    options.profileDir === undefined
-      ? []
-      : [
-          '--cpu-prof',
-          `--cpu-prof-dir=${options.profileDir}`,
-          `--cpu-prof-name=calldata-${name}-${role}-${round + 1}.cpuprofile`,
-        ];
+    cpuProfileArgs(options.profileDir, `calldata-${name}-${role}-${round + 1}`);
 
   let receiver: BenchProcess | undefined;
   let sender: BenchProcess | undefined;

@@ -28,6 +28,7 @@ import {
   type ThroughputSenderResult,
 } from './link-bench.types.js';
 import { encodeJsonFrame } from './raw-framing.js';
+import { cpuProfileArgs, rotated } from '../common/run-order.js';
 
 /** The link suite's scenarios, each run for every stack it applies to. */
 export type LinkScenario = 'throughput' | 'round-trip' | 'pipelined' | 'setup';
@@ -160,8 +161,7 @@ export async function runLinkSuite(options: LinkSuiteOptions): Promise<LinkSuite
   try {
     const nodes = new MeshNodes(database, options.workDir);
     for (let round = 0; round < options.runs; round++) {
-      // Rotating the order spreads warm-up and drift over all stacks.
-      const order = STACKS.map((_, i) => STACKS[(i + round) % STACKS.length] as Stack);
+      const order = rotated(STACKS, round);
       const label = (stack: Stack, what: string) => `round ${round + 1}/${options.runs} ${stack} ${what}`;
       const stacks = (scenario: LinkScenario) =>
         (options.scenarios ?? LINK_SCENARIOS).includes(scenario)
@@ -331,13 +331,7 @@ async function withPair<T>(
   const mesh = (role: Role) => (isMesh(stack) ? nodes.config(role, encryption) : undefined);
   const limitMs = options.timeLimitMs + STARTUP_ALLOWANCE_MS;
   const profile = (role: string) =>
-    options.profileDir === undefined
-      ? []
-      : [
-          '--cpu-prof',
-          `--cpu-prof-dir=${options.profileDir}`,
-          `--cpu-prof-name=${stack}-${mode}-${role}-${round + 1}.cpuprofile`,
-        ];
+    cpuProfileArgs(options.profileDir, `${stack}-${mode}-${role}-${round + 1}`);
 
   const receiverConfig: ReceiverConfig = {
     limitMs,

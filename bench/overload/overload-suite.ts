@@ -27,6 +27,7 @@ import {
   type OverloadStack,
   type SlowHandlerConfig,
 } from './overload.types.js';
+import { cpuProfileArgs, rotated } from '../common/run-order.js';
 
 export interface OverloadSuiteOptions {
   /** Runs of every stack; the stacks alternate within each round. */
@@ -111,8 +112,7 @@ export async function runOverloadSuite(options: OverloadSuiteOptions): Promise<O
   });
   try {
     for (let round = 0; round < options.runs; round++) {
-      const order = OVERLOAD_STACKS.map((_, i) => OVERLOAD_STACKS[(i + round) % OVERLOAD_STACKS.length]);
-      for (const stack of order as OverloadStack[]) {
+      for (const stack of rotated(OVERLOAD_STACKS, round)) {
         const scenario = scenarios.find((s) => s.stack === stack) as OverloadScenario;
         const kept = scenario.runs.length;
         await measure(
@@ -143,13 +143,7 @@ async function overloadRun(
   const mesh = isMeshStack(stack);
   const limitMs = options.timeLimitMs + DRAIN_LIMIT_MS + STARTUP_ALLOWANCE_MS;
   const profile = (role: string) =>
-    options.profileDir === undefined
-      ? []
-      : [
-          '--cpu-prof',
-          `--cpu-prof-dir=${options.profileDir}`,
-          `--cpu-prof-name=overload-${stack}-${role}-${round + 1}.cpuprofile`,
-        ];
+    cpuProfileArgs(options.profileDir, `overload-${stack}-${role}-${round + 1}`);
   const receiverConfig: OverloadReceiverConfig = {
     limitMs,
     handler: HANDLER,

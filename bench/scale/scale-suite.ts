@@ -8,6 +8,7 @@ import { epochMs } from './clock.js';
 import { fanOut, type FanOutResult } from './fan-out-run.js';
 import type { LinkStepResult, MemorySample } from './scale-bench.types.js';
 import { type ClusterContext, ScaleCluster } from './scale-cluster.js';
+import { rotated } from '../common/run-order.js';
 
 export interface ScaleSuiteOptions {
   /** Runs of every mesh size; the sizes alternate within each round. */
@@ -123,8 +124,7 @@ export async function runScaleSuite(options: ScaleSuiteOptions): Promise<ScaleSu
       databases: 0,
     };
     for (let round = 0; round < options.runs; round++) {
-      const order = scenarios.map((_, i) => scenarios[(i + round) % scenarios.length] as ScaleScenario);
-      for (const scenario of order) {
+      for (const scenario of rotated(scenarios, round)) {
         await measure(
           `round ${round + 1}/${options.runs} ${scenario.nodes} nodes`,
           scenario,

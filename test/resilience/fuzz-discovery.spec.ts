@@ -55,6 +55,29 @@ function closeQuietly(socket: Socket | MulticastDns): void {
   }
 }
 
+/**
+ * A real DiscoveryService of `node` searching on the loopback `socket`, what it multicasts sent to
+ * `sendTo`. The node's own search stays off (nothing may reach the LAN); this one sees it on.
+ */
+function loopbackSearch(node: MeshNode, socket: Socket, sendTo: number) {
+  const settings = node.app.get(MeshSettingsService);
+  const searching = {
+    get current() {
+      return { ...settings.current, discovery: true };
+    },
+  };
+  const factory = loopbackMdnsFactory(socket, sendTo);
+  const search = new DiscoveryService(
+    { host: '127.0.0.1', discoveryInterface: '127.0.0.1' },
+    searching as MeshSettingsService,
+    node.app.get(NodeIdentityService),
+    node.link,
+    node.app.get(PeerRegistryService),
+    factory,
+  );
+  return { search, factory, settings };
+}
+
 /** A response as multicast-dns decodes it. */
 interface CapturedPacket {
   answers: Array<{ type: string; name: string; data: unknown }>;
@@ -86,23 +109,8 @@ describe(`discovery packets from a hostile LAN (${RUNS} cases)`, () => {
     logger = new RecordingLogger();
     Logger.overrideLogger(logger);
     const socket = await loopbackUdp();
-    const settings = node.app.get(MeshSettingsService);
-    // The node's own search stays off (nothing may reach the LAN); this one sees the search on.
-    const searching = {
-      get current() {
-        return { ...settings.current, discovery: true };
-      },
-    };
-    const factory = loopbackMdnsFactory(socket, portOf(socket));
+    const { search, factory, settings } = loopbackSearch(node, socket, portOf(socket));
     const registry = node.app.get(PeerRegistryService);
-    const search = new DiscoveryService(
-      { host: '127.0.0.1', discoveryInterface: '127.0.0.1' },
-      searching as MeshSettingsService,
-      node.app.get(NodeIdentityService),
-      node.link,
-      registry,
-      factory,
-    );
     searches.push(search);
     search.onApplicationBootstrap();
     if (!factory.opened || !search.active) throw new Error('the loopback search did not start');
@@ -296,21 +304,7 @@ describe('a captured announcement replayed', () => {
   const searchingNode = async (sendTo?: number) => {
     const node = await cluster.start();
     const socket = await loopbackUdp();
-    const settings = node.app.get(MeshSettingsService);
-    const searching = {
-      get current() {
-        return { ...settings.current, discovery: true };
-      },
-    };
-    const factory = loopbackMdnsFactory(socket, sendTo ?? portOf(socket));
-    const search = new DiscoveryService(
-      { host: '127.0.0.1', discoveryInterface: '127.0.0.1' },
-      searching as MeshSettingsService,
-      node.app.get(NodeIdentityService),
-      node.link,
-      node.app.get(PeerRegistryService),
-      factory,
-    );
+    const { search, settings } = loopbackSearch(node, socket, sendTo ?? portOf(socket));
     searches.push(search);
     return { node, socket, search, settings };
   };
