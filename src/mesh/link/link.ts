@@ -151,20 +151,19 @@ export class Link {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return new Promise((resolve, reject) => {
-      const sent = this.sendFrame(buffer);
-      // Written at once (the usual case): no promise to watch.
-      if (sent !== DONE) {
-        sent.catch((error: Error) => {
-          if (!this.pending.delete(id)) return;
-          clearTimeout(timer);
-          reject(error);
-        });
-      }
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new MeshRequestTimeoutError(this.nodeId, topic, timeoutMs));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer, topic });
+      const sent = this.sendFrame(buffer);
+      // Written at once (the usual case): no promise to watch.
+      if (sent === DONE) return;
+      sent.catch((error: Error) => {
+        if (!this.pending.delete(id)) return;
+        clearTimeout(timer);
+        reject(error);
+      });
     });
   }
 
