@@ -97,9 +97,8 @@ describe('a node whose PostgreSQL server is restarted under it', () => {
     );
     const expected = expectedCalls(acked);
     const final = await untilSame([a, b], (calls) => holdsAll(calls, expected));
-    expect(holdsAll(final, expected)).toBe(true);
     // A write refused while the database was down is not there afterwards either.
     expect([...final.keys()].filter((id) => id.startsWith('db-during-'))).toEqual([]);
-    expect(refused.every((status) => status === 503)).toBe(true);
+    expect(refused.filter((status) => status !== 503)).toEqual([]);
   }, 120_000);
 });

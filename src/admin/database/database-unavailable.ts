@@ -1,4 +1,8 @@
-import { QueryFailedError } from 'typeorm';
+import {
+  QueryFailedError,
+  QueryRunnerAlreadyReleasedError,
+  QueryRunnerProviderAlreadyReleasedError,
+} from 'typeorm';
 
 /** SQLSTATE classes and codes that mean "the server is not there now", not "this statement is wrong". */
 const UNAVAILABLE_SQLSTATE = /^(08|57P0[1-3])/;
@@ -13,6 +17,13 @@ const UNAVAILABLE_MESSAGE =
  * connection broken) — a condition that passes, unlike a failing statement.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  // TypeORM releases a transaction's connection when the server drops it (pg's 'error' event);
+  // the transaction's next statement then fails with these instead of a driver error.
+  if (
+    error instanceof QueryRunnerAlreadyReleasedError ||
+    error instanceof QueryRunnerProviderAlreadyReleasedError
+  )
+    return true;
   const cause = error instanceof QueryFailedError ? (error.driverError as unknown) : error;
   if (!(cause instanceof Error)) return false;
   const code = (cause as { code?: unknown }).code;
