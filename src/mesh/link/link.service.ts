@@ -74,6 +74,13 @@ const DEFAULTS = {
 const SHUTDOWN_GRACE_MS = 500;
 /** Handshakes one address may have in progress at once. */
 const MAX_PENDING_PER_ADDRESS = 8;
+/**
+ * Connections the kernel queues until the node accepts them (capped by net.core.somaxconn). Node's
+ * default of 511 overflows in a flood of a few thousand connections: the kernel then drops SYNs,
+ * and a real peer dialling at that moment waits for its SYN to be sent again (1 s, 3 s, 7 s, …).
+ * The node accepts fast and refuses the excess itself, so a deep queue is cheap.
+ */
+const LISTEN_BACKLOG = 4096;
 /** A refused socket gets this long to take its error frame, then it is cut. */
 const REFUSAL_LINGER_MS = 1000;
 
@@ -218,6 +225,11 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
     return this.server?.listening === true;
   }
 
+  /** Inbound connections in their handshake now; never more than `maxPendingHandshakes`. */
+  get handshakesInProgress(): number {
+    return this.pendingHandshakes;
+  }
+
   get encryption(): 'none' | 'starttls-optional' | 'starttls-required' {
     return this.options.encryption ?? DEFAULTS.encryption;
   }
@@ -341,7 +353,8 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
     const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
     await new Promise<void>((done, fail) => {
       server.once('error', fail);
-      server.listen(this.options.port ?? DEFAULTS.port, this.options.bind ?? DEFAULTS.bind, () => {
+      const port = this.options.port ?? DEFAULTS.port;
+      server.listen({ port, host: this.options.bind ?? DEFAULTS.bind, backlog: LISTEN_BACKLOG }, () => {
         server.off('error', fail);
         done();
       });
