@@ -54,7 +54,6 @@ describe('a CallData write whose commit answer is lost between the node and Post
     // The write that was committed after all is a change like any other: on both nodes, or on none.
     const expected = expectedCalls(acked);
     const final = await untilSame([a, b], (calls) => holdsAll(calls, expected));
-    expect(holdsAll(final, expected)).toBe(true);
     expect(final.get('lost-answer')?.fields).toEqual({ n: 'lost' });
   }, 120_000);
 });

@@ -105,6 +105,16 @@ export class StatusHistory {
   }
 }
 
+/**
+ * A link that failed because the peer fell silent for the liveness bound (the link's own check),
+ * not a redial whose handshake timed out.
+ */
+export function isLivenessTimeout(status: LinkStatus): boolean {
+  return (
+    status.reason === 'timeout' && /^no sign of life from the peer for \d+ ms$/.test(status.message ?? '')
+  );
+}
+
 /** Whether a status with `reason` was reported, and a `connected` one after it. */
 export function connectedAfter(statuses: LinkStatus[], reason: string): boolean {
   const failed = statuses.findIndex((s) => s.reason === reason);
