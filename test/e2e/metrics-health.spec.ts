@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { freePort, NodeProcess, tempDataDir } from '../helpers/node-process.js';
 import { parsePrometheusText, type Sample, sampleSum } from '../helpers/prometheus-text.js';
+import { until } from '../helpers/until.js';
 
 const MESH = { MESH_HOST: '127.0.0.1', MESH_ID: 'metrics-health', MESH_PASSWORD: 'metrics-health-password' };
-const UNTIL_LIMIT_MS = 45_000;
 const PUTS = 10;
 const VALUE_LENGTH = 1000;
 
@@ -45,18 +45,6 @@ async function health(node: NodeProcess): Promise<{ status: number; body: Health
 
 function call(node: NodeProcess, method: string, path: string, body?: unknown) {
   return node.api(path, { method, body, token: node.adminToken });
-}
-
-/** Polls `probe` until it returns something, bounded. */
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + UNTIL_LIMIT_MS;
-  let last: unknown;
-  for (;;) {
-    const value = await probe().catch((error: unknown) => ((last = error), undefined));
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${UNTIL_LIMIT_MS} ms (${String(last)})`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
 }
 
 /** Waits until a metric (summed over the series matching `labels`) satisfies `accept`. */

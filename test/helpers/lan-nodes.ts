@@ -1,8 +1,8 @@
 import { afterEach } from '@jest/globals';
 import { rm } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createLan, type Lan, type LanHost } from './netns-lan.js';
 import { type Exit, NodeProcess, tempDataDir } from './node-process.js';
+import { until } from './until.js';
 
 /**
  * Node processes on LANs of test-made network namespaces, for one test file: whatever a test
@@ -24,19 +24,18 @@ export function lanNodes(name: string) {
       await Promise.all(dataDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
     }
   });
+  const newLan = async (count: number): Promise<Lan> => {
+    const lan = await createLan(count, { name });
+    lans.push(lan);
+    return lan;
+  };
   return {
     /** The hosts of a new LAN. */
     async hosts(count: number): Promise<LanHost[]> {
-      const lan = await createLan(count, { name });
-      lans.push(lan);
-      return lan.hosts;
+      return (await newLan(count)).hosts;
     },
     /** A new LAN itself, for tests that pull and plug cables (`setLinkUp`). */
-    async lan(count: number): Promise<Lan> {
-      const lan = await createLan(count, { name });
-      lans.push(lan);
-      return lan;
-    },
+    lan: newLan,
     async dataDir(): Promise<string> {
       const dir = await tempDataDir();
       dataDirs.push(dir);
@@ -69,16 +68,20 @@ export async function allStarted<T>(starts: Array<Promise<T>>): Promise<T[]> {
 }
 
 /** Polls `probe` until `done` holds; fails with the last value after `limitMs`. */
-export async function eventually<T>(
+export function eventually<T>(
   probe: () => Promise<T>,
   done: (value: T) => boolean,
   limitMs: number,
 ): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not reached within ${limitMs} ms: ${JSON.stringify(value)}`);
-    await sleep(250);
-  }
+  let last: T | undefined;
+  return until(
+    'the awaited value',
+    async () => {
+      last = await probe();
+      return done(last) ? last : undefined;
+    },
+    limitMs,
+  ).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}; last value: ${JSON.stringify(last)}`, { cause: error });
+  });
 }

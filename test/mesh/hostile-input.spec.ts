@@ -1,17 +1,15 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Handshake } from '../../src/mesh/handshake/handshake.js';
-import type { EncryptionMode } from '../../src/mesh/link/encryption-mode.js';
 import type { EstablishedConnection } from '../../src/mesh/link/handshake-driver.js';
 import type { MeshModuleOptions } from '../../src/mesh/mesh-module.options.js';
-import { SOFTWARE_VERSION } from '../../src/mesh/software-version.js';
 import { decodeBody, encodeBody } from '../../src/mesh/wire/body-codec.js';
-import { DEFAULT_MAX_FRAME_BYTES, frame, FrameDecoder } from '../../src/mesh/wire/frame-decoder.js';
+import { DEFAULT_MAX_FRAME_BYTES, frame } from '../../src/mesh/wire/frame-decoder.js';
 import { MeshNode } from '../helpers/mesh-node.js';
 import { meshCluster } from '../helpers/mesh-cluster.js';
 import { EchoHandler, keepRequesting } from '../helpers/mesh-traffic.js';
+import { decodeFrames, madeUpHello, rawClient, type RawOutcome } from '../helpers/raw-client.js';
 import { connectRawPeer } from '../helpers/raw-peer.js';
 
 /** The harness's mesh ID and password: a peer built in the test authenticates with them. */
@@ -21,13 +19,6 @@ const PASSWORD = 'test-password';
 const HANDSHAKE_TIMEOUT_MS = 500;
 /** Bound for every wait on a raw socket. */
 const SOCKET_LIMIT_MS = 10_000;
-
-/** What a raw client saw of a connection the node closed. */
-interface RawOutcome {
-  received: Buffer;
-  /** The node ended (FIN) or reset the connection; false when only this client ended it. */
-  closedByNode: boolean;
-}
 
 /** Waits for `promise`, failing after SOCKET_LIMIT_MS. */
 async function bounded<T>(promise: Promise<T>, what: string): Promise<T> {
@@ -40,32 +31,6 @@ async function bounded<T>(promise: Promise<T>, what: string): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Frame bodies in `bytes`, decoded; fails the test on a partial frame. */
-function decodeFrames(bytes: Buffer): unknown[] {
-  const decoder = new FrameDecoder();
-  const bodies = decoder.push(bytes);
-  decoder.end();
-  return bodies.map((body) => decodeBody(body));
-}
-
-/** A complete, valid hello as a real dialer sends it, but from a made-up node. */
-function validHello(encryption: EncryptionMode = 'none'): Buffer {
-  const [step] = new Handshake({
-    role: 'dialer',
-    self: {
-      nodeId: randomUUID(),
-      instanceId: randomUUID(),
-      host: 'hostile.test',
-      port: 9,
-      encryption,
-      software: SOFTWARE_VERSION,
-    },
-    meshKey: { idKey: Buffer.alloc(32), authKey: Buffer.alloc(32) },
-  }).start();
-  if (step?.kind !== 'send') throw new Error('a dialer handshake starts by sending its hello');
-  return step.body;
 }
 
 interface HostileCase {
@@ -98,7 +63,7 @@ const MORE_HOSTILE: HostileCase[] = [
   {
     name: 'a truncated hello, then end of stream',
     bytes: () => {
-      const hello = frame(validHello());
+      const hello = frame(madeUpHello());
       return hello.subarray(0, Math.floor(hello.length / 2));
     },
     end: true,
@@ -123,7 +88,7 @@ const MORE_HOSTILE: HostileCase[] = [
   {
     // Plaintext slipped in before STARTTLS would end up inside the secure session.
     name: 'a hello asking for STARTTLS with more bytes behind it in the same write',
-    bytes: () => Buffer.concat([frame(validHello('starttls-required')), Buffer.from('injected')]),
+    bytes: () => Buffer.concat([frame(madeUpHello('starttls-required')), Buffer.from('injected')]),
     reasons: ['protocol-error'],
   },
   {
@@ -147,31 +112,16 @@ describe('hostile input on the clients network interface', () => {
     start({ encryption: 'starttls-optional', handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS });
 
   /** Connects, writes, and resolves once the connection is closed (bounded). */
-  const rawSession = (port: number, bytes: Buffer | undefined, end = false): Promise<RawOutcome> =>
-    new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      sockets.push(socket);
-      const chunks: Buffer[] = [];
-      let closedByNode = false;
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`the node did not close the connection within ${SOCKET_LIMIT_MS} ms`));
-      }, SOCKET_LIMIT_MS);
-      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-      socket.on('end', () => (closedByNode = true));
-      socket.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code === 'ECONNRESET' || error.code === 'EPIPE') closedByNode = true;
-        else reject(error);
-      });
-      socket.on('close', () => {
-        clearTimeout(timer);
-        resolve({ received: Buffer.concat(chunks), closedByNode });
-      });
-      socket.once('connect', () => {
+  const rawSession = (port: number, bytes: Buffer | undefined, end = false): Promise<RawOutcome> => {
+    const client = rawClient(port, {
+      onConnect: (socket) => {
         if (bytes) socket.write(bytes);
         if (end) socket.end();
-      });
+      },
     });
+    sockets.push(client.socket);
+    return client.outcome;
+  };
 
   const inboundErrors = (node: MeshNode) =>
     node.events
@@ -254,7 +204,7 @@ describe('hostile input on the clients network interface', () => {
     socket.on('data', (chunk: Buffer) => received.push(chunk));
     socket.on('error', () => undefined);
     const closed = once(socket, 'close');
-    socket.write(frame(validHello('starttls-required')));
+    socket.write(frame(madeUpHello('starttls-required')));
     // The node answers with its hello, then waits for a TLS ClientHello on the same socket.
     const [hello] = await target.until('the node to answer with its hello', () => {
       try {

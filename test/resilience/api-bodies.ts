@@ -44,7 +44,7 @@ const value: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** A body near the route's schema: some of its properties, some others (also inherited names). */
-export function nearBody(route: RouteName): fc.Arbitrary<unknown> {
+function nearBody(route: RouteName): fc.Arbitrary<unknown> {
   const key = fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...ROUTES[route].keys) },
     {

@@ -1,3 +1,4 @@
+import { type EventEmitter, once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from '@jest/globals';
@@ -76,6 +77,12 @@ function loopbackSearch(node: MeshNode, socket: Socket, sendTo: number) {
     factory,
   );
   return { search, factory, settings };
+}
+
+/** The first argument of the next `event` of `emitter`; fails after SETTLE_MS instead of waiting on. */
+async function nextEvent<T>(emitter: EventEmitter, event: string): Promise<T> {
+  const [value] = (await once(emitter, event, { signal: AbortSignal.timeout(SETTLE_MS) })) as [T];
+  return value;
 }
 
 /** A response as multicast-dns decodes it. */
@@ -162,7 +169,7 @@ describe(`discovery packets from a hostile LAN (${RUNS} cases)`, () => {
     const [capture, from] = await Promise.all([loopbackUdp(), loopbackUdp()]);
     open.push(capture, from);
     const encoder = loopbackMdns(from, portOf(capture));
-    const bytes = new Promise<Buffer>((done) => capture.once('message', (data: Buffer) => done(data)));
+    const bytes = nextEvent<Buffer>(capture, 'message');
     encoder.respond(answers);
     return bytes;
   };
@@ -314,10 +321,8 @@ describe('a captured announcement replayed', () => {
     const capture = await loopbackUdp();
     const decoder = loopbackMdns(capture, portOf(capture));
     open.push(decoder);
-    const bytes = new Promise<Buffer>((done) => capture.once('message', (data: Buffer) => done(data)));
-    const decoded = new Promise<CapturedPacket>((done) =>
-      decoder.once('response', (packet) => done(packet as unknown as CapturedPacket)),
-    );
+    const bytes = nextEvent<Buffer>(capture, 'message');
+    const decoded = nextEvent<CapturedPacket>(decoder, 'response');
     const member = await searchingNode(portOf(capture));
     const capturedAt = Date.now();
     member.search.onApplicationBootstrap();

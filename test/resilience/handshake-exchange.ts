@@ -20,7 +20,6 @@ type Failed = Extract<HandshakeStep, { kind: 'failed' }>;
 export interface ExchangeResult {
   /** Every frame a side sent, in order, as it left (before any tampering). */
   sent: InFlight[];
-  steps: Record<Role, HandshakeStep[]>;
   established: Record<Role, boolean>;
   failed: Record<Role, Failed[]>;
   /** The driver closed this side: plaintext frames arrived while it waited for TLS. */
@@ -50,7 +49,6 @@ export function exchange(options: {
   const exporters = options.exporters ?? { dialer: shared, acceptor: shared };
   const result: ExchangeResult = {
     sent: [],
-    steps: { dialer: [], acceptor: [] },
     established: { dialer: false, acceptor: false },
     failed: { dialer: [], acceptor: [] },
     driverFailed: { dialer: false, acceptor: false },
@@ -61,7 +59,6 @@ export function exchange(options: {
 
   const take = (role: Role, steps: HandshakeStep[]) => {
     for (const step of steps) {
-      result.steps[role].push(step);
       if (step.kind === 'send') {
         const frame: InFlight = { index: result.sent.length, from: role, body: step.body };
         result.sent.push(frame);

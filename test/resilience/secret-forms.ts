@@ -2,7 +2,7 @@
  * The shapes a secret could take in bytes on a wire or in a log: as it is, hex, base64 (each of
  * the three alignments it can have inside a longer base64 text, and the URL alphabet), UTF-16.
  */
-export function secretForms(secret: string): Array<{ form: string; bytes: Buffer }> {
+function secretForms(secret: string): Array<{ form: string; bytes: Buffer }> {
   const utf8 = Buffer.from(secret, 'utf8');
   const forms = [
     { form: 'utf-8', bytes: utf8 },
