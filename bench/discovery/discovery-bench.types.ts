@@ -26,8 +26,8 @@ export type DiscoveryStep =
 /** Epoch milliseconds, comparable between the processes of the machine. */
 export interface NodeTimes {
   processStartedAt: number;
-  /** Its own PostgreSQL is up, the new database made. */
-  databaseAt: number;
+  /** The node itself starts (its own PostgreSQL is up, the database made): what discovery is timed from. */
+  startingAt: number;
   /** The Nest application context is up: listening, and the LAN search started. */
   readyAt: number;
   /** Its PostgreSQL server, whose sessions count as the benchmark's own CPU. */

@@ -15,7 +15,7 @@ runWorker<DiscoveryNodeConfig>(async (channel) => {
   const database = await BenchDatabase.start(config.hostDir);
   try {
     const databaseUrl = await database.create(config.database);
-    const databaseAt = epochMs();
+    const startingAt = epochMs();
     const app = await startMeshNode(
       { databaseUrl, dataDir: join(config.hostDir, 'node'), encryption: 'starttls-optional' },
       [PeerSightings],
@@ -36,7 +36,7 @@ runWorker<DiscoveryNodeConfig>(async (channel) => {
     );
     const times: NodeTimes = {
       processStartedAt: performance.timeOrigin,
-      databaseAt,
+      startingAt,
       readyAt: epochMs(),
       postgresPid: database.serverPid(),
     };

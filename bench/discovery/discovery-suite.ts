@@ -89,7 +89,6 @@ const START_ALLOWANCE_MS = 120_000;
  * has a link to it. Once per search interval.
  */
 export async function runDiscoverySuite(options: DiscoverySuiteOptions): Promise<DiscoverySuiteResult> {
-  if (options.lanNodes < 2) throw new Error('the discovery suite needs at least 2 LAN nodes');
   const license = await benchLicense(options.lanNodes);
   const scenarios = options.intervalsMs.flatMap((intervalMs) =>
     JOIN_KINDS.map((join): DiscoveryScenario => ({ intervalMs, join, runs: [], failures: [], repeated: 0 })),
@@ -163,10 +162,10 @@ export async function runDiscoverySuite(options: DiscoverySuiteOptions): Promise
   return { lanNodes: options.lanNodes, formations, scenarios };
 }
 
-/** Every peer started at once: from the last one ready until all list and link all the others. */
+/** Every peer started at once: from the last one's start until all list and link all the others. */
 async function formation(peers: LanNode[]): Promise<Formation & { postgresPids: number[] }> {
   const times = await Promise.all(peers.map((peer) => peer.step<NodeTimes>({ do: 'times' })));
-  const lastReady = Math.max(...times.map((t) => t.readyAt));
+  const lastStart = Math.max(...times.map((t) => t.startingAt));
   const seen = await Promise.all(
     peers.map((peer) =>
       sighted(
@@ -179,12 +178,12 @@ async function formation(peers: LanNode[]): Promise<Formation & { postgresPids: 
     postgresPids: postgresPids(times),
     nodes: peers.length,
     slowestStartMs: Math.max(...times.map((t) => t.readyAt - t.processStartedAt)),
-    ...latest(seen.flat(), lastReady),
+    ...latest(seen.flat(), lastStart),
   };
 }
 
 /**
- * A new node joins the mesh; its own and all peers' sightings are timed from its `ready`, or with
+ * A new node joins the mesh; its own and all peers' sightings are timed from its start, or with
  * a `cable` from the moment that is plugged in (pulled before the start, plugged in `delayMs`
  * after it is ready).
  */
@@ -201,7 +200,7 @@ async function joinRun(
     const times = await newcomer.step<NodeTimes>({ do: 'times' });
     const trees = [newcomer.process.pid, ...peers.map((peer) => peer.process.pid), ...peerPostgres];
     const meter = CpuMeter.start([], [...trees, ...postgresPids([times])]);
-    let from = times.readyAt;
+    let from = times.startingAt;
     if (cable) {
       await sleep(cable.delayMs);
       await cable.set(true);

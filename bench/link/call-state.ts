@@ -10,6 +10,8 @@ export interface CallState {
 
 export const CALL_STATE_TOPIC = 'call.state';
 export const ECHO_TOPIC = 'call.echo';
+/** Every stack's requests: an answer must come within this. */
+export const REQUEST_TIMEOUT_MS = 5_000;
 
 const CALL_ID = '3f0c6a56-7a4e-4d7b-9f8e-2b1c0d4e5f60';
 const BASE_TS = 1_732_500_000_000;

@@ -37,8 +37,8 @@ export const LINK_SCENARIOS: readonly LinkScenario[] = ['throughput', 'round-tri
 export interface LinkSuiteOptions {
   /** Runs of every scenario; the stacks alternate within each round. */
   runs: number;
-  /** Which scenarios run (default: all). */
-  scenarios?: readonly LinkScenario[];
+  /** Which scenarios run. */
+  scenarios: readonly LinkScenario[];
   /** Messages per throughput run. */
   messages: number;
   /** Measured round trips per latency run. */
@@ -164,7 +164,7 @@ export async function runLinkSuite(options: LinkSuiteOptions): Promise<LinkSuite
       const order = rotated(STACKS, round);
       const label = (stack: Stack, what: string) => `round ${round + 1}/${options.runs} ${stack} ${what}`;
       const stacks = (scenario: LinkScenario) =>
-        (options.scenarios ?? LINK_SCENARIOS).includes(scenario)
+        options.scenarios.includes(scenario)
           ? order.filter((stack) => scenario !== 'setup' || isMesh(stack))
           : [];
       for (const stack of stacks('throughput')) {

@@ -2,13 +2,11 @@
 import { LinkService } from '../../src/mesh/link/link.service.js';
 import { ProcessMeter } from '../common/stats.js';
 import { runWorker } from '../common/worker.js';
-import { CALL_STATE_TOPIC, callState, ECHO_TOPIC } from './call-state.js';
+import { CALL_STATE_TOPIC, callState, ECHO_TOPIC, REQUEST_TIMEOUT_MS } from './call-state.js';
 import type { SenderConfig, ThroughputSenderResult } from './link-bench.types.js';
 import { linkTo, startMeshNode } from './mesh-node.js';
 import { pipelined } from './pipelined.js';
 import { roundTrips } from './round-trips.js';
-
-const REQUEST_TIMEOUT_MS = 5_000;
 
 runWorker<SenderConfig>(async (channel) => {
   const { config } = channel;

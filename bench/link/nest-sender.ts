@@ -5,15 +5,14 @@ import { type ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microse
 import { lastValueFrom, timeout } from 'rxjs';
 import { ProcessMeter } from '../common/stats.js';
 import { runWorker } from '../common/worker.js';
-import { CALL_STATE_TOPIC, callState, ECHO_TOPIC } from './call-state.js';
+import { LINK_DEFAULTS } from '../../src/mesh/link/link-defaults.js';
+import { CALL_STATE_TOPIC, callState, ECHO_TOPIC, REQUEST_TIMEOUT_MS } from './call-state.js';
 import type { SenderConfig, ThroughputSenderResult } from './link-bench.types.js';
 import { pipelined } from './pipelined.js';
 import { roundTrips } from './round-trips.js';
 
-/** The unsent bytes at which a mesh link starts waiting for drain (its default `highWaterBytes`). */
-const HIGH_WATER_BYTES = 1024 * 1024;
-/** As the mesh sender's `link.request`: an answer must come within this. */
-const REQUEST_TIMEOUT_MS = 5_000;
+/** The unsent bytes at which a mesh link starts waiting for drain: the same for Nest's socket. */
+const HIGH_WATER_BYTES = LINK_DEFAULTS.highWaterBytes;
 
 runWorker<SenderConfig>(async (channel) => {
   const { config } = channel;

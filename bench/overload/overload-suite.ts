@@ -28,6 +28,7 @@ import {
   type SlowHandlerConfig,
 } from './overload.types.js';
 import { cpuProfileArgs, rotated } from '../common/run-order.js';
+import { LINK_DEFAULTS } from '../../src/mesh/link/link-defaults.js';
 
 export interface OverloadSuiteOptions {
   /** Runs of every stack; the stacks alternate within each round. */
@@ -124,7 +125,7 @@ export async function runOverloadSuite(options: OverloadSuiteOptions): Promise<O
           options,
         );
         const run = scenario.runs[kept];
-        if (run && isMeshStack(stack)) scenario.failures.push(...meshViolations(run));
+        if (run && isMeshStack(stack)) scenario.failures.push(...meshViolations(stack, run));
       }
     }
   } finally {
@@ -199,7 +200,7 @@ async function overloadRun(
 }
 
 /** What a mesh link promises under overload; each broken promise fails the suite. */
-function meshViolations(run: OverloadRun): string[] {
+function meshViolations(stack: OverloadStack, run: OverloadRun): string[] {
   const { sender, receiver } = run;
   const bound = formatFixed(MESH_RSS_BOUND_BYTES / MIB, 0);
   return [
@@ -207,6 +208,16 @@ function meshViolations(run: OverloadRun): string[] {
     receiver.invalid > 0 && `${receiver.invalid} messages arrived damaged`,
     // A BackpressureError under policy `wait` ends the run (the sender rethrows it): no check here.
     hitRssCap(sender.stoppedBy) && `the run hit the RSS cap (${sender.stoppedBy})`,
+    // The receiver's flow control: it stops reading once this many handler calls are in progress
+    // (plus what the read already holds), so its queue stays near that, not near the attempts.
+    receiver.peakWaiting > 2 * LINK_DEFAULTS.maxHandlersInProgress &&
+      `the receiver queued ${formatCount(receiver.peakWaiting)} handler calls`,
+    // Held back: under `wait` the sender goes at the receiver's pace, beyond what the buffers take.
+    stack === 'mesh-tcp-wait' &&
+      sender.accepted / sender.seconds > 2 * receiver.messagesPerSecond &&
+      `the sender was not held back (${formatCount(sender.accepted / sender.seconds)} msg/s accepted, ${formatCount(receiver.messagesPerSecond)} handled)`,
+    // Under `reject` an outpaced receiver must make the sender see BackpressureErrors.
+    stack === 'mesh-tcp-reject' && sender.rejected === 0 && 'no send was refused with BackpressureError',
     run.senderPeakRssBytes >= MESH_RSS_BOUND_BYTES && `sender peak RSS above ${bound} MiB`,
     run.receiverPeakRssBytes >= MESH_RSS_BOUND_BYTES && `receiver peak RSS above ${bound} MiB`,
   ].filter((problem): problem is string => typeof problem === 'string');

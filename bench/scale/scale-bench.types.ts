@@ -36,10 +36,7 @@ export interface MemorySample {
   rssFile: number;
   heapUsed: number;
   external: number;
-  arrayBuffers: number;
   links: number;
-  /** Collections a second apart it took until RSS held still. */
-  settleRounds: number;
 }
 
 export interface LinkStepResult {

@@ -82,7 +82,7 @@ async function memory(links: () => number): Promise<MemorySample> {
     previous = rss;
     if (settled) break;
   }
-  const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  const { rss, heapUsed, external } = process.memoryUsage();
   const parts = processMemory(process.pid);
   if (!parts) throw new Error('the scale node needs /proc/<pid>/status (Linux)');
   return {
@@ -91,9 +91,7 @@ async function memory(links: () => number): Promise<MemorySample> {
     rssFile: parts.rssFile,
     heapUsed,
     external,
-    arrayBuffers,
     links: links(),
-    settleRounds: round,
   };
 }
 

@@ -18,8 +18,8 @@ import { MESH_MODULE_OPTIONS, type MeshModuleOptions } from '../mesh-module.opti
 import { SOFTWARE_VERSION } from '../software-version.js';
 import { loadOrCreateTlsMaterial } from '../tls/tls-material.js';
 import { encodeFrame } from '../wire/body-codec.js';
-import { DEFAULT_MAX_FRAME_BYTES } from '../wire/frame-decoder.js';
 import { FailureRateLimiter } from './failure-rate-limiter.js';
+import { LINK_DEFAULTS } from './link-defaults.js';
 import {
   driveHandshake,
   type EstablishedConnection,
@@ -54,22 +54,6 @@ export interface LinkedNode {
   remoteAddress: string;
   since: string;
 }
-
-const DEFAULTS = {
-  port: 7222,
-  bind: '0.0.0.0',
-  encryption: 'starttls-optional',
-  livenessTimeoutMs: 3000,
-  handshakeTimeoutMs: 10_000,
-  requestTimeoutMs: 5000,
-  maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
-  highWaterBytes: 1024 * 1024,
-  maxBufferedBytes: 16 * 1024 * 1024,
-  maxHandlersInProgress: 1024,
-  maxPendingHandshakes: 256,
-  reconnectMinMs: 1000,
-  reconnectMaxMs: 30_000,
-} as const;
 
 const SHUTDOWN_GRACE_MS = 500;
 /** Handshakes one address may have in progress at once. */
@@ -125,11 +109,11 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
   ) {
     this.listening = new Promise((done) => (this.markListening = done));
     this.linkOptions = {
-      livenessTimeoutMs: options.livenessTimeoutMs ?? DEFAULTS.livenessTimeoutMs,
-      highWaterBytes: options.highWaterBytes ?? DEFAULTS.highWaterBytes,
-      maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
+      livenessTimeoutMs: options.livenessTimeoutMs ?? LINK_DEFAULTS.livenessTimeoutMs,
+      highWaterBytes: options.highWaterBytes ?? LINK_DEFAULTS.highWaterBytes,
+      maxBufferedBytes: options.maxBufferedBytes ?? LINK_DEFAULTS.maxBufferedBytes,
       backpressure: options.backpressure ?? 'wait',
-      maxHandlersInProgress: options.maxHandlersInProgress ?? DEFAULTS.maxHandlersInProgress,
+      maxHandlersInProgress: options.maxHandlersInProgress ?? LINK_DEFAULTS.maxHandlersInProgress,
     };
     this.linkHandlers = {
       message: (link, topic, payload) => this.deliver(link, topic, payload),
@@ -217,7 +201,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
 
   /** Port of the clients network interface (the chosen one when configured as 0). */
   get port(): number {
-    return this.boundPort ?? this.options.port ?? DEFAULTS.port;
+    return this.boundPort ?? this.options.port ?? LINK_DEFAULTS.port;
   }
 
   /** Whether the clients network interface accepts connections (from bootstrap until shutdown). */
@@ -231,7 +215,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
   }
 
   get encryption(): 'none' | 'starttls-optional' | 'starttls-required' {
-    return this.options.encryption ?? DEFAULTS.encryption;
+    return this.options.encryption ?? LINK_DEFAULTS.encryption;
   }
 
   /**
@@ -250,8 +234,8 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
         changed: (d, transition) => this.dialerChanged(d, transition),
       },
       new ReconnectBackoff(
-        this.options.reconnectMinMs ?? DEFAULTS.reconnectMinMs,
-        this.options.reconnectMaxMs ?? DEFAULTS.reconnectMaxMs,
+        this.options.reconnectMinMs ?? LINK_DEFAULTS.reconnectMinMs,
+        this.options.reconnectMaxMs ?? LINK_DEFAULTS.reconnectMaxMs,
       ),
     );
     this.dialers.set(key, dialer);
@@ -345,7 +329,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
     return link.request(
       topic,
       payload,
-      options.timeoutMs ?? this.options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+      options.timeoutMs ?? this.options.requestTimeoutMs ?? LINK_DEFAULTS.requestTimeoutMs,
     );
   }
 
@@ -353,8 +337,8 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
     const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
     await new Promise<void>((done, fail) => {
       server.once('error', fail);
-      const port = this.options.port ?? DEFAULTS.port;
-      server.listen({ port, host: this.options.bind ?? DEFAULTS.bind, backlog: LISTEN_BACKLOG }, () => {
+      const port = this.options.port ?? LINK_DEFAULTS.port;
+      server.listen({ port, host: this.options.bind ?? LINK_DEFAULTS.bind, backlog: LISTEN_BACKLOG }, () => {
         server.off('error', fail);
         done();
       });
@@ -363,7 +347,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
     this.server = server;
     this.boundPort = (server.address() as AddressInfo).port;
     this.logger.log(
-      `clients network interface on ${this.options.bind ?? DEFAULTS.bind}:${this.boundPort} (${this.encryption})`,
+      `clients network interface on ${this.options.bind ?? LINK_DEFAULTS.bind}:${this.boundPort} (${this.encryption})`,
     );
   }
 
@@ -375,7 +359,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
     if (
       this.limiter.blocked(address) ||
       pendingFromAddress >= MAX_PENDING_PER_ADDRESS ||
-      this.pendingHandshakes >= (this.options.maxPendingHandshakes ?? DEFAULTS.maxPendingHandshakes)
+      this.pendingHandshakes >= (this.options.maxPendingHandshakes ?? LINK_DEFAULTS.maxPendingHandshakes)
     ) {
       const message = 'too many failed or pending handshakes from this address; try again later';
       socket.end(encodeFrame({ t: 'error', reason: 'rate-limited', message }));
@@ -414,7 +398,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
             `no TCP connection to ${target.host}:${target.port} within the handshake time`,
           ),
         );
-      }, this.options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs);
+      }, this.options.handshakeTimeoutMs ?? LINK_DEFAULTS.handshakeTimeoutMs);
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
@@ -441,8 +425,8 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
       role,
       handshake,
       tls: this.encryption === 'none' ? undefined : this.tls,
-      maxFrameBytes: this.options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
-      timeoutMs: this.options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
+      maxFrameBytes: this.options.maxFrameBytes ?? LINK_DEFAULTS.maxFrameBytes,
+      timeoutMs: this.options.handshakeTimeoutMs ?? LINK_DEFAULTS.handshakeTimeoutMs,
     };
   }
 
