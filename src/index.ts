@@ -39,6 +39,7 @@ export { CALLDATA_LIMITS } from './calldata/calldata-limits.js';
 export { CallDataValidationError } from './calldata/calldata-validation.error.js';
 export type { CallData, CallDataFieldChanges, CallDataUpdated } from './calldata/calldata.js';
 export { AdminModule } from './admin/admin.module.js';
+export { ADMIN_BODY_LIMIT, useAdminBodyParser } from './admin/admin-body-parser.js';
 export { type AdminModuleOptions } from './admin/admin-module.options.js';
 export { AdminApi } from './admin/auth/admin-api.decorator.js';
 export { AdminTokenGuard } from './admin/auth/admin-token.guard.js';

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { useAdminBodyParser } from './admin/admin-body-parser.js';
 import { AdminTokenService } from './admin/auth/admin-token.service.js';
 import { AppModule } from './app.module.js';
 import { ConfigValidationError } from './config/config-validation.error.js';
@@ -30,9 +31,6 @@ function readConfig(): NodeConfig {
   }
 }
 
-/** Largest JSON body of the admin API: a CallData PUT at its limits, escaped at worst. */
-const HTTP_BODY_LIMIT = '2mb';
-
 async function main(): Promise<void> {
   const config = readConfig();
   let embedded: EmbeddedDatabase | undefined;
@@ -46,8 +44,7 @@ async function main(): Promise<void> {
         abortOnError: false,
       },
     );
-    // Express's default 100 kB would refuse CallData the limits allow (64 fields of 4096 characters).
-    nest.useBodyParser('json', { limit: HTTP_BODY_LIMIT });
+    useAdminBodyParser(nest);
     app = nest;
     await app.listen(config.http.port, config.http.bind);
   })();

@@ -2,7 +2,7 @@ import type { DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { nodeMigrations } from '../../src/database/node-schema.js';
 
-/** TypeORM on `url` with the node's own schema migrated, as main.ts sets it up. */
+/** TypeORM on `url` with the node's own schema migrated, as AppModule does (without its retries). */
 export function nodeDatabaseModule(url: string): DynamicModule {
   return TypeOrmModule.forRoot({
     type: 'postgres',
