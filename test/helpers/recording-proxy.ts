@@ -1,9 +1,20 @@
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 
+/** Which way a chunk goes: from the dialling side to the target, or back. */
+export type Direction = 'toTarget' | 'fromTarget';
+
+/**
+ * What a man in the middle does to each chunk of one connection: the bytes to pass on instead
+ * (empty: nothing yet), or 'cut' to break the connection on both sides. Made per connection, so
+ * it may keep state (a frame decoder, say).
+ */
+export type ChunkRewrite = (chunk: Buffer, direction: Direction) => Buffer | 'cut';
+
 /**
  * A TCP proxy on 127.0.0.1 that forwards every connection to a target and keeps every byte it
- * forwards in both directions, so a test can look at what two nodes really sent each other.
- * A connection closed on one side is closed on the other, as a direct link would be.
+ * receives in both directions, so a test can look at what two nodes really sent each other; with
+ * `rewrite`, a man in the middle that changes or cuts what passes. A connection closed on one side
+ * is closed on the other, as a direct link would be.
  */
 export class RecordingProxy {
   /** Bytes from the dialling side to the target, in arrival order (all connections). */
@@ -13,14 +24,20 @@ export class RecordingProxy {
   private readonly sockets = new Set<Socket>();
   private accepted = 0;
 
-  private constructor(private readonly server: Server) {}
+  private constructor(
+    private readonly server: Server,
+    private readonly rewrite: () => ChunkRewrite | undefined,
+  ) {}
 
-  /** Listens on a free loopback port and forwards to `targetHost:targetPort`. */
-  static async start(targetPort: number, targetHost = '127.0.0.1'): Promise<RecordingProxy> {
+  /** Listens on a free loopback port and forwards to 127.0.0.1:`targetPort`. */
+  static async start(
+    targetPort: number,
+    rewrite: () => ChunkRewrite | undefined = () => undefined,
+  ): Promise<RecordingProxy> {
     // Half-open allowed: each direction ends on its own, so no goodbye frame is cut off.
     const server = createServer({ noDelay: true, allowHalfOpen: true });
-    const proxy = new RecordingProxy(server);
-    server.on('connection', (client) => proxy.forward(client, targetHost, targetPort));
+    const proxy = new RecordingProxy(server, rewrite);
+    server.on('connection', (client) => proxy.forward(client, targetPort));
     await new Promise<void>((done, fail) => {
       server.once('error', fail);
       server.listen(0, '127.0.0.1', () => {
@@ -33,6 +50,11 @@ export class RecordingProxy {
 
   get port(): number {
     return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Where a node dials to go through the proxy. */
+  get target(): { host: string; port: number } {
+    return { host: '127.0.0.1', port: this.port };
   }
 
   /** Connections accepted so far. */
@@ -58,18 +80,25 @@ export class RecordingProxy {
     await closed;
   }
 
-  private forward(client: Socket, host: string, port: number): void {
+  private forward(client: Socket, port: number): void {
     this.accepted++;
-    const target = connect({ host, port, noDelay: true, allowHalfOpen: true });
-    for (const [from, to, record] of [
-      [client, target, this.toTarget],
-      [target, client, this.fromTarget],
+    const target = connect({ host: '127.0.0.1', port, noDelay: true, allowHalfOpen: true });
+    const rewrite = this.rewrite();
+    for (const [from, to, direction] of [
+      [client, target, 'toTarget'],
+      [target, client, 'fromTarget'],
     ] as const) {
       this.sockets.add(from);
       from.on('data', (chunk: Buffer) => {
-        record.push(Buffer.from(chunk));
+        this[direction].push(Buffer.from(chunk));
+        const passed = rewrite ? rewrite(chunk, direction) : chunk;
+        if (passed === 'cut') {
+          client.destroy();
+          target.destroy();
+          return;
+        }
         // Backpressure: a slow reader slows the writer down instead of filling memory.
-        if (!to.write(chunk)) {
+        if (!to.write(passed)) {
           from.pause();
           to.once('drain', () => from.resume());
         }
