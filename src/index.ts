@@ -4,7 +4,9 @@ export { MESH_MODULE_OPTIONS, type MeshModuleOptions } from './mesh/mesh-module.
 export { meshEntities, meshMigrations } from './mesh/mesh.schema.js';
 export { NodeIdentityService } from './mesh/identity/node-identity.service.js';
 export { ENCRYPTION_MODES, type EncryptionMode } from './mesh/link/encryption-mode.js';
-export { LinkService, type AdmissionCheck, type LinkedNode } from './mesh/link/link.service.js';
+export { LinkService } from './mesh/link/link.service.js';
+export type { AdmissionCheck } from './mesh/link/admission-gate.js';
+export type { LinkedNode } from './mesh/link/connection-manager.js';
 export { OnMeshMessage, type MeshMessageContext } from './mesh/link/on-mesh-message.decorator.js';
 export type { LinkStatus, LinkTarget } from './mesh/link/link-status.js';
 export { LinkFailure, type LinkReason } from './mesh/link/link-reason.js';
