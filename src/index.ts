@@ -7,10 +7,12 @@ export { meshEntities, meshMigrations } from './mesh/mesh.schema.js';
 export { NodeIdentityService } from './mesh/identity/node-identity.service.js';
 export { ENCRYPTION_MODES, type EncryptionMode } from './mesh/link/encryption-mode.js';
 export { LinkService, type AdmissionCheck, type LinkedNode } from './mesh/link/link.service.js';
+export type { Direction } from './mesh/link/link.js';
+export type { LinkTraffic } from './mesh/link/link-traffic.js';
 export type { Hello } from './mesh/handshake/handshake-messages.js';
 export { OnMeshMessage, type MeshMessageContext } from './mesh/link/on-mesh-message.decorator.js';
 export type { LinkStatus, LinkTarget } from './mesh/link/link-status.js';
-export { LinkFailure, type LinkReason } from './mesh/link/link-reason.js';
+export { LINK_REASONS, LinkFailure, type LinkReason } from './mesh/link/link-reason.js';
 export {
   BackpressureError,
   MeshLinkClosedError,
@@ -27,8 +29,10 @@ export {
   type MeshSettingsChange,
   type MeshSettingsChanged,
 } from './mesh/settings/mesh-settings.js';
+export type { MeshKey } from './mesh/handshake/mesh-key.js';
 export { PeerRegistryService, type SeenNode } from './mesh/registry/peer-registry.service.js';
 export { NodeExistsError, NodeNotFoundError, type MeshNodeView } from './mesh/registry/mesh-node.js';
+export type { NodeGroup } from './mesh/registry/mesh-node.entity.js';
 export { LicenseService } from './mesh/license/license.service.js';
 export { LicenseGuard } from './mesh/license/license.guard.js';
 export { LicenseError, type LicenseProblem } from './mesh/license/license.error.js';
