@@ -74,9 +74,12 @@ export async function installHostApp(dir: string, tarball: string, nest: string)
   await npm(dir, ['install', '--prefer-offline']);
 }
 
-/** A project that depends on uc-mesh alone, as a host that imports only MeshModule does. */
+/**
+ * A project that depends on uc-mesh alone, as a host that imports only MeshModule (and CallData)
+ * does: its module in `src/host.ts`, compiled against the package's declarations by `check`.
+ */
 export async function installMeshOnly(dir: string, tarball: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await mkdir(join(dir, 'src'), { recursive: true });
   const manifest = {
     name: 'mesh-only-host',
     private: true,
@@ -84,7 +87,46 @@ export async function installMeshOnly(dir: string, tarball: string): Promise<voi
     dependencies: { 'uc-mesh': `file:${tarball}` },
   };
   await writeFile(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
+  await writeFile(join(dir, 'src', 'host.ts'), MESH_ONLY_HOST);
   await npm(dir, ['install', '--prefer-offline']);
+}
+
+const MESH_ONLY_HOST = `import { Module } from '@nestjs/common';
+import { type AdmissionCheck, LinkFailure, MeshModule } from 'uc-mesh';
+import { CallDataModule } from 'uc-mesh/calldata';
+
+@Module({ imports: [MeshModule.forRoot({ host: 'uc1', discovery: false }), CallDataModule.forRoot({})] })
+export class HostModule {}
+
+export const onlyOurSite: AdmissionCheck = (peer) =>
+  peer.host.endsWith('.site-a') ? undefined : new LinkFailure('not-known-remote', \`\${peer.host} is not ours\`);
+console.log(typeof HostModule, typeof onlyOurSite);
+`;
+
+/**
+ * Compiles the mesh-only host with `tsc` (another project's: this one has no TypeScript of its own)
+ * strictly, declarations of the package included; the Node.js types come from `typeRoots`.
+ */
+export async function compileMeshOnly(dir: string, tsc: string, typeRoots: string): Promise<void> {
+  const compilerOptions = {
+    module: 'nodenext',
+    target: 'ES2023',
+    strict: true,
+    skipLibCheck: false,
+    experimentalDecorators: true,
+    emitDecoratorMetadata: true,
+    rootDir: 'src',
+    outDir: 'dist',
+    typeRoots: [typeRoots],
+    types: ['node'],
+  };
+  await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['src'] }, null, 2));
+  await run(tsc, ['-p', 'tsconfig.json'], { cwd: dir, timeout: 600_000 }).catch(
+    (error: Error & { stdout?: string }) => {
+      // tsc reports on stdout.
+      throw new Error(`tsc failed: ${error.message}\n${error.stdout ?? ''}`);
+    },
+  );
 }
 
 /** Copies of a package installed in `dir`, by version, from `npm ls --all --json`. */

