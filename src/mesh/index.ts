@@ -33,7 +33,7 @@ export {
 export { MeshContext, MeshPayload } from './link/mesh-params.decorator.js';
 export { DuplicateMeshRequestHandlerError } from './link/mesh-message.explorer.js';
 export type { LinkStatus, LinkTarget } from './link/link-status.js';
-export { LinkFailure, type LinkReason } from './link/link-reason.js';
+export { LINK_REASONS, LinkFailure, type LinkReason } from './link/link-reason.js';
 export {
   BackpressureError,
   MeshLinkClosedError,

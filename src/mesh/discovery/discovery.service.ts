@@ -89,6 +89,10 @@ export class DiscoveryService implements OnApplicationBootstrap, BeforeApplicati
   private shuttingDown = false;
   private readonly closing = new Set<Promise<void>>();
 
+  /**
+   * @internal Nest constructs it. Left out of the published declarations: `MdnsFactory` is typed
+   * with `@types/multicast-dns`, which a host does not install.
+   */
   constructor(
     @Inject(MESH_CONFIG) private readonly options: MeshConfig,
     private readonly settings: MeshSettingsService,
