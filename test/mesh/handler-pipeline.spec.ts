@@ -402,7 +402,7 @@ describe('mesh handlers run through Nest enhancers', () => {
   it("a request-scoped provider's handler is reported at start and never called", async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn');
     const [a, b] = [await cluster.start(), await cluster.start({}, [PerRequestHandlers])];
-    expect(warn.mock.calls.map(([message]) => message)).toContain(
+    expect(warn.mock.calls.map(([message]) => String(message))).toContain(
       'PerRequestHandlers.ask is not called for mesh messages: its provider is request-scoped',
     );
     await linked(a, b);

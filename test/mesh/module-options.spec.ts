@@ -11,7 +11,7 @@ import { tempDataDir } from '../helpers/node-process.js';
 import { TestDatabaseServer } from '../helpers/test-database.js';
 
 /** A host application as a Nest developer writes one: its database, the mesh configured by a factory. */
-async function hostModule(url: string, options: () => unknown): Promise<DynamicModule> {
+function hostModule(url: string, options: () => unknown): DynamicModule {
   class HostModule {}
   return {
     module: HostModule,
@@ -38,7 +38,7 @@ describe('MeshModule options are checked when the application starts', () => {
   });
 
   it('a typo in what a forRootAsync factory returns stops the application with one line naming it', async () => {
-    const module = await hostModule(await database.createDatabase(), () => ({
+    const module = hostModule(await database.createDatabase(), () => ({
       host: 'x',
       discovry: false,
     }));
@@ -50,7 +50,7 @@ describe('MeshModule options are checked when the application starts', () => {
   });
 
   it('a wrong type stops it too', async () => {
-    const module = await hostModule(await database.createDatabase(), () => ({
+    const module = hostModule(await database.createDatabase(), () => ({
       host: 'x',
       discovery: false,
       port: 'abc',
@@ -63,7 +63,7 @@ describe('MeshModule options are checked when the application starts', () => {
   });
 
   it('valid options from the factory start the mesh with them', async () => {
-    const module = await hostModule(await database.createDatabase(), () => ({
+    const module = hostModule(await database.createDatabase(), () => ({
       host: 'uc1.test',
       port: 0,
       bind: '127.0.0.1',
