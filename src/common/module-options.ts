@@ -8,7 +8,8 @@ export class ModuleOptionsError extends Error {
     readonly option: string,
     problem: string,
   ) {
-    super(`${moduleName} options: ${option} ${problem}`);
+    // `option` is empty when the options as a whole are wrong (not an object).
+    super(option ? `${moduleName} options: ${option} ${problem}` : `${moduleName} options ${problem}`);
     this.name = 'ModuleOptionsError';
   }
 }
@@ -26,18 +27,19 @@ export function validateModuleOptions<S extends z.ZodType>(
   const result = schema.safeParse(options);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  if (!issue) throw new ModuleOptionsError(moduleName, 'object', 'is invalid');
+  if (!issue) throw new ModuleOptionsError(moduleName, '', 'are invalid');
   const path = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
     const where = path ? `${path}.` : '';
     const allowed = allowedKeys(schema, issue.path);
+    const notOptions = issue.keys.length > 1 ? 'are not options' : 'is not an option';
     return fail(
       moduleName,
       `"${where}${issue.keys.join(`", "${where}`)}"`,
-      `is not an option${allowed ? ` (allowed: ${allowed})` : ''}`,
+      `${notOptions}${allowed ? ` (allowed: ${allowed})` : ''}`,
     );
   }
-  if (!path) return fail(moduleName, 'object', `must be an object (got ${shown(options)})`);
+  if (!path) return fail(moduleName, '', `must be an object (got ${shown(options)})`);
   return fail(moduleName, path, `${issue.message} (got ${shown(valueAt(options, issue.path))})`);
 }
 
@@ -47,7 +49,7 @@ function fail(moduleName: string, option: string, problem: string): never {
 
 function allowedKeys(schema: z.ZodType, path: readonly PropertyKey[]): string | undefined {
   let node: unknown = schema;
-  for (const key of path) node = shapeOf(node)?.[String(key)];
+  for (const key of path) node = typeof key === 'number' ? elementOf(node) : shapeOf(node)?.[String(key)];
   const shape = shapeOf(node);
   return shape ? Object.keys(shape).join(', ') : undefined;
 }
@@ -57,6 +59,12 @@ function shapeOf(node: unknown): Record<string, unknown> | undefined {
   const n = node as { shape?: Record<string, unknown>; unwrap?: () => unknown } | undefined;
   if (n?.shape) return n.shape;
   return typeof n?.unwrap === 'function' ? shapeOf(n.unwrap()) : undefined;
+}
+
+function elementOf(node: unknown): unknown {
+  const n = node as { element?: unknown; unwrap?: () => unknown } | undefined;
+  if (n?.element) return n.element;
+  return typeof n?.unwrap === 'function' ? elementOf(n.unwrap()) : undefined;
 }
 
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
@@ -69,6 +77,7 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
 function shown(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'function') return 'a function';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value); // JSON says null
   try {
     return JSON.stringify(value).slice(0, 60);
   } catch (error: unknown) {

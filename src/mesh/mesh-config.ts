@@ -67,7 +67,10 @@ const optionsSchema = z.strictObject({
     .enum(ENCRYPTION_MODES, { message: `must be one of ${ENCRYPTION_MODES.join(', ')}` })
     .optional(),
   tls: z
-    .strictObject({ certFile: text.optional(), keyFile: text.optional(), caFile: text.optional() })
+    .strictObject(
+      { certFile: text.optional(), keyFile: text.optional(), caFile: text.optional() },
+      { message: 'must be an object of PEM file paths {certFile, keyFile, caFile}' },
+    )
     .optional(),
   discovery: z.boolean({ message: 'must be true or false' }).optional(),
   discoveryIntervalMs: int(500, 3_600_000).optional(),
@@ -76,7 +79,7 @@ const optionsSchema = z.strictObject({
   licensePublicKey: text.optional(),
   dataDir: text.optional(),
   peers: z
-    .array(z.strictObject({ host: text, port: int(1, 65535) }), {
+    .array(z.strictObject({ host: text, port: int(1, 65535) }, { message: 'must be {host, port}' }), {
       message: 'must be an array of {host, port}',
     })
     .optional(),

@@ -83,7 +83,11 @@ export class MeshNode {
       providers,
     }).compile();
     moduleRef.useLogger(['error', 'warn']);
-    const app = await moduleRef.init();
+    // A node that fails to start (e.g. a handler refused at start) still closes its database.
+    const app = await moduleRef.init().catch(async (error: unknown) => {
+      await moduleRef.close().catch(() => undefined);
+      throw error;
+    });
     return new MeshNode(app, setup);
   }
 

@@ -10,6 +10,7 @@ import { ExternalExceptionFilterContext } from '@nestjs/core/exceptions/external
 import { GuardsConsumer, GuardsContextCreator } from '@nestjs/core/guards/index.js';
 import { InterceptorsConsumer, InterceptorsContextCreator } from '@nestjs/core/interceptors/index.js';
 import { PipesConsumer, PipesContextCreator } from '@nestjs/core/pipes/index.js';
+import { isObservable, lastValueFrom } from 'rxjs';
 import type { FoundHandler } from './mesh-message.explorer.js';
 import { MESH_ARGS_METADATA, MeshParamsFactory } from './mesh-params.decorator.js';
 import type { MeshMessageContext } from './on-mesh-message.decorator.js';
@@ -53,7 +54,12 @@ export class MeshHandlerPipeline {
       { guards: true, interceptors: true, filters: true },
       'rpc',
     );
-    return (payload, context) => run(payload, context);
+    return async (payload, context) => {
+      const answer: unknown = await run(payload, context);
+      // Only an exception filter's result can still be an Observable here (the handler's own is
+      // unwrapped by Nest): RPC filters answer with one, e.g. `throwError(() => …)`.
+      return isObservable(answer) ? lastValueFrom(answer, { defaultValue: undefined }) : answer;
+    };
   }
 
   private hasEnhancers(instance: object, methodName: string, method: object): boolean {

@@ -5,10 +5,13 @@ import type { ParamsFactory } from '@nestjs/core';
 /** Where the parameter decorators of mesh handlers keep their metadata (as `@Payload()` does). */
 export const MESH_ARGS_METADATA = 'ucmesh:args';
 
-/** What a mesh handler parameter can receive. */
+/**
+ * What a mesh handler parameter can receive. The numbers are `@nestjs/microservices`' RpcParamtype:
+ * pipes see the payload as `type: 'body'` (Nest's name for 3), so a `ValidationPipe` checks it.
+ */
 export enum MeshParamType {
-  Payload = 0,
-  Context = 1,
+  Payload = 3,
+  Context = 6,
 }
 
 function param(type: MeshParamType, data?: string, pipes: Array<Type<PipeTransform> | PipeTransform> = []) {
