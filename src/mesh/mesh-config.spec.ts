@@ -113,6 +113,17 @@ describe('resolveMeshConfig', () => {
     );
   });
 
+  it('needs the port peers dial when the application owns it (listen: false)', () => {
+    const message =
+      'MeshModule options: port must be the port the application listens on (1 to 65535) when listen is false';
+    expect(problem({ host: 'x', listen: false })).toBe(`${message} (got nothing)`);
+    expect(problem({ host: 'x', listen: false, port: 0 })).toBe(`${message} (got 0)`);
+    expect(resolveMeshConfig({ host: 'x', listen: false, port: 5060 })).toMatchObject({
+      listen: false,
+      port: 5060,
+    });
+  });
+
   it('names a missing required option', () => {
     expect(problem({})).toBe('MeshModule options: host must be a non-empty string (got nothing)');
     expect(problem({ host: '' })).toBe('MeshModule options: host must be a non-empty string (got "")');

@@ -55,47 +55,53 @@ const text = z.string({ message: 'must be a non-empty string' }).min(1, 'must be
 const port = int(0, 65535);
 const DAY_MS = 86_400_000;
 
-const optionsSchema = z.strictObject({
-  host: text,
-  port: port.optional(),
-  bind: text.optional(),
-  listen: z.boolean({ message: 'must be true or false' }).optional(),
-  enabled: z.boolean({ message: 'must be true or false' }).optional(),
-  meshId: text.optional(),
-  password: text.optional(),
-  encryption: z
-    .enum(ENCRYPTION_MODES, { message: `must be one of ${ENCRYPTION_MODES.join(', ')}` })
-    .optional(),
-  tls: z
-    .strictObject(
-      { certFile: text.optional(), keyFile: text.optional(), caFile: text.optional() },
-      { message: 'must be an object of PEM file paths {certFile, keyFile, caFile}' },
-    )
-    .optional(),
-  discovery: z.boolean({ message: 'must be true or false' }).optional(),
-  discoveryIntervalMs: int(500, 3_600_000).optional(),
-  discoveryInterface: text.optional(),
-  license: text.optional(),
-  licensePublicKey: text.optional(),
-  dataDir: text.optional(),
-  peers: z
-    .array(z.strictObject({ host: text, port: int(1, 65535) }, { message: 'must be {host, port}' }), {
-      message: 'must be an array of {host, port}',
-    })
-    .optional(),
-  livenessTimeoutMs: int(60, DAY_MS).optional(),
-  handshakeTimeoutMs: int(10, DAY_MS).optional(),
-  requestTimeoutMs: int(1, DAY_MS).optional(),
-  maxFrameBytes: int(1024, 1024 * 1024 * 1024).optional(),
-  highWaterBytes: int(1, 1024 * 1024 * 1024).optional(),
-  maxBufferedBytes: int(1, 4 * 1024 * 1024 * 1024).optional(),
-  backpressure: z.enum(['wait', 'reject'], { message: 'must be wait or reject' }).optional(),
-  maxHandlersInProgress: int(1, 1_000_000).optional(),
-  maxPendingHandshakes: int(1, 1_000_000).optional(),
-  acceptUnknownPeers: z.boolean({ message: 'must be true or false' }).optional(),
-  reconnectMinMs: int(1, DAY_MS).optional(),
-  reconnectMaxMs: int(1, DAY_MS).optional(),
-});
+const optionsSchema = z
+  .strictObject({
+    host: text,
+    port: port.optional(),
+    bind: text.optional(),
+    listen: z.boolean({ message: 'must be true or false' }).optional(),
+    enabled: z.boolean({ message: 'must be true or false' }).optional(),
+    meshId: text.optional(),
+    password: text.optional(),
+    encryption: z
+      .enum(ENCRYPTION_MODES, { message: `must be one of ${ENCRYPTION_MODES.join(', ')}` })
+      .optional(),
+    tls: z
+      .strictObject(
+        { certFile: text.optional(), keyFile: text.optional(), caFile: text.optional() },
+        { message: 'must be an object of PEM file paths {certFile, keyFile, caFile}' },
+      )
+      .optional(),
+    discovery: z.boolean({ message: 'must be true or false' }).optional(),
+    discoveryIntervalMs: int(500, 3_600_000).optional(),
+    discoveryInterface: text.optional(),
+    license: text.optional(),
+    licensePublicKey: text.optional(),
+    dataDir: text.optional(),
+    peers: z
+      .array(z.strictObject({ host: text, port: int(1, 65535) }, { message: 'must be {host, port}' }), {
+        message: 'must be an array of {host, port}',
+      })
+      .optional(),
+    livenessTimeoutMs: int(60, DAY_MS).optional(),
+    handshakeTimeoutMs: int(10, DAY_MS).optional(),
+    requestTimeoutMs: int(1, DAY_MS).optional(),
+    maxFrameBytes: int(1024, 1024 * 1024 * 1024).optional(),
+    highWaterBytes: int(1, 1024 * 1024 * 1024).optional(),
+    maxBufferedBytes: int(1, 4 * 1024 * 1024 * 1024).optional(),
+    backpressure: z.enum(['wait', 'reject'], { message: 'must be wait or reject' }).optional(),
+    maxHandlersInProgress: int(1, 1_000_000).optional(),
+    maxPendingHandshakes: int(1, 1_000_000).optional(),
+    acceptUnknownPeers: z.boolean({ message: 'must be true or false' }).optional(),
+    reconnectMinMs: int(1, DAY_MS).optional(),
+    reconnectMaxMs: int(1, DAY_MS).optional(),
+  })
+  .refine((o) => o.listen !== false || (o.port !== undefined && o.port > 0), {
+    // Peers dial the advertised port; without a listener of its own nothing can choose one.
+    message: 'must be the port the application listens on (1 to 65535) when listen is false',
+    path: ['port'],
+  });
 
 /**
  * Checks the options a host gave `MeshModule.forRoot` (or its `forRootAsync` factory returned)

@@ -1,4 +1,5 @@
 import { HttpException, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { isObservable, lastValueFrom } from 'rxjs';
 import { describeError, errorMessage } from '../../common/describe-error.js';
 import { MeshHandlerPipeline, type MeshHandlerCall } from './mesh-handler-pipeline.js';
 import { MeshMessageExplorer } from './mesh-message.explorer.js';
@@ -59,6 +60,8 @@ export class MessageRouter implements OnModuleInit {
     } catch (error: unknown) {
       throw this.failed(topic, error);
     }
+    // An Observable answers with its last value, as Nest's RPC handlers do.
+    if (isObservable(answer)) answer = lastValueFrom(answer);
     if (typeof (answer as PromiseLike<unknown> | null)?.then !== 'function') return answer;
     return Promise.resolve(answer).catch((error: unknown) => {
       throw this.failed(topic, error);
