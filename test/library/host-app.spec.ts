@@ -2,6 +2,7 @@
 // examples/host-app next to a newer @nestjs 12.x than this repository pins, one copy of the
 // framework, strict types, and two instances of the host's server meshed on loopback.
 import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
 import { access, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -210,6 +211,16 @@ describe('examples/host-app on another @nestjs 12.x', () => {
     });
     expect((await api(0, '/presence/alice', { status: '' })).status).toBe(400);
 
+    // A bad query from another server is refused by the handler's ValidationPipe, with the reason.
+    const refused = await api(1, `/presence/${'x'.repeat(65)}?node=${idA}`);
+    expect(refused).toMatchObject({
+      status: 502,
+      body: { message: expect.stringContaining('user must be shorter') },
+    });
+
+    // The port the mesh links over is the server's own clients interface: UC clients are served there.
+    expect(await askClientsInterface(meshPorts[0]!, 'STATUS alice\n')).toBe('alice busy\n');
+
     // CallData written on A arrives on B.
     expect((await api(0, '/calls/call-1', { caller: 'alice', queue: 'support' })).status).toBe(200);
     const replicated = await until('call-1 on B', async () => {
@@ -219,3 +230,23 @@ describe('examples/host-app on another @nestjs 12.x', () => {
     expect(replicated).toMatchObject({ originNodeId: idA, fields: { caller: 'alice', queue: 'support' } });
   });
 });
+
+/** One line-protocol exchange with a host app's clients network interface, as a UC client has it. */
+function askClientsInterface(port: number, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write(line));
+    const timer = setTimeout(
+      () => (socket.destroy(), reject(new Error('no answer from the clients interface'))),
+      10_000,
+    );
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('utf8');
+      if (!answer.endsWith('\n')) return;
+      clearTimeout(timer);
+      socket.end();
+      resolve(answer);
+    });
+    socket.on('error', (error) => (clearTimeout(timer), reject(error)));
+  });
+}

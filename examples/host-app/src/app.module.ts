@@ -6,6 +6,7 @@ import { MeshModule, meshMigrations } from 'uc-mesh';
 import { AdminModule } from 'uc-mesh/admin';
 import { CallDataModule, callDataMigrations } from 'uc-mesh/calldata';
 import { CallsModule } from './calls/calls.module.js';
+import { ClientsModule } from './clients/clients.module.js';
 import { PresenceModule } from './presence/presence.module.js';
 
 @Module({
@@ -27,8 +28,10 @@ import { PresenceModule } from './presence/presence.module.js';
       inject: [ConfigService],
       useFactory: (config: ConfigService) => ({
         host: config.getOrThrow<string>('MESH_HOST'),
+        // The clients network interface is this server's own (ClientsModule): mesh peers come in
+        // on the port its UC clients use, which the mesh advertises.
+        listen: false,
         port: Number(config.get('MESH_PORT', 7222)),
-        bind: config.get<string>('MESH_BIND'),
         meshId: config.get<string>('MESH_ID'),
         password: config.get<string>('MESH_PASSWORD'),
         discovery: config.get('MESH_DISCOVERY') !== 'false',
@@ -46,6 +49,7 @@ import { PresenceModule } from './presence/presence.module.js';
     }),
     PresenceModule,
     CallsModule,
+    ClientsModule,
   ],
 })
 export class AppModule {}

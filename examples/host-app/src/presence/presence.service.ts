@@ -1,5 +1,14 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
-import { LinkService, type MeshMessageContext, MeshNotLinkedError, OnMeshMessage } from 'uc-mesh';
+import { BadGatewayException, Injectable, NotFoundException, ValidationPipe } from '@nestjs/common';
+import {
+  LinkService,
+  type MeshMessageContext,
+  MeshNotLinkedError,
+  MeshRemoteError,
+  MeshPayload,
+  OnMeshEvent,
+  OnMeshRequest,
+} from 'uc-mesh';
+import { PresenceQueryDto } from './presence-query.dto.js';
 
 export interface Presence {
   user: string;
@@ -29,19 +38,24 @@ export class PresenceService {
   /** Asks another server for the status of one of its users. */
   async ask(nodeId: string, user: string): Promise<Presence> {
     try {
-      return (await this.mesh.request(nodeId, 'presence.query', { user })) as Presence;
+      return await this.mesh.request<Presence>(nodeId, 'presence.query', { user });
     } catch (error: unknown) {
       if (error instanceof MeshNotLinkedError) throw new NotFoundException(`node ${nodeId} is not linked`);
+      // The other server refused or failed: say what it answered.
+      if (error instanceof MeshRemoteError) throw new BadGatewayException(`node ${nodeId}: ${error.message}`);
       throw error;
     }
   }
 
-  @OnMeshMessage('presence.query')
-  answer({ user }: { user: string }): Presence {
-    return this.get(user);
+  /** Other servers ask here; a query that is not a `PresenceQueryDto` is refused with the reason. */
+  @OnMeshRequest('presence.query')
+  answer(
+    @MeshPayload(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true })) query: PresenceQueryDto,
+  ) {
+    return this.get(query.user);
   }
 
-  @OnMeshMessage('presence.changed')
+  @OnMeshEvent('presence.changed')
   changed(presence: Presence, { fromNodeId }: MeshMessageContext): void {
     this.heard.set(presence.user, { ...presence, nodeId: fromNodeId });
   }
