@@ -46,4 +46,5 @@ export { AdminTokenGuard } from './admin/auth/admin-token.guard.js';
 export { AdminTokenService } from './admin/auth/admin-token.service.js';
 export { loadNodeConfig, type NodeConfig } from './config/node-config.js';
 export { ConfigValidationError } from './config/config-validation.error.js';
+export { KeyFileError } from './common/key-file.error.js';
 export { EmbeddedDatabase, type EmbeddedDatabaseOptions } from './database/embedded-database.js';
