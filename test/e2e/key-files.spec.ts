@@ -77,6 +77,15 @@ describe('bad key files stop the node with one clear line naming the file', () =
     );
   });
 
+  it('an admin-token file with a space inside, which no Authorization header can carry', async () => {
+    expectOneClearLine(
+      await withFile('admin-token', 'two halves of a long token\n'),
+      file('admin-token'),
+      'holds whitespace',
+      'write a token of at least 16 characters into it',
+    );
+  });
+
   it('an empty postgres-password file of an existing cluster', async () => {
     expectOneClearLine(
       await withFile('postgres-password', ''),
