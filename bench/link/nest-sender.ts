@@ -5,14 +5,14 @@ import { type ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microse
 import { lastValueFrom, timeout } from 'rxjs';
 import { ProcessMeter } from '../common/stats.js';
 import { runWorker } from '../common/worker.js';
-import { LINK_DEFAULTS } from '../../src/mesh/link/link-defaults.js';
+import { MESH_DEFAULTS } from '../../src/mesh/mesh-config.js';
 import { CALL_STATE_TOPIC, callState, ECHO_TOPIC, REQUEST_TIMEOUT_MS } from './call-state.js';
 import type { SenderConfig, ThroughputSenderResult } from './link-bench.types.js';
 import { pipelined } from './pipelined.js';
 import { roundTrips } from './round-trips.js';
 
 /** The unsent bytes at which a mesh link starts waiting for drain: the same for Nest's socket. */
-const HIGH_WATER_BYTES = LINK_DEFAULTS.highWaterBytes;
+const HIGH_WATER_BYTES = MESH_DEFAULTS.highWaterBytes;
 
 runWorker<SenderConfig>(async (channel) => {
   const { config } = channel;

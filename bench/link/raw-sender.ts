@@ -5,13 +5,13 @@ import { ProcessMeter } from '../common/stats.js';
 import { runWorker } from '../common/worker.js';
 import { callState } from './call-state.js';
 import type { EchoFrame, SenderConfig, ThroughputSenderResult } from './link-bench.types.js';
-import { LINK_DEFAULTS } from '../../src/mesh/link/link-defaults.js';
+import { MESH_DEFAULTS } from '../../src/mesh/mesh-config.js';
 import { encodeJsonFrame, JsonFrameReader } from './raw-framing.js';
 import { pipelined } from './pipelined.js';
 import { roundTrips } from './round-trips.js';
 
 /** The unsent bytes at which a mesh link starts waiting for drain: the same for this socket. */
-const HIGH_WATER_BYTES = LINK_DEFAULTS.highWaterBytes;
+const HIGH_WATER_BYTES = MESH_DEFAULTS.highWaterBytes;
 
 runWorker<SenderConfig>(async (channel) => {
   const { config } = channel;

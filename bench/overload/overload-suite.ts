@@ -28,7 +28,7 @@ import {
   type SlowHandlerConfig,
 } from './overload.types.js';
 import { cpuProfileArgs, rotated } from '../common/run-order.js';
-import { LINK_DEFAULTS } from '../../src/mesh/link/link-defaults.js';
+import { MESH_DEFAULTS } from '../../src/mesh/mesh-config.js';
 
 export interface OverloadSuiteOptions {
   /** Runs of every stack; the stacks alternate within each round. */
@@ -210,7 +210,7 @@ function meshViolations(stack: OverloadStack, run: OverloadRun): string[] {
     hitRssCap(sender.stoppedBy) && `the run hit the RSS cap (${sender.stoppedBy})`,
     // The receiver's flow control: it stops reading once this many handler calls are in progress
     // (plus what the read already holds), so its queue stays near that, not near the attempts.
-    receiver.peakWaiting > 2 * LINK_DEFAULTS.maxHandlersInProgress &&
+    receiver.peakWaiting > 2 * MESH_DEFAULTS.maxHandlersInProgress &&
       `the receiver queued ${formatCount(receiver.peakWaiting)} handler calls`,
     // Held back: under `wait` the sender goes at the receiver's pace, beyond what the buffers take.
     stack === 'mesh-tcp-wait' &&

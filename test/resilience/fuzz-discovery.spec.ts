@@ -1,3 +1,5 @@
+import { resolveMeshConfig } from '../../src/mesh/mesh-config.js';
+import { MeshHooks } from '../../src/mesh/events/mesh-hooks.js';
 import { type EventEmitter, once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { RemoteInfo, Socket } from 'node:dgram';
@@ -69,11 +71,12 @@ function loopbackSearch(node: MeshNode, socket: Socket, sendTo: number) {
   };
   const factory = loopbackMdnsFactory(socket, sendTo);
   const search = new DiscoveryService(
-    { host: '127.0.0.1', discoveryInterface: '127.0.0.1' },
+    resolveMeshConfig({ host: '127.0.0.1', discoveryInterface: '127.0.0.1' }),
     searching as MeshSettingsService,
     node.app.get(NodeIdentityService),
     node.link,
     node.app.get(PeerRegistryService),
+    new MeshHooks(),
     factory,
   );
   return { search, factory, settings };

@@ -1,7 +1,7 @@
 import { type MessageEvent, Sse } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { debounceTime, map, merge, Observable, share } from 'rxjs';
-import type { MeshNodeView } from '../../mesh/registry/mesh-node.js';
+import type { MeshEventName, MeshEvents } from '../../mesh/events/mesh-events.js';
 import { AdminApi } from '../auth/admin-api.decorator.js';
 import { MeshOverviewService } from './mesh-overview.service.js';
 
@@ -10,10 +10,10 @@ const NODE_EVENTS = {
   'mesh.node.added': 'node.added',
   'mesh.node.updated': 'node.updated',
   'mesh.node.removed': 'node.removed',
-} as const;
+} as const satisfies Partial<Record<MeshEventName, string>>;
 
 /** Events after which `GET /api/mesh` may answer differently. */
-const OVERVIEW_EVENTS = [
+const OVERVIEW_EVENTS: readonly MeshEventName[] = [
   'mesh.settings.changed',
   'mesh.license.changed',
   'mesh.activated',
@@ -43,7 +43,7 @@ export class MeshEventsController {
       map((): MessageEvent => ({ type: 'mesh.updated', data: overview.overview() })),
     );
     this.nodeEvents = merge(
-      ...Object.entries(NODE_EVENTS).map(([name, type]) => fromEmitter(events, name, type)),
+      ...Object.entries(NODE_EVENTS).map(([name, type]) => fromEmitter(events, name as MeshEventName, type)),
       meshUpdates,
     ).pipe(share());
   }
@@ -55,9 +55,9 @@ export class MeshEventsController {
   }
 }
 
-function fromEmitter(events: EventEmitter2, name: string, type: string): Observable<MessageEvent> {
+function fromEmitter(events: EventEmitter2, name: MeshEventName, type: string): Observable<MessageEvent> {
   return new Observable<MessageEvent>((subscriber) => {
-    const listener = (data: MeshNodeView | object): void => subscriber.next({ type, data });
+    const listener = (data: MeshEvents[MeshEventName]): void => subscriber.next({ type, data });
     events.on(name, listener);
     return () => {
       events.off(name, listener);

@@ -1,14 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Counter } from 'prom-client';
-import type { LinkReason } from '../../mesh/link/link-reason.js';
+import type { MeshEvents } from '../../mesh/events/mesh-events.js';
 import { MetricsService } from './metrics.service.js';
-
-/** The payload of `mesh.link.error` that counts here. */
-interface LinkError {
-  reason: LinkReason;
-  direction: 'inbound' | 'outbound';
-}
 
 /** Links that failed to come up, from `mesh.link.error`: wrong passwords, refusals, unreachable peers. */
 @Injectable()
@@ -27,7 +21,7 @@ export class HandshakeFailureMetrics {
   }
 
   @OnEvent('mesh.link.error')
-  onLinkError({ reason, direction }: LinkError): void {
+  onLinkError({ reason, direction }: MeshEvents['mesh.link.error']): void {
     this.failures.inc({ reason, direction });
   }
 }

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { updateLengthPrefixed } from '../../common/length-prefixed.js';
 import type { MeshKey } from '../handshake/mesh-key.js';
 
 /**
@@ -130,13 +131,7 @@ export function verifyAnnouncement(txt: unknown, key: DiscoveryKey, nowMs: numbe
 /** Length-prefixed fields, so no two different field sets hash alike. */
 function mac(key: DiscoveryKey, fields: { v: string; id: string; host: string; port: string; w: string }) {
   const hmac = createHmac('sha256', key).update(MAC_LABEL);
-  for (const value of [fields.v, fields.id, fields.host, fields.port, fields.w]) {
-    const bytes = Buffer.from(value, 'utf8');
-    const length = Buffer.allocUnsafe(4);
-    length.writeUInt32BE(bytes.length, 0);
-    hmac.update(length).update(bytes);
-  }
-  return hmac.digest();
+  return updateLengthPrefixed(hmac, [fields.v, fields.id, fields.host, fields.port, fields.w]).digest();
 }
 
 /** `key=value` entries; undefined for anything but a small list of them with unique keys. */

@@ -7,6 +7,8 @@ import { deriveMeshKey, type MeshKey } from '../handshake/mesh-key.js';
 import type { NodeIdentityService } from '../identity/node-identity.service.js';
 import type { LinkService } from '../link/link.service.js';
 import type { MeshModuleOptions } from '../mesh-module.options.js';
+import type { MeshConfig } from '../mesh-config.js';
+import { MeshHooks } from '../events/mesh-hooks.js';
 import type { PeerRegistryService, SeenNode } from '../registry/peer-registry.service.js';
 import type { MeshSettingsService } from '../settings/mesh-settings.service.js';
 import type { MeshSettings } from '../settings/mesh-settings.js';
@@ -100,11 +102,12 @@ function makeService(
     return mdns as unknown as MulticastDns;
   };
   return new DiscoveryService(
-    { host: 'pbx-1.example.lan', discoveryInterface: INTERFACE, ...options },
+    { host: 'pbx-1.example.lan', discoveryInterface: INTERFACE, ...options } as MeshConfig,
     settings as MeshSettingsService,
     { nodeId: selfId } as NodeIdentityService,
     { port: 7222 } as LinkService,
     registry as unknown as PeerRegistryService,
+    new MeshHooks(),
     factory ?? open,
   );
 }

@@ -10,10 +10,10 @@ import {
   type OnApplicationBootstrap,
   Optional,
 } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { NodeIdentityService } from '../identity/node-identity.service.js';
 import { LinkService } from '../link/link.service.js';
-import { MESH_MODULE_OPTIONS, type MeshModuleOptions } from '../mesh-module.options.js';
+import { HOOK_ORDER, MeshHooks } from '../events/mesh-hooks.js';
+import { MESH_CONFIG, type MeshConfig } from '../mesh-config.js';
 import { PeerRegistryService } from '../registry/peer-registry.service.js';
 import { MeshSettingsService } from '../settings/mesh-settings.service.js';
 import type { MeshSettings, MeshSettingsChanged } from '../settings/mesh-settings.js';
@@ -89,14 +89,23 @@ export class DiscoveryService implements OnApplicationBootstrap, BeforeApplicati
   private shuttingDown = false;
   private readonly closing = new Set<Promise<void>>();
 
+  /**
+   * @internal Nest constructs it. Left out of the published declarations: `MdnsFactory` is typed
+   * with `@types/multicast-dns`, which a host does not install.
+   */
   constructor(
-    @Inject(MESH_MODULE_OPTIONS) private readonly options: MeshModuleOptions,
+    @Inject(MESH_CONFIG) private readonly options: MeshConfig,
     private readonly settings: MeshSettingsService,
     private readonly identity: NodeIdentityService,
     private readonly link: LinkService,
     private readonly registry: PeerRegistryService,
+    hooks: MeshHooks,
     @Optional() @Inject(MDNS_FACTORY) private readonly openMdns: MdnsFactory = defaultMdnsFactory,
-  ) {}
+  ) {
+    hooks.settingsChanged.add('DiscoveryService', HOOK_ORDER.discovery, (change) =>
+      this.onSettingsChanged(change),
+    );
+  }
 
   /** Whether the search runs (it may still wait for its interface to appear). */
   get active(): boolean {
@@ -125,7 +134,6 @@ export class DiscoveryService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   /** Off ⇒ sockets closed; on ⇒ started; a new interval or key ⇒ restarted. */
-  @OnEvent('mesh.settings.changed')
   onSettingsChanged({ current }: MeshSettingsChanged): void {
     this.apply(current);
   }

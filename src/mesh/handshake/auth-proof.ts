@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { updateLengthPrefixed } from '../../common/length-prefixed.js';
 import type { MeshKey } from './mesh-key.js';
 import type { Transport } from './transport-negotiation.js';
 
@@ -16,12 +17,12 @@ export function transcriptHash(
   exporter: Uint8Array | undefined,
 ): Buffer {
   const hash = createHash('sha256').update('ucmesh/v1/transcript\0');
-  for (const part of [dialerHello, acceptorHello, Buffer.from(transport), exporter ?? Buffer.alloc(0)]) {
-    const length = Buffer.allocUnsafe(4);
-    length.writeUInt32BE(part.length, 0);
-    hash.update(length).update(part);
-  }
-  return hash.digest();
+  return updateLengthPrefixed(hash, [
+    dialerHello,
+    acceptorHello,
+    transport,
+    exporter ?? Buffer.alloc(0),
+  ]).digest();
 }
 
 /** The fresh values both hellos carried, which the mesh-ID proof covers. */

@@ -7,10 +7,11 @@ import {
   Logger,
   type OnModuleInit,
 } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { MESH_MODULE_OPTIONS, type MeshModuleOptions } from '../mesh-module.options.js';
+import { MeshEventBus } from '../events/mesh-event-bus.js';
+import { MeshHooks } from '../events/mesh-hooks.js';
+import { MESH_CONFIG, type MeshConfig } from '../mesh-config.js';
 import { LicenseEntity } from './license.entity.js';
 import { LicenseError } from './license.error.js';
 import type { LicenseState } from './license-state.js';
@@ -37,9 +38,10 @@ export class LicenseService implements OnModuleInit, BeforeApplicationShutdown {
   private timer?: NodeJS.Timeout;
 
   constructor(
-    @Inject(MESH_MODULE_OPTIONS) private readonly options: MeshModuleOptions,
+    @Inject(MESH_CONFIG) private readonly options: MeshConfig,
     @InjectRepository(LicenseEntity) private readonly rows: Repository<LicenseEntity>,
-    private readonly events: EventEmitter2,
+    private readonly hooks: MeshHooks,
+    private readonly bus: MeshEventBus,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -100,7 +102,11 @@ export class LicenseService implements OnModuleInit, BeforeApplicationShutdown {
         this.state.licensed ? 'the mesh is licensed' : `the mesh is not licensed: ${this.state.message}`,
       );
     }
-    if (previous) this.events.emit('mesh.license.changed', { previous, current: this.state });
+    if (previous) {
+      const change = { previous, current: this.state };
+      await this.hooks.licenseChanged.run(change);
+      this.bus.emit('mesh.license.changed', change);
+    }
   }
 
   private evaluation(): LicenseState {

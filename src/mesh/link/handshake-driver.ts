@@ -66,10 +66,7 @@ export function driveHandshake(
     const finish = () => {
       settled = true;
       clearTimeout(timer);
-      current.off('data', onData);
-      current.off('error', onError);
-      current.off('close', onClose);
-      current.off('end', onEnd);
+      detach();
     };
     const fail = (failure: LinkFailure, refused = false, tellPeer?: Buffer) => {
       if (settled) return;
@@ -110,6 +107,12 @@ export function driveHandshake(
       }
     };
 
+    const detach = () => {
+      current.off('data', onData);
+      current.off('error', onError);
+      current.off('close', onClose);
+      current.off('end', onEnd);
+    };
     const attach = (target: Socket | TLSSocket) => {
       current = target;
       target.on('data', onData);
@@ -126,10 +129,7 @@ export function driveHandshake(
       if (decoder.pendingBytes > 0) {
         return fail(new ProtocolError('data after hello before STARTTLS'));
       }
-      current.off('data', onData);
-      current.off('error', onError);
-      current.off('close', onClose);
-      current.off('end', onEnd);
+      detach();
       upgradeToTls(socket, options.role === 'dialer' ? 'client' : 'server', tls).then(
         ({ secure, exporter }) => {
           if (settled) return secure.destroy();

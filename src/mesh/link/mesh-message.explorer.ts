@@ -1,10 +1,32 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { MESH_MESSAGE_HANDLER, type MeshMessageContext } from './on-mesh-message.decorator.js';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import {
+  MESH_HANDLERS_METADATA,
+  type MeshHandlerKind,
+  type MeshHandlerMetadata,
+} from './on-mesh-message.decorator.js';
 
-export type MeshMessageHandler = (payload: unknown, context: MeshMessageContext) => unknown;
+/** A decorated method found on a provider. */
+export interface FoundHandler {
+  topic: string;
+  kind: MeshHandlerKind;
+  instance: object;
+  methodName: string;
+  /** `Class.method`, for logs and errors. */
+  name: string;
+}
 
-/** Finds every `@OnMeshMessage` method on the application's providers. */
+/** Two request handlers for one topic: which one answers would depend on discovery order. */
+export class DuplicateMeshRequestHandlerError extends Error {
+  constructor(topic: string, first: string, second: string) {
+    super(
+      `two handlers answer mesh requests on "${topic}": ${first} and ${second}; a request topic has one handler`,
+    );
+    this.name = 'DuplicateMeshRequestHandlerError';
+  }
+}
+
+/** Finds every `@OnMeshEvent`, `@OnMeshRequest` and `@OnMeshMessage` method on the application's providers. */
 @Injectable()
 export class MeshMessageExplorer {
   private readonly logger = new Logger('MeshMessages');
@@ -12,27 +34,41 @@ export class MeshMessageExplorer {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
-    private readonly reflector: Reflector,
   ) {}
 
-  /** Handlers by topic, in the order found; a request is answered by the first. */
-  explore(): Map<string, MeshMessageHandler[]> {
-    const handlers = new Map<string, MeshMessageHandler[]>();
+  /** @throws DuplicateMeshRequestHandlerError */
+  explore(): FoundHandler[] {
+    const found: FoundHandler[] = [];
+    const answering = new Map<string, string>();
     for (const wrapper of this.discovery.getProviders()) {
       const instance: unknown = wrapper.instance;
-      // Request-scoped and not-yet-resolved providers have no instance to call.
-      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
+      if (!instance || typeof instance !== 'object') continue;
       const prototype = Object.getPrototypeOf(instance) as object;
-      for (const name of this.scanner.getAllMethodNames(prototype)) {
-        const method = (instance as Record<string, unknown>)[name];
+      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+        const method = (instance as Record<string, unknown>)[methodName];
         if (typeof method !== 'function') continue;
-        const topic = this.reflector.get<string | undefined>(MESH_MESSAGE_HANDLER, method as () => unknown);
-        if (topic === undefined) continue;
-        const bound = (method as MeshMessageHandler).bind(instance);
-        handlers.set(topic, [...(handlers.get(topic) ?? []), bound]);
-        this.logger.log(`${instance.constructor.name}.${name} handles "${topic}"`);
+        const metadata = Reflect.getMetadata(MESH_HANDLERS_METADATA, method) as
+          MeshHandlerMetadata[] | undefined;
+        if (!metadata) continue;
+        const name = `${instance.constructor.name}.${methodName}`;
+        if (!wrapper.isDependencyTreeStatic()) {
+          // No single instance to call: mesh messages do not belong to an HTTP request.
+          this.logger.warn(`${name} is not called for mesh messages: its provider is request-scoped`);
+          continue;
+        }
+        for (const { topic, kinds } of metadata) {
+          for (const kind of kinds) {
+            if (kind === 'request') {
+              const first = answering.get(topic);
+              if (first) throw new DuplicateMeshRequestHandlerError(topic, first, name);
+              answering.set(topic, name);
+            }
+            found.push({ topic, kind, instance, methodName, name });
+            this.logger.log(`${name} handles mesh ${kind}s on "${topic}"`);
+          }
+        }
       }
     }
-    return handlers;
+    return found;
   }
 }

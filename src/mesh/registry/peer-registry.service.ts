@@ -7,7 +7,6 @@ import {
   type OnApplicationBootstrap,
   type OnModuleInit,
 } from '@nestjs/common';
-import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import type { Hello } from '../handshake/handshake-messages.js';
@@ -15,8 +14,12 @@ import { NodeIdentityService } from '../identity/node-identity.service.js';
 import { LinkFailure } from '../link/link-reason.js';
 import type { LinkStatus, LinkTarget } from '../link/link-status.js';
 import { LinkService } from '../link/link.service.js';
-import { OnMeshMessage } from '../link/on-mesh-message.decorator.js';
-import { MESH_MODULE_OPTIONS, type MeshModuleOptions } from '../mesh-module.options.js';
+import { OnMeshEvent } from '../link/on-mesh-message.decorator.js';
+import { MeshEventBus } from '../events/mesh-event-bus.js';
+import type { LinkStatusEvent, LinkUpEvent } from '../events/mesh-events.js';
+import { HOOK_ORDER, MeshHooks } from '../events/mesh-hooks.js';
+import { ADMISSION_STAGE, AdmissionGate } from '../link/admission-gate.js';
+import { MESH_CONFIG, type MeshConfig } from '../mesh-config.js';
 import { MeshSettingsService } from '../settings/mesh-settings.service.js';
 import type { MeshSettingsChanged } from '../settings/mesh-settings.js';
 import { MeshNodeEntity } from './mesh-node.entity.js';
@@ -48,21 +51,29 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
   private stopping = false;
 
   constructor(
-    @Inject(MESH_MODULE_OPTIONS) private readonly options: MeshModuleOptions,
+    @Inject(MESH_CONFIG) private readonly options: MeshConfig,
     @InjectRepository(MeshNodeEntity) private readonly rows: Repository<MeshNodeEntity>,
     private readonly link: LinkService,
     private readonly settings: MeshSettingsService,
     private readonly identity: NodeIdentityService,
-    private readonly events: EventEmitter2,
-  ) {}
+    private readonly events: MeshEventBus,
+    hooks: MeshHooks,
+    gate: AdmissionGate,
+  ) {
+    gate.add(ADMISSION_STAGE.membership, (peer) => this.admit(peer));
+    hooks.settingsChanged.add('PeerRegistryService', HOOK_ORDER.registry, (change) =>
+      this.onSettingsChanged(change),
+    );
+    hooks.linkUp.add('PeerRegistryService', HOOK_ORDER.registry, (up) => this.onLinkUp(up));
+    hooks.linkStatus.add('PeerRegistryService', HOOK_ORDER.registry, (change) => this.onLinkStatus(change));
+  }
 
   async onModuleInit(): Promise<void> {
     for (const row of await this.rows.find()) this.entries.set(row.id, row);
-    for (const peer of this.options.peers ?? []) {
+    for (const peer of this.options.peers) {
       if (!this.byAddress(peer.host, peer.port))
         await this.insert({ ...peer, group: 'fixed', connect: true });
     }
-    this.link.addAdmissionCheck((peer) => this.admit(peer));
   }
 
   onApplicationBootstrap(): void {
@@ -75,8 +86,7 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
   }
 
   /** Lost nodes are looked for once per search interval, the interval in force. */
-  @OnEvent('mesh.settings.changed')
-  onSettingsChanged({ previous, current }: MeshSettingsChanged): void {
+  private onSettingsChanged({ previous, current }: MeshSettingsChanged): void {
     if (previous.discoveryIntervalMs !== current.discoveryIntervalMs) this.scheduleExpiry();
   }
 
@@ -184,8 +194,8 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
     if (entry) this.lastSeen.set(entry.id, Date.now());
   }
 
-  @OnEvent('mesh.link.up')
-  async onLinkUp(up: { nodeId: string; host: string; port: number }): Promise<void> {
+  /** A linked node is listed (or refused), then told whom this node knows. */
+  private async onLinkUp(up: LinkUpEvent): Promise<void> {
     // Known by address or ID, or unknown and accepted while the search is on.
     const listed = await this.seen({ nodeId: up.nodeId, host: up.host, port: up.port }).then(
       () => true,
@@ -198,9 +208,8 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
     this.link.send(up.nodeId, MEMBERS_TOPIC, members).catch(() => undefined);
   }
 
-  @OnEvent('mesh.link.status')
-  onLinkStatus(change: LinkTarget & { nodeId?: string; status: LinkStatus; transition: boolean }): void {
-    this.serial(async () => {
+  private onLinkStatus(change: LinkStatusEvent): Promise<void> {
+    return this.serial(async () => {
       const entry = this.byAddress(change.host, change.port);
       if (!entry) return;
       if (change.nodeId !== undefined && entry.nodeId !== change.nodeId)
@@ -212,7 +221,7 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
   }
 
   /** Linked nodes tell each other whom they know, so the mesh becomes full beyond multicast. */
-  @OnMeshMessage(MEMBERS_TOPIC)
+  @OnMeshEvent(MEMBERS_TOPIC)
   async onMembers(members: unknown): Promise<void> {
     if (!this.settings.current.discovery || !Array.isArray(members)) return;
     for (const member of members.slice(0, 1000) as unknown[]) {

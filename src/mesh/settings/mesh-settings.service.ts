@@ -1,10 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { deriveMeshKey, type MeshKey } from '../handshake/mesh-key.js';
-import { MESH_MODULE_OPTIONS, type MeshModuleOptions } from '../mesh-module.options.js';
+import { MeshEventBus } from '../events/mesh-event-bus.js';
+import { MeshHooks } from '../events/mesh-hooks.js';
+import { MESH_CONFIG, type MeshConfig } from '../mesh-config.js';
 import { MeshSettingsEntity } from './mesh-settings.entity.js';
 import {
   type MeshSettings,
@@ -12,8 +13,6 @@ import {
   type MeshSettingsChanged,
   MeshSettingsError,
 } from './mesh-settings.js';
-
-const DEFAULT_INTERVAL_MS = 5000;
 
 /**
  * The mesh settings: seeded from the module options (the environment), changed at runtime by the
@@ -26,9 +25,10 @@ export class MeshSettingsService implements OnModuleInit {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    @Inject(MESH_MODULE_OPTIONS) private readonly options: MeshModuleOptions,
+    @Inject(MESH_CONFIG) private readonly options: MeshConfig,
     @InjectRepository(MeshSettingsEntity) private readonly rows: Repository<MeshSettingsEntity>,
-    private readonly events: EventEmitter2,
+    private readonly hooks: MeshHooks,
+    private readonly bus: MeshEventBus,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -41,11 +41,11 @@ export class MeshSettingsService implements OnModuleInit {
     const key =
       meshId !== undefined && password !== undefined ? await deriveMeshKey(meshId, password) : undefined;
     this.settings = {
-      enabled: this.options.enabled ?? true,
+      enabled: this.options.enabled,
       meshId: key ? meshId : undefined,
       key,
-      discovery: this.options.discovery ?? true,
-      discoveryIntervalMs: this.options.discoveryIntervalMs ?? DEFAULT_INTERVAL_MS,
+      discovery: this.options.discovery,
+      discoveryIntervalMs: this.options.discoveryIntervalMs,
     };
     await this.rows.save(toRow(this.settings, 'environment'));
   }
@@ -95,7 +95,9 @@ export class MeshSettingsService implements OnModuleInit {
       `settings changed: enabled=${next.enabled} discovery=${next.discovery} interval=${next.discoveryIntervalMs}` +
         (event.credentialsChanged ? ' credentials=changed' : ''),
     );
-    this.events.emit('mesh.settings.changed', event);
+    // Links, search and registry follow before the change is answered; then the host hears of it.
+    await this.hooks.settingsChanged.run(event);
+    this.bus.emit('mesh.settings.changed', event);
     return next;
   }
 }

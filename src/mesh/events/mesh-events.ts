@@ -1,0 +1,87 @@
+import type { LicenseState } from '../license/license-state.js';
+import type { Direction } from '../link/link.js';
+import type { LinkReason } from '../link/link-reason.js';
+import type { LinkStatus, LinkTarget } from '../link/link-status.js';
+import type { MeshNodeView } from '../registry/mesh-node.js';
+import type { MeshSettingsChanged } from '../settings/mesh-settings.js';
+
+/** Payload of `mesh.link.up`. */
+export interface LinkUpEvent {
+  nodeId: string;
+  host: string;
+  port: number;
+  direction: Direction;
+  transport: 'tls' | 'tcp';
+  remoteAddress: string;
+}
+
+/** Payload of `mesh.link.down`. */
+export interface LinkDownEvent {
+  nodeId: string;
+  reason: LinkReason;
+  message: string;
+}
+
+/** Payload of `mesh.link.error`: a link that failed to come up, dialled (outbound) or accepted. */
+export type LinkErrorEvent =
+  | (LinkTarget & { direction: 'outbound'; nodeId?: string; reason: LinkReason; message: string })
+  | { direction: 'inbound'; remoteAddress: string; reason: LinkReason; message: string };
+
+/** Payload of `mesh.link.status`: a dialled address's status changed (`transition`: state or reason). */
+export type LinkStatusEvent = LinkTarget & { nodeId?: string; status: LinkStatus; transition: boolean };
+
+/** Payload of `mesh.license.changed`. */
+export interface LicenseChangedEvent {
+  previous: LicenseState;
+  current: LicenseState;
+}
+
+/** Payload of `mesh.deactivated`. */
+export interface MeshDeactivatedEvent {
+  reason: 'disabled' | 'unlicensed';
+}
+
+/**
+ * Every event `MeshModule` emits on the application's EventEmitter2, with its payload: listen with
+ * `@OnEvent(name)` and type the payload as `MeshEvents[name]`. The names are lowercase
+ * `domain.subject.verb`.
+ */
+export interface MeshEvents {
+  'mesh.link.up': LinkUpEvent;
+  'mesh.link.down': LinkDownEvent;
+  'mesh.link.error': LinkErrorEvent;
+  'mesh.link.status': LinkStatusEvent;
+  'mesh.activated': Record<string, never>;
+  'mesh.deactivated': MeshDeactivatedEvent;
+  'mesh.settings.changed': MeshSettingsChanged;
+  'mesh.license.changed': LicenseChangedEvent;
+  'mesh.node.added': MeshNodeView;
+  'mesh.node.updated': MeshNodeView;
+  'mesh.node.removed': MeshNodeView;
+  'mesh.node.discovered': MeshNodeView;
+  'mesh.node.lost': MeshNodeView;
+}
+
+export type MeshEventName = keyof MeshEvents;
+
+/** Every name of `MeshEvents`, for code that subscribes to all (the SSE stream, tests). */
+export const MESH_EVENT_NAMES = [
+  'mesh.link.up',
+  'mesh.link.down',
+  'mesh.link.error',
+  'mesh.link.status',
+  'mesh.activated',
+  'mesh.deactivated',
+  'mesh.settings.changed',
+  'mesh.license.changed',
+  'mesh.node.added',
+  'mesh.node.updated',
+  'mesh.node.removed',
+  'mesh.node.discovered',
+  'mesh.node.lost',
+] as const satisfies readonly MeshEventName[];
+
+// Compile-time check that the list names every event of the map, no more and no less.
+type Missing = Exclude<MeshEventName, (typeof MESH_EVENT_NAMES)[number]>;
+const everyEventListed: Missing extends never ? true : Missing = true;
+void everyEventListed;

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { Hello } from '../handshake/handshake-messages.js';
+import { Handshake } from '../handshake/handshake.js';
+import type { MeshKey } from '../handshake/mesh-key.js';
+import { NodeIdentityService } from '../identity/node-identity.service.js';
+import { MESH_CONFIG, type MeshConfig } from '../mesh-config.js';
+import { MeshSettingsService } from '../settings/mesh-settings.service.js';
+import { SOFTWARE_VERSION } from '../software-version.js';
+import { loadOrCreateTlsMaterial } from '../tls/tls-material.js';
+import { AdmissionGate } from './admission-gate.js';
+import { driveHandshake, type EstablishedConnection } from './handshake-driver.js';
+import { TlsSettings } from './tls-upgrade.js';
+
+/** A connection that passed the handshake, with the mesh key it was authenticated under. */
+export interface Authenticated {
+  connection: EstablishedConnection;
+  /** The key in force when the handshake began: a link of a key changed meanwhile is dropped. */
+  key: MeshKey | undefined;
+}
+
+/**
+ * This node's side of every handshake, dialled or accepted: what it says about itself (node and
+ * instance ID, advertised host and port, encryption, version), its TLS material and the limits.
+ */
+@Injectable()
+export class LinkEndpoint implements OnModuleInit {
+  private readonly logger = new Logger('LinkEndpoint');
+  /** New at every start: peers tell a restarted node's link from a stale one by it. */
+  readonly instanceId = randomUUID();
+  private tls?: TlsSettings;
+  private boundPort?: number;
+  private markReady!: () => void;
+  /** Resolves once the advertised port is known (the listener has bound, or the host owns it). */
+  readonly ready = new Promise<void>((done) => (this.markReady = done));
+
+  constructor(
+    @Inject(MESH_CONFIG) private readonly config: MeshConfig,
+    private readonly identity: NodeIdentityService,
+    private readonly settings: MeshSettingsService,
+    private readonly gate: AdmissionGate,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    if (this.config.encryption === 'none') return;
+    const material = await loadOrCreateTlsMaterial({
+      ...this.config.tls,
+      dataDir: this.config.dataDir,
+      commonName: this.config.host,
+    });
+    this.tls = new TlsSettings(material);
+    if (material.generated) this.logger.log('generated a self-signed TLS certificate');
+  }
+
+  /** The port peers dial: the bound one when configured as 0. */
+  get port(): number {
+    return this.boundPort ?? this.config.port;
+  }
+
+  /** Called once the port peers dial is known (and so the hello is complete). */
+  listening(boundPort?: number): void {
+    this.boundPort = boundPort;
+    this.markReady();
+  }
+
+  /** Runs the handshake over a connected socket; rejects with a HandshakeFailure. */
+  async handshake(socket: Socket, role: 'dialer' | 'acceptor'): Promise<Authenticated> {
+    const key = this.settings.current.key;
+    const handshake = new Handshake({
+      role,
+      self: {
+        nodeId: this.identity.nodeId,
+        instanceId: this.instanceId,
+        host: this.config.host,
+        port: this.port,
+        encryption: this.config.encryption,
+        software: SOFTWARE_VERSION,
+      },
+      meshKey: key,
+      admit: role === 'acceptor' ? (peer: Hello) => this.gate.admit(peer) : undefined,
+    });
+    const connection = await driveHandshake(socket, {
+      role,
+      handshake,
+      tls: this.config.encryption === 'none' ? undefined : this.tls,
+      maxFrameBytes: this.config.maxFrameBytes,
+      timeoutMs: this.config.handshakeTimeoutMs,
+    });
+    return { connection, key };
+  }
+}
