@@ -10,6 +10,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { useAdminBodyParser } from './admin/admin-body-parser.js';
 import { AdminTokenService } from './admin/auth/admin-token.service.js';
 import { AppModule } from './app.module.js';
+import { findKeyFileError } from './common/key-file.error.js';
 import { ConfigValidationError } from './config/config-validation.error.js';
 import { loadNodeConfig, type NodeConfig } from './config/node-config.js';
 import { EmbeddedDatabase } from './database/embedded-database.js';
@@ -118,6 +119,9 @@ function handleStopSignals(
 }
 
 main().catch((error: unknown) => {
-  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  const keyFile = findKeyFileError(error);
+  // A bad key file is configuration like a bad variable: one line naming it, no stack.
+  if (keyFile) process.stderr.write(`uc-mesh: invalid configuration: ${keyFile.message}\n`);
+  else logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exit(1);
 });

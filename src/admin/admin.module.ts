@@ -14,6 +14,7 @@ import { MeshEventsController } from './mesh/mesh-events.controller.js';
 import { MeshNodesController } from './mesh/mesh-nodes.controller.js';
 import { MeshOverviewService } from './mesh/mesh-overview.service.js';
 import { MeshController } from './mesh/mesh.controller.js';
+import { AdminTokenMetrics } from './metrics/admin-token.metrics.js';
 import { CallDataMetrics } from './metrics/calldata.metrics.js';
 import { HandshakeFailureMetrics } from './metrics/handshake-failure.metrics.js';
 import { LinkTrafficMetrics } from './metrics/link-traffic.metrics.js';
@@ -48,6 +49,7 @@ import { MetricsService } from './metrics/metrics.service.js';
     LinkTrafficMetrics,
     HandshakeFailureMetrics,
     CallDataMetrics,
+    AdminTokenMetrics,
     // Errors of the body parser, too, answer in the API's `{statusCode, error, message}` form.
     { provide: APP_FILTER, useClass: HttpErrorBodyFilter },
   ],

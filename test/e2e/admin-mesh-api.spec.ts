@@ -7,6 +7,22 @@ import type { MeshNodeView } from '../../src/mesh/registry/mesh-node.js';
 const MESH = { MESH_HOST: '127.0.0.1', MESH_ID: 'admin-api', MESH_PASSWORD: 'admin-api-password' };
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 const UNTIL_LIMIT_MS = 30_000;
+/** Names every object has through its prototype, which a check by property lookup lets through. */
+const PROTOTYPE_NAMES = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'toLocaleString',
+  'valueOf',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+];
 
 type Node = MeshNodeView;
 interface ErrorAnswer {
@@ -189,6 +205,36 @@ describe('the mesh admin API on one node', () => {
       error: 'Bad Request',
       message: expect.any(String),
     });
+  });
+
+  it.each([
+    ['PUT', '/api/mesh/settings', '"discovery":false'],
+    ['POST', '/api/mesh/nodes', '"host":"127.0.0.1","port":7222,"connect":false'],
+    ['PATCH', `/api/mesh/nodes/${UNKNOWN_ID}`, '"connect":false'],
+    ['PUT', '/api/license', '"token":"x"'],
+  ])('%s %s refuses every unknown key, prototype names included, naming it', async (method, path, valid) => {
+    const before = (await call(node, 'GET', '/api/mesh')).body;
+    const listed = await nodes(node);
+    const answers: Array<{ key: string; status: number; body: unknown }> = [];
+    for (const key of PROTOTYPE_NAMES) {
+      // Raw text: JSON.parse makes `__proto__` an own key, as a client's JSON body does.
+      const response = await fetch(`${node.httpUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${node.adminToken}`, 'content-type': 'application/json' },
+        body: `{${valid},${JSON.stringify(key)}:1}`,
+      });
+      answers.push({ key, status: response.status, body: await response.json() });
+    }
+    expect(answers).toEqual(
+      PROTOTYPE_NAMES.map((key) => ({
+        key,
+        status: 400,
+        body: { statusCode: 400, error: 'Bad Request', message: [`property ${key} should not exist`] },
+      })),
+    );
+    // Nothing was applied on the way.
+    expect((await call(node, 'GET', '/api/mesh')).body).toEqual(before);
+    expect(await nodes(node)).toEqual(listed);
   });
 
   it('adds a fixed node (201), refuses a bad port or host naming it, and a second one at that address (409)', async () => {

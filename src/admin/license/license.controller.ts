@@ -1,13 +1,14 @@
-import { BadRequestException, Body, Get, Put, UsePipes, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, Body, Get, Put, UsePipes } from '@nestjs/common';
 import { LicenseError } from '../../mesh/license/license.error.js';
 import type { LicenseState } from '../../mesh/license/license-state.js';
 import { LicenseService } from '../../mesh/license/license.service.js';
 import { AdminApi } from '../auth/admin-api.decorator.js';
+import { StrictValidationPipe } from '../validation/strict-validation.pipe.js';
 import { InstallLicenseDto } from './install-license.dto.js';
 
 /** `GET/PUT /api/license`: the license in force; installing a token that does not verify is a 400. */
 @AdminApi('license')
-@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }))
+@UsePipes(new StrictValidationPipe())
 export class LicenseController {
   constructor(private readonly license: LicenseService) {}
 

@@ -1,16 +1,15 @@
 import { isIP } from 'node:net';
-import { BadRequestException, ParseUUIDPipe, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, ParseUUIDPipe } from '@nestjs/common';
 import { ValidateBy, ValidateIf, type ValidationError, type ValidationOptions } from 'class-validator';
+import { StrictValidationPipe } from '../validation/strict-validation.pipe.js';
 
 /**
- * Validation of the mesh admin bodies: unknown properties are refused, nothing is coerced (a
- * `"true"` string is not a boolean), and every message starts with the property it is about, so a
- * 400 answer is `{statusCode: 400, error: 'Bad Request', message: ['port must be …', …]}`.
+ * Validation of the mesh admin bodies: unknown properties are refused (prototype names included,
+ * see `StrictValidationPipe`), nothing is coerced (a `"true"` string is not a boolean), and every
+ * message starts with the property it is about, so a 400 answer is `{statusCode: 400, error: 'Bad Request', message: ['port must be …', …]}`.
  */
-export function meshValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
+export function meshValidationPipe(): StrictValidationPipe {
+  return new StrictValidationPipe({
     transform: true,
     // One message per property: the first rule it breaks.
     stopAtFirstError: true,

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,5 +175,42 @@ describe('loadOrCreateTlsMaterial', () => {
     await expect(loadOrCreateTlsMaterial({ certFile, keyFile, dataDir, commonName: 'x' })).rejects.toThrow(
       `MESH_TLS_CERT file ${certFile} cannot be read: ENOENT`,
     );
+  });
+  it.each([
+    ['a key of another certificate', 'mismatch'],
+    ['a corrupted key', 'corrupted'],
+    ['a key encrypted with a passphrase', 'encrypted'],
+    ['a corrupted CA file', 'ca'],
+  ])('names the file of %s and says what to do', async (_, kind) => {
+    const pki = await makeTestPki();
+    const pair = await pki.issue(`node-${kind}`);
+    const other = await pki.issue('someone-else');
+    const { certFile, keyFile } = await writePem(dataDir, `bad-${kind}`, pair);
+    const caFile = join(dataDir, `bad-${kind}-ca.pem`);
+    await writeFile(caFile, pki.ca.cert.replace(/\n[A-Za-z0-9+/]{16}/, '\n****************'));
+    if (kind === 'mismatch') await writeFile(keyFile, other.key);
+    if (kind === 'corrupted')
+      await writeFile(keyFile, pair.key.replace(/\n[A-Za-z0-9+/]{16}/, '\n****************'));
+    if (kind === 'encrypted') {
+      const key = createPrivateKey(pair.key);
+      await writeFile(
+        keyFile,
+        key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' }) as string,
+      );
+    }
+    const loading = loadOrCreateTlsMaterial({
+      certFile,
+      keyFile,
+      caFile: kind === 'ca' ? caFile : undefined,
+      dataDir,
+      commonName: 'x',
+    });
+    const expected = {
+      mismatch: `MESH_TLS_KEY file ${keyFile} is not the key of the certificate in the MESH_TLS_CERT file ${certFile}; point MESH_TLS_CERT and MESH_TLS_KEY at`,
+      corrupted: `MESH_TLS_KEY file ${keyFile} is not a private key (`,
+      encrypted: `MESH_TLS_KEY file ${keyFile} is encrypted with a passphrase; point MESH_TLS_CERT and MESH_TLS_KEY at a PEM certificate and its own unencrypted private key`,
+      ca: `MESH_TLS_CA file ${caFile} is not a certificate (`,
+    }[kind];
+    await expect(loading).rejects.toThrow(expected);
   });
 });
