@@ -39,16 +39,10 @@ class HostCallsController {
     throw new BadRequestException({ message: 'host rule', code: 7 });
   }
 
-  /** Lets CallDataService's validation error escape, as a host's route would. */
+  /** Lets CallDataService's validation error escape, as a host's route would; the filter maps it. */
   @Put(':id/data')
   @UseFilters(CallDataValidationFilter)
   setData(@Param('id') id: string, @Body() fields: Record<string, string>): Promise<CallData> {
-    return this.calldata.set(id, fields);
-  }
-
-  /** The same without the filter: what a host gets when it forgets it. */
-  @Put(':id/unfiltered')
-  setUnfiltered(@Param('id') id: string, @Body() fields: Record<string, string>): Promise<CallData> {
     return this.calldata.set(id, fields);
   }
 }
@@ -100,6 +94,8 @@ export async function startHostApp(
   database: TestDatabaseServer,
   routes: AdminModuleRoutes,
   prefix = 'v1',
+  /** Merged into what the factory returns, e.g. a typo to see it refused. */
+  factoryExtra: Record<string, unknown> = {},
 ): Promise<HostApp> {
   const registry = new Registry();
   // A metric of the host's own on the same registry.
@@ -129,7 +125,12 @@ export async function startHostApp(
       AdminModule.forRootAsync({
         ...routes,
         // The mesh's metrics on the host's registry where the host serves /metrics itself.
-        useFactory: () => ({ adminToken: token, dataDir, ...(routes.metrics === false ? { registry } : {}) }),
+        useFactory: () => ({
+          adminToken: token,
+          dataDir,
+          ...(routes.metrics === false ? { registry } : {}),
+          ...factoryExtra,
+        }),
       }),
     ],
     // The host's own /health and /metrics where AdminModule's are switched off.
@@ -142,7 +143,11 @@ export async function startHostApp(
   })
   class HostModule {}
 
-  const app = await NestFactory.create<NestExpressApplication>(HostModule, { logger: ['error', 'warn'] });
+  const app = await NestFactory.create<NestExpressApplication>(HostModule, {
+    logger: ['error', 'warn'],
+    // A refused option rejects here instead of ending the test process.
+    abortOnError: false,
+  });
   app.setGlobalPrefix(prefix);
   useAdminBodyParser(app);
   await app.listen(0, '127.0.0.1');
