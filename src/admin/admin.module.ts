@@ -56,7 +56,7 @@ import { AdminPageController } from './page/admin-page.controller.js';
       useFactory: (options: unknown) => checkAdminOptions(options).registry,
     },
   ],
-  exports: [AdminTokenService, AdminTokenGuard, AdminRoutes, MeshHealthModule, MetricsService],
+  exports: [AdminTokenService, AdminTokenGuard, MeshHealthModule, MetricsService],
 })
 export class AdminModule extends ConfigurableAdminModule {
   /** `basePath`, `health` and `metrics` (AdminModuleRoutes) beside the AdminModuleOptions. */
