@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { AdminModule } from '../../src/admin/admin.module.js';
 import { MeshHealthIndicator } from '../../src/admin/health/mesh.health.js';
+import { MeshMetricsModule } from '../../src/admin/metrics/mesh-metrics.module.js';
 import { MetricsService } from '../../src/admin/metrics/metrics.service.js';
+import { Registry } from 'prom-client';
 import { PeerRegistryService } from '../../src/mesh/registry/peer-registry.service.js';
 import { meshCluster } from '../helpers/mesh-cluster.js';
 import type { MeshNode } from '../helpers/mesh-node.js';
@@ -69,5 +71,28 @@ describe('metrics of two nodes in one process, without CallDataModule', () => {
     expect(a.app.get(MeshHealthIndicator).isHealthy('mesh')).toEqual({
       mesh: { status: 'up', enabled: true, licensed: true, active: true, links: 0, port: a.link.port },
     });
+  });
+});
+
+describe('MeshMetricsModule: the mesh metrics on a host registry, without AdminModule', () => {
+  const cluster = meshCluster();
+
+  it("registers the ucmesh_* metrics on the host's registry, without Node's default ones", async () => {
+    const registry = new Registry();
+    const node = await cluster.start({}, [], [MeshMetricsModule.forRoot({ registry })]);
+    expect(node.app.get(MetricsService).registry).toBe(registry);
+    const samples = parsePrometheusText(await registry.metrics());
+    expect(sampleSum(samples, 'ucmesh_links')).toBe(0);
+    expect(sampleSum(samples, 'ucmesh_mesh_active')).toBe(1);
+    // Node's default metrics are the host's choice, not added to its registry.
+    expect(samples.filter((s) => s.name.startsWith('process_'))).toEqual([]);
+  });
+
+  it('refuses a registry that is none at start', async () => {
+    await expect(
+      cluster.start({}, [], [MeshMetricsModule.forRoot({ registry: {} as Registry })]),
+    ).rejects.toThrow(
+      'MeshMetricsModule: invalid options: registry must be a prom-client Registry or left out',
+    );
   });
 });

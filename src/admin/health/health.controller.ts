@@ -7,7 +7,7 @@ import {
 } from '@nestjs/terminus';
 import { MeshHealthIndicator } from './mesh.health.js';
 
-/** `GET /health` without a token, for load balancers and monitoring. */
+/** `GET <basePath>/health` without a token, for load balancers and monitoring (AdminModule option `health`). */
 @Controller('health')
 export class HealthController {
   constructor(

@@ -1,15 +1,22 @@
-import { Controller, Get, Header } from '@nestjs/common';
-import { METRICS_CONTENT_TYPE, MetricsService } from './metrics.service.js';
+import { Controller, Get, Header, Res } from '@nestjs/common';
+import { MetricsService } from './metrics.service.js';
 
-/** `GET /metrics` without a token, like `/health`: Prometheus scrapes it. */
+/** The part of Express's response used here; the declarations then need no Express types. */
+interface ContentTypeResponse {
+  type(contentType: string): unknown;
+}
+
+/** `GET <basePath>/metrics` without a token, like `/health`: Prometheus scrapes it. */
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
   @Get()
-  @Header('Content-Type', METRICS_CONTENT_TYPE)
   @Header('Cache-Control', 'no-store')
-  scrape(): Promise<string> {
-    return this.metrics.scrape();
+  async scrape(@Res({ passthrough: true }) response: ContentTypeResponse): Promise<string> {
+    const text = await this.metrics.scrape();
+    // The registry's own type: the host's registry may answer in OpenMetrics.
+    response.type(this.metrics.contentType);
+    return text;
   }
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Controller, Get, Header, NotFoundException, Param, Redirect, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Header, NotFoundException, Param, Redirect, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 
 /** The page's files, shipped in the package next to this controller; read once at start. */
 const FILES: Array<[file: string, type: string]> = [
@@ -27,19 +27,27 @@ const SECURITY_HEADERS = {
 };
 
 /**
- * `GET /admin`: the admin page. It is public like any login page; everything it shows comes from
- * `/api/*` with the admin token the administrator types in.
+ * Where `/admin/` and `/admin/index.html` send the browser: relative, so it works under any global
+ * prefix, base path or reverse-proxy path.
+ */
+const TO_PAGE = '../admin';
+
+/**
+ * `GET <basePath>/admin`: the admin page. It is public like any login page; everything it shows
+ * comes from `<basePath>/api/*` with the admin token the administrator types in. The page refers to
+ * its assets and the API relative to its own address, so it must be read at `…/admin`.
  */
 @Controller('admin')
 export class AdminPageController {
   @Get()
-  page(@Res() response: Response): void {
+  page(@Req() request: Request, @Res() response: Response): void {
+    // Express routes `/admin/` here too; from there the page's relative addresses would be wrong.
+    if (request.path.endsWith('/')) return response.redirect(301, TO_PAGE);
     send(response, 'index.html');
   }
 
-  /** `/admin/` and `/admin/index.html` are the page too. */
   @Get('index.html')
-  @Redirect('/admin', 301)
+  @Redirect(TO_PAGE, 301)
   index(): void {}
 
   @Get('assets/:file')

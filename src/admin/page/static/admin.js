@@ -2,6 +2,13 @@
 // admin API with the token the administrator typed in; live changes arrive as Server-Sent Events.
 
 const TOKEN_KEY = 'ucmesh-admin-token';
+/**
+ * Where the node's routes are, from this script's own address (`<base>/admin/assets/admin.js`):
+ * the page works under any global prefix, base path or reverse-proxy path.
+ */
+const BASE = new URL('../../', import.meta.url);
+/** `/api/mesh` ⇒ `<base>/api/mesh`. */
+const apiUrl = (path) => new URL(`.${path}`, BASE);
 const $ = (selector) => document.querySelector(selector);
 
 const state = {
@@ -23,7 +30,7 @@ class ApiError extends Error {
 
 /** A call of the admin API; a 401 ends the session. */
 async function api(path, { method = 'GET', body } = {}) {
-  const response = await fetch(path, {
+  const response = await fetch(apiUrl(path), {
     method,
     headers: {
       Authorization: `Bearer ${state.token}`,
@@ -90,7 +97,7 @@ async function followEvents() {
   let delay = 1000;
   while (!controller.signal.aborted) {
     try {
-      const response = await fetch('/api/mesh/events', {
+      const response = await fetch(apiUrl('/api/mesh/events'), {
         headers: { Authorization: `Bearer ${state.token}`, Accept: 'text/event-stream' },
         signal: controller.signal,
       });
