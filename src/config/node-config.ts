@@ -65,6 +65,12 @@ const environmentSchema = z.object({
     )
     .refine((peers) => peers.every((p) => p.port >= 1 && p.port <= 65535), 'ports must be from 1 to 65535')
     .optional(),
+  MESH_MAX_CLOCK_OFFSET_MS: z.coerce
+    .number({ message: 'must be an integer from 100 to 31536000000' })
+    .int('must be an integer from 100 to 31536000000')
+    .min(100, 'must be an integer from 100 to 31536000000')
+    .max(31_536_000_000, 'must be an integer from 100 to 31536000000')
+    .default(30_000),
   MESH_LICENSE: nonEmpty.optional(),
   MESH_LICENSE_PUBLIC_KEY: nonEmpty.optional(),
   HTTP_PORT: port.default(7224),
@@ -105,6 +111,8 @@ export interface NodeConfig {
     peers: Array<{ host: string; port: number }>;
     license?: string;
     licensePublicKey?: string;
+    /** A peer whose clock is further off is refused with `clock-skew`. */
+    maxClockOffsetMs: number;
   };
   calldata: { retentionMs: number; syncIntervalMs: number };
   http: { port: number; bind: string };
@@ -151,6 +159,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv): NodeConfig {
       peers: e.MESH_PEERS ?? [],
       license: e.MESH_LICENSE,
       licensePublicKey: e.MESH_LICENSE_PUBLIC_KEY,
+      maxClockOffsetMs: e.MESH_MAX_CLOCK_OFFSET_MS,
     },
     calldata: { retentionMs: e.CALLDATA_RETENTION_MS, syncIntervalMs: e.CALLDATA_SYNC_INTERVAL_MS },
     http: { port: e.HTTP_PORT, bind: e.HTTP_BIND },

@@ -15,4 +15,12 @@ export const LINK_DEFAULTS = {
   maxPendingHandshakes: 256,
   reconnectMinMs: 1000,
   reconnectMaxMs: 30_000,
+  /**
+   * Half of CallData's drift bound (60 s, src/calldata/clock/hybrid-clock.ts): a linked peer's
+   * stamps then stay at least 30 s inside what CallData accepts from the future, leaving room for
+   * the measurement's error and for drift between pings, so no change of a linked node is ever
+   * refused as future-stamped. Any NTP-synchronised pair is milliseconds apart; a node off by
+   * this much has no time synchronisation at all.
+   */
+  maxClockOffsetMs: 30_000,
 } as const;

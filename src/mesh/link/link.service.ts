@@ -10,6 +10,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { type PeerClock, peerClock } from '../clock/peer-clock.js';
 import type { Hello } from '../handshake/handshake-messages.js';
 import type { MeshKey } from '../handshake/mesh-key.js';
 import { Handshake, type LocalHello } from '../handshake/handshake.js';
@@ -87,6 +88,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
   private readonly admissionChecks: AdmissionCheck[] = [];
   private readonly limiter = new FailureRateLimiter();
   private readonly linkOptions: LinkOptions;
+  private readonly clock: PeerClock;
   private readonly linkHandlers: LinkHandlers;
   private handlers = new Map<string, MeshMessageHandler[]>();
   private tls?: TlsSettings;
@@ -108,6 +110,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
     private readonly license: LicenseService,
   ) {
     this.listening = new Promise((done) => (this.markListening = done));
+    this.clock = peerClock(options);
     this.linkOptions = {
       livenessTimeoutMs: options.livenessTimeoutMs ?? LINK_DEFAULTS.livenessTimeoutMs,
       highWaterBytes: options.highWaterBytes ?? LINK_DEFAULTS.highWaterBytes,
@@ -374,6 +377,7 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
       self: this.hello(),
       meshKey: keyAtStart,
       admit: (peer) => this.admit(peer),
+      clock: this.clock,
     });
     driveHandshake(socket, this.driverOptions('acceptor', handshake))
       .then((connection) => this.adopt(connection, 'inbound', keyAtStart))
@@ -410,7 +414,12 @@ export class LinkService implements OnModuleInit, OnApplicationBootstrap, Before
       });
     });
     const keyAtStart = this.settings.current.key;
-    const handshake = new Handshake({ role: 'dialer', self: this.hello(), meshKey: keyAtStart });
+    const handshake = new Handshake({
+      role: 'dialer',
+      self: this.hello(),
+      meshKey: keyAtStart,
+      clock: this.clock,
+    });
     const connection = await driveHandshake(socket, this.driverOptions('dialer', handshake));
     // Unchecked, removed or superseded while the handshake ran: this link is not wanted any more.
     if (!this.dialers.has(targetKey(target))) {
