@@ -463,6 +463,25 @@ describe('Handshake clocks', () => {
     expect(outcome(result.steps.acceptor).kind).toBe('established');
   });
 
+  it("detects a relay that changes an auth's stamps (they follow the transcript; the proof covers them)", () => {
+    const clock = clocks();
+    const dialer = handshake({ role: 'dialer', self: { encryption: 'none' }, clock: clock(0) });
+    const acceptor = handshake({ role: 'acceptor', self: { encryption: 'none' }, clock: clock(TWO_HOURS) });
+    const result = pump(dialer.handshake, acceptor.handshake, {
+      tamper: (_from, body) => {
+        const message = decodeBody(body) as { t: string; clock?: { transmit: number } };
+        if (message.t !== 'auth' || !message.clock) return body;
+        // Hides the skew: the acceptor would measure the dialer as 2 h ahead too.
+        return encodeBody({
+          ...message,
+          clock: { ...message.clock, transmit: message.clock.transmit + TWO_HOURS },
+        });
+      },
+    });
+    expectNeverEstablished(result);
+    expect(failure(result.steps.acceptor).reason).toBe('password-mismatch');
+  });
+
   it('reports a wrong password as password-mismatch, not as the skew it also has', () => {
     const clock = clocks();
     const dialer = handshake({ role: 'dialer', clock: clock(0) });

@@ -246,8 +246,8 @@ export class Handshake {
 
   private sendAuth(next: State): HandshakeStep[] {
     this.state = next;
-    const auth = proofs(this.key(), this.options.role, this.sealed(), this.sealedNonces());
     const clock = this.stamping ? this.clock?.stamps() : undefined;
+    const auth = proofs(this.key(), this.options.role, this.sealed(), this.sealedNonces(), clock);
     return [
       { kind: 'send', body: encodeBody(clock ? { t: 'auth', ...auth, clock } : { t: 'auth', ...auth }) },
     ];
