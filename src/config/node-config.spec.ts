@@ -23,6 +23,7 @@ describe('loadNodeConfig', () => {
         peers: [],
         license: undefined,
         licensePublicKey: undefined,
+        maxClockOffsetMs: 30_000,
       },
       calldata: { retentionMs: 86_400_000, syncIntervalMs: 5000 },
       http: { port: 7224, bind: '127.0.0.1' },
@@ -50,6 +51,7 @@ describe('loadNodeConfig', () => {
       MESH_PEERS: 'uc2.example.lan:7222, 10.0.0.3:7300',
       MESH_LICENSE: 'token',
       MESH_LICENSE_PUBLIC_KEY: 'key.pem',
+      MESH_MAX_CLOCK_OFFSET_MS: '10800000',
       CALLDATA_RETENTION_MS: '3600000',
       CALLDATA_SYNC_INTERVAL_MS: '250',
       HTTP_PORT: '8080',
@@ -64,6 +66,7 @@ describe('loadNodeConfig', () => {
     });
     expect(config.mesh.tls).toEqual({ certFile: 'c.pem', keyFile: 'k.pem', caFile: 'ca.pem' });
     expect(config.mesh.discoveryIntervalMs).toBe(2000);
+    expect(config.mesh.maxClockOffsetMs).toBe(10_800_000);
     expect(config.mesh.peers).toEqual([
       { host: 'uc2.example.lan', port: 7222 },
       { host: '10.0.0.3', port: 7300 },
@@ -96,6 +99,10 @@ describe('loadNodeConfig', () => {
     [
       { CALLDATA_SYNC_INTERVAL_MS: '50' },
       'CALLDATA_SYNC_INTERVAL_MS="50": must be an integer from 100 to 3600000',
+    ],
+    [
+      { MESH_MAX_CLOCK_OFFSET_MS: '0' },
+      'MESH_MAX_CLOCK_OFFSET_MS="0": must be an integer from 100 to 31536000000',
     ],
   ])('rejects %j', (env, problem) => {
     expect(() => loadNodeConfig(env)).toThrow(new ConfigValidationError([problem]));

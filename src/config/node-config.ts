@@ -1,14 +1,17 @@
 import { hostname } from 'node:os';
 import { isIPv4, isIP } from 'node:net';
 import { z } from 'zod';
+import { MESH_DEFAULTS } from '../mesh/mesh-config.js';
 import { ENCRYPTION_MODES, type EncryptionMode } from '../mesh/link/encryption-mode.js';
 import { ConfigValidationError } from './config-validation.error.js';
 
-const port = z.coerce
-  .number({ message: 'must be an integer from 0 to 65535' })
-  .int('must be an integer from 0 to 65535')
-  .min(0, 'must be an integer from 0 to 65535')
-  .max(65535, 'must be an integer from 0 to 65535');
+/** An integer variable within [min, max], the message naming the range. */
+const integer = (min: number, max: number) => {
+  const message = `must be an integer from ${min} to ${max}`;
+  return z.coerce.number({ message }).int(message).min(min, message).max(max, message);
+};
+
+const port = integer(0, 65535);
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], {
@@ -29,24 +32,19 @@ const environmentSchema = z.object({
     .optional(),
   DATA_DIR: nonEmpty.default('./data'),
   MESH_HOST: nonEmpty.default(() => hostname()),
-  MESH_PORT: port.default(7222),
-  MESH_BIND: address('an IPv4 or IPv6 address', (s) => isIP(s) !== 0).default('0.0.0.0'),
-  MESH_ENABLED: flag.default(true),
+  MESH_PORT: port.default(MESH_DEFAULTS.port),
+  MESH_BIND: address('an IPv4 or IPv6 address', (s) => isIP(s) !== 0).default(MESH_DEFAULTS.bind),
+  MESH_ENABLED: flag.default(MESH_DEFAULTS.enabled),
   MESH_ID: nonEmpty.optional(),
   MESH_PASSWORD: nonEmpty.optional(),
   MESH_ENCRYPTION: z
     .enum(ENCRYPTION_MODES, { message: `must be one of ${ENCRYPTION_MODES.join(', ')}` })
-    .default('starttls-optional'),
+    .default(MESH_DEFAULTS.encryption),
   MESH_TLS_CERT: nonEmpty.optional(),
   MESH_TLS_KEY: nonEmpty.optional(),
   MESH_TLS_CA: nonEmpty.optional(),
-  MESH_DISCOVERY: flag.default(true),
-  MESH_DISCOVERY_INTERVAL_MS: z.coerce
-    .number({ message: 'must be an integer from 500 to 3600000' })
-    .int('must be an integer from 500 to 3600000')
-    .min(500, 'must be an integer from 500 to 3600000')
-    .max(3_600_000, 'must be an integer from 500 to 3600000')
-    .default(5000),
+  MESH_DISCOVERY: flag.default(MESH_DEFAULTS.discovery),
+  MESH_DISCOVERY_INTERVAL_MS: integer(500, 3_600_000).default(MESH_DEFAULTS.discoveryIntervalMs),
   MESH_DISCOVERY_INTERFACE: address('an IPv4 address', (s) => isIPv4(s)).optional(),
   MESH_PEERS: z
     .string()
@@ -65,22 +63,13 @@ const environmentSchema = z.object({
     )
     .refine((peers) => peers.every((p) => p.port >= 1 && p.port <= 65535), 'ports must be from 1 to 65535')
     .optional(),
+  MESH_MAX_CLOCK_OFFSET_MS: integer(100, 31_536_000_000).default(MESH_DEFAULTS.maxClockOffsetMs),
   MESH_LICENSE: nonEmpty.optional(),
   MESH_LICENSE_PUBLIC_KEY: nonEmpty.optional(),
   HTTP_PORT: port.default(7224),
   HTTP_BIND: address('an IPv4 or IPv6 address', (s) => isIP(s) !== 0).default('127.0.0.1'),
-  CALLDATA_RETENTION_MS: z.coerce
-    .number({ message: 'must be an integer from 1000 to 31536000000' })
-    .int('must be an integer from 1000 to 31536000000')
-    .min(1000, 'must be an integer from 1000 to 31536000000')
-    .max(31_536_000_000, 'must be an integer from 1000 to 31536000000')
-    .default(86_400_000),
-  CALLDATA_SYNC_INTERVAL_MS: z.coerce
-    .number({ message: 'must be an integer from 100 to 3600000' })
-    .int('must be an integer from 100 to 3600000')
-    .min(100, 'must be an integer from 100 to 3600000')
-    .max(3_600_000, 'must be an integer from 100 to 3600000')
-    .default(5000),
+  CALLDATA_RETENTION_MS: integer(1000, 31_536_000_000).default(86_400_000),
+  CALLDATA_SYNC_INTERVAL_MS: integer(100, 3_600_000).default(5000),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
@@ -105,6 +94,8 @@ export interface NodeConfig {
     peers: Array<{ host: string; port: number }>;
     license?: string;
     licensePublicKey?: string;
+    /** A peer whose clock is further off is refused with `clock-skew`. */
+    maxClockOffsetMs: number;
   };
   calldata: { retentionMs: number; syncIntervalMs: number };
   http: { port: number; bind: string };
@@ -151,6 +142,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv): NodeConfig {
       peers: e.MESH_PEERS ?? [],
       license: e.MESH_LICENSE,
       licensePublicKey: e.MESH_LICENSE_PUBLIC_KEY,
+      maxClockOffsetMs: e.MESH_MAX_CLOCK_OFFSET_MS,
     },
     calldata: { retentionMs: e.CALLDATA_RETENTION_MS, syncIntervalMs: e.CALLDATA_SYNC_INTERVAL_MS },
     http: { port: e.HTTP_PORT, bind: e.HTTP_BIND },

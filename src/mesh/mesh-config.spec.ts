@@ -111,6 +111,12 @@ describe('resolveMeshConfig', () => {
     expect(problem({ host: 'x', peers: [{ host: 'uc2', port: 0 }] })).toBe(
       'MeshModule options: peers.0.port must be an integer from 1 to 65535 (got 0)',
     );
+    expect(problem({ host: 'x', maxClockOffsetMs: 0 })).toBe(
+      'MeshModule options: maxClockOffsetMs must be an integer from 100 to 31536000000 (got 0)',
+    );
+    expect(problem({ host: 'x', now: 1_700_000_000_000 })).toMatch(
+      /^MeshModule options: now must be a function returning milliseconds since the epoch/,
+    );
   });
 
   it('needs the port peers dial when the application owns it (listen: false)', () => {

@@ -28,18 +28,25 @@ export const MESH_DEFAULTS = {
   maxPendingHandshakes: 256,
   reconnectMinMs: 1000,
   reconnectMaxMs: 30_000,
+  /**
+   * Half of CallData's drift bound (60 s, src/calldata/clock/hybrid-clock.ts): a linked peer's
+   * stamps then stay at least 30 s inside what CallData accepts from the future, leaving room for
+   * the measurement's error and for drift between pings. Any NTP-synchronised pair is
+   * milliseconds apart; a node off by this much has no time synchronisation at all.
+   */
+  maxClockOffsetMs: 30_000,
 } as const;
 
 /** The options with every default applied: what the mesh's services read. */
 export type MeshConfig = Required<
   Omit<
     MeshModuleOptions,
-    'meshId' | 'password' | 'license' | 'licensePublicKey' | 'discoveryInterface' | 'acceptUnknownPeers'
+    'meshId' | 'password' | 'license' | 'licensePublicKey' | 'discoveryInterface' | 'acceptUnknownPeers' | 'now'
   >
 > &
   Pick<
     MeshModuleOptions,
-    'meshId' | 'password' | 'license' | 'licensePublicKey' | 'discoveryInterface' | 'acceptUnknownPeers'
+    'meshId' | 'password' | 'license' | 'licensePublicKey' | 'discoveryInterface' | 'acceptUnknownPeers' | 'now'
   >;
 
 /** The resolved configuration's injection token (a provider of `MeshModule`). */
@@ -96,6 +103,12 @@ const optionsSchema = z
     acceptUnknownPeers: z.boolean({ message: 'must be true or false' }).optional(),
     reconnectMinMs: int(1, DAY_MS).optional(),
     reconnectMaxMs: int(1, DAY_MS).optional(),
+    maxClockOffsetMs: int(100, 365 * DAY_MS).optional(),
+    now: z
+      .custom<() => number>((v) => typeof v === 'function', {
+        message: 'must be a function returning milliseconds since the epoch',
+      })
+      .optional(),
   })
   .refine((o) => o.listen !== false || (o.port !== undefined && o.port > 0), {
     // Peers dial the advertised port; without a listener of its own nothing can choose one.

@@ -71,6 +71,15 @@ export interface MeshModuleOptions {
   /** Reconnect backoff bounds. Defaults 1000 and 30000. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /**
+   * A peer whose clock is further off than this, either way, is refused with reason `clock-skew`
+   * on both sides, at the handshake and whenever the pings measure it later (the maximum clock
+   * offset of CockroachDB). Default 30000: half of CallData's 60 s drift bound, so a linked
+   * peer's stamps always stay well inside what CallData accepts.
+   */
+  maxClockOffsetMs?: number;
+  /** The wall clock peers' clocks are measured against (ms since the epoch). Default `Date.now`. */
+  now?: () => number;
 }
 
 export const {

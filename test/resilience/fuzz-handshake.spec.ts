@@ -51,6 +51,7 @@ const field = fc.oneof(
   fc.uint8Array({ maxLength: 40 }),
   fc.uint8Array({ minLength: 32, maxLength: 32 }),
   fc.uuid(),
+  fc.record({ transmit: fc.nat(), origin: fc.nat(), receive: fc.nat() }, { requiredKeys: ['transmit'] }),
   fc.constantFrom<unknown>(
     PROTOCOL_MAGIC,
     'hello',
@@ -95,6 +96,7 @@ const rewrite: fc.Arbitrary<Rewrite> = fc.oneof(
           'idProof',
           'magic',
           'port',
+          'clock',
           '__proto__',
         ),
       ),

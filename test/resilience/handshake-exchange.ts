@@ -110,6 +110,8 @@ function newSide(role: Role, key: MeshKey, encryption: EncryptionMode): Handshak
       encryption,
       software: SOFTWARE_VERSION,
     },
+    // Stamps in hellos and auths, as every node sends them: the fuzz rewrites them too.
+    clock: { now: Date.now, maxOffsetMs: 30_000 },
   });
 }
 

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { updateLengthPrefixed } from '../../common/length-prefixed.js';
+import type { ClockStamps } from '../clock/clock-sample.js';
 import type { MeshKey } from './mesh-key.js';
 import type { Transport } from './transport-negotiation.js';
 
@@ -33,22 +34,37 @@ export interface Nonces {
 
 /**
  * The two proofs a side sends, bound to its role. The mesh-ID proof covers only the nonces, so a
- * tampered transcript fails the password proof and is not mistaken for another mesh.
+ * tampered transcript fails the password proof and is not mistaken for another mesh. The password
+ * proof also covers the clock stamps sent with it, if any: they follow the hellos, so the
+ * transcript does not hold them, and a relay must not change them unnoticed.
  */
 export function proofs(
   key: MeshKey,
   role: Role,
   transcript: Buffer,
   nonces: Nonces,
+  clock?: ClockStamps,
 ): { idProof: Buffer; proof: Buffer } {
+  const proof = createHmac('sha256', key.authKey).update(`auth\0${role}\0`).update(transcript);
+  // Without stamps the proof is what versions before them compute.
+  if (clock) proof.update('clock\0').update(stampBytes(clock));
   return {
     idProof: createHmac('sha256', key.idKey)
       .update(`id\0${role}\0`)
       .update(nonces.dialer)
       .update(nonces.acceptor)
       .digest(),
-    proof: createHmac('sha256', key.authKey).update(`auth\0${role}\0`).update(transcript).digest(),
+    proof: proof.digest(),
   };
+}
+
+/** The stamps as three big-endian doubles; an absent stamp is -1, which no stamp can be. */
+function stampBytes({ transmit, origin, receive }: ClockStamps): Buffer {
+  const bytes = Buffer.allocUnsafe(24);
+  bytes.writeDoubleBE(transmit, 0);
+  bytes.writeDoubleBE(origin ?? -1, 8);
+  bytes.writeDoubleBE(receive ?? -1, 16);
+  return bytes;
 }
 
 /** Which of the peer's proofs fails, if any. */
@@ -57,9 +73,9 @@ export function verifyProofs(
   peerRole: Role,
   transcript: Buffer,
   nonces: Nonces,
-  presented: { idProof: Uint8Array; proof: Uint8Array },
+  presented: { idProof: Uint8Array; proof: Uint8Array; clock?: ClockStamps },
 ): 'ok' | 'mesh-id-mismatch' | 'password-mismatch' {
-  const expected = proofs(key, peerRole, transcript, nonces);
+  const expected = proofs(key, peerRole, transcript, nonces, presented.clock);
   if (!timingSafeEqual(expected.idProof, presented.idProof)) return 'mesh-id-mismatch';
   if (!timingSafeEqual(expected.proof, presented.proof)) return 'password-mismatch';
   return 'ok';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isStamp } from '../clock/clock-sample.js';
 import { ENCRYPTION_MODES } from '../link/encryption-mode.js';
 import { ProtocolError } from '../wire/protocol.error.js';
 
@@ -9,6 +10,16 @@ export const NONCE_BYTES = 32;
 
 const bytes = (length: number) =>
   z.instanceof(Uint8Array).refine((b) => b.length === length, `must be ${length} bytes`);
+
+const stamp = z.custom<number>(isStamp, 'must be a time in milliseconds since the epoch');
+
+/**
+ * Clock stamps (see clock-sample.ts). Optional for compatibility: a peer of a version without them
+ * sends none, and then no offset is known and its clock is never refused.
+ */
+const clockSchema = z
+  .strictObject({ transmit: stamp, origin: stamp.optional(), receive: stamp.optional() })
+  .optional();
 
 const helloSchema = z.strictObject({
   t: z.literal('hello'),
@@ -22,9 +33,15 @@ const helloSchema = z.strictObject({
   encryption: z.enum(ENCRYPTION_MODES),
   nonce: bytes(NONCE_BYTES),
   software: z.string().max(64),
+  clock: clockSchema,
 });
 
-const authSchema = z.strictObject({ t: z.literal('auth'), idProof: bytes(32), proof: bytes(32) });
+const authSchema = z.strictObject({
+  t: z.literal('auth'),
+  idProof: bytes(32),
+  proof: bytes(32),
+  clock: clockSchema,
+});
 const readySchema = z.strictObject({ t: z.literal('ready') });
 const errorSchema = z.strictObject({
   t: z.literal('error'),

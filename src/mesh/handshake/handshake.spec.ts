@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { PeerClock } from '../clock/peer-clock.js';
 import { ENCRYPTION_MODES, type EncryptionMode } from '../link/encryption-mode.js';
 import { LinkFailure, type LinkReason } from '../link/link-reason.js';
 import { decodeBody, encodeBody } from '../wire/body-codec.js';
@@ -41,9 +42,11 @@ interface NodeSetup {
   /** Defaults to the shared mesh key; `null` for a node without mesh ID and password. */
   key?: MeshKey | null;
   admit?: HandshakeOptions['admit'];
+  /** Omitted: a node of a version without clock stamps. */
+  clock?: PeerClock;
 }
 
-function handshake({ role, self, key, admit }: NodeSetup): { handshake: Handshake; self: LocalHello } {
+function handshake({ role, self, key, admit, clock }: NodeSetup): { handshake: Handshake; self: LocalHello } {
   const hello = localHello(self);
   const options: HandshakeOptions = {
     role,
@@ -51,6 +54,7 @@ function handshake({ role, self, key, admit }: NodeSetup): { handshake: Handshak
     meshKey: key === null ? undefined : (key ?? meshKey),
   };
   if (admit) options.admit = admit;
+  if (clock) options.clock = clock;
   return { handshake: new Handshake(options), self: hello };
 }
 
@@ -369,6 +373,157 @@ describe('Handshake between a dialer and an acceptor', () => {
     for (const body of [...result.sent.dialer, ...result.sent.acceptor, encodeBody({ t: 'ready' })]) {
       expect(dialer.handshake.receive(body)).toEqual([]);
       expect(acceptor.handshake.receive(body)).toEqual([]);
+    }
+  });
+});
+
+describe('Handshake clocks', () => {
+  const NOW = 1_795_000_000_000;
+  const TWO_HOURS = 7_200_000;
+  /** A wall clock `skewMs` off the true time, which advances 2 ms at every reading. */
+  function clocks() {
+    let trueTime = NOW;
+    return (skewMs: number, maxOffsetMs = 30_000): PeerClock => ({
+      now: () => (trueTime += 2) + skewMs,
+      maxOffsetMs,
+    });
+  }
+  const types = (bodies: Buffer[]) => bodies.map((body) => (decodeBody(body) as { t: string }).t);
+
+  it.each(['none', 'starttls-optional'] as const)(
+    'links peers within the limit (%s) and hands each the measured offset',
+    (encryption) => {
+      const clock = clocks();
+      const dialer = handshake({ role: 'dialer', self: { encryption }, clock: clock(0) });
+      const acceptor = handshake({ role: 'acceptor', self: { encryption }, clock: clock(10_000) });
+      const result = pump(dialer.handshake, acceptor.handshake);
+      const atDialer = outcome(result.steps.dialer);
+      const atAcceptor = outcome(result.steps.acceptor);
+      if (atDialer.kind !== 'established' || atAcceptor.kind !== 'established') throw new Error('not linked');
+      // Each reading moves the true time by 2 ms: the error stays within half the round trip.
+      expect(atDialer.clock?.offsetMs).toBeGreaterThanOrEqual(10_000 - 4);
+      expect(atDialer.clock?.offsetMs).toBeLessThanOrEqual(10_000 + 4);
+      expect(atAcceptor.clock?.offsetMs).toBeGreaterThanOrEqual(-10_000 - 4);
+      expect(atAcceptor.clock?.offsetMs).toBeLessThanOrEqual(-10_000 + 4);
+      expect(atDialer.clock?.rttMs).toBeGreaterThan(0);
+    },
+  );
+
+  it('refuses a peer 2 h ahead on both sides with clock-skew, saying by how much', () => {
+    const clock = clocks();
+    const dialer = handshake({ role: 'dialer', clock: clock(0) });
+    const acceptor = handshake({ role: 'acceptor', clock: clock(TWO_HOURS) });
+    const result = pump(dialer.handshake, acceptor.handshake);
+    expectNeverEstablished(result);
+    // The acceptor measures from the dialer's auth and refuses before proving itself.
+    expect(types(result.sent.acceptor)).toEqual(['hello', 'error']);
+    const atAcceptor = failedStep(result.steps.acceptor);
+    expect(atAcceptor.refused).toBe(true);
+    expect(atAcceptor.failure).toMatchObject({
+      reason: 'clock-skew',
+      message: "the peer's clock is 7200.0 s behind this node's (limit 30 s)",
+    });
+    expect(atAcceptor.failure.clockOffsetMs).toBeCloseTo(-TWO_HOURS, -1);
+    const atDialer = failedStep(result.steps.dialer).failure;
+    expect(atDialer).toMatchObject({
+      reason: 'clock-skew',
+      message: "the peer's clock is 7200.0 s ahead of this node's (the peer's limit 30 s)",
+    });
+    // The dialer shows its own measurement (from the acceptor's hello), not just the words.
+    expect(atDialer.clockOffsetMs).toBeCloseTo(TWO_HOURS, -1);
+  });
+
+  it('lets the stricter side refuse: a dialer with the smaller limit refuses after the proofs', () => {
+    const clock = clocks();
+    const dialer = handshake({ role: 'dialer', clock: clock(0, 30_000) });
+    const acceptor = handshake({ role: 'acceptor', clock: clock(-TWO_HOURS, 3 * TWO_HOURS) });
+    const result = pump(dialer.handshake, acceptor.handshake);
+    expectNeverEstablished(result);
+    expect(types(result.sent.dialer)).toEqual(['hello', 'auth', 'error']);
+    expect(failedStep(result.steps.dialer).failure).toMatchObject({
+      reason: 'clock-skew',
+      message: "the peer's clock is 7200.0 s behind this node's (limit 30 s)",
+    });
+    const atAcceptor = failedStep(result.steps.acceptor).failure;
+    expect(atAcceptor).toMatchObject({
+      reason: 'clock-skew',
+      message: "the peer's clock is 7200.0 s ahead of this node's (the peer's limit 30 s)",
+    });
+    expect(atAcceptor.clockOffsetMs).toBeCloseTo(TWO_HOURS, -1);
+  });
+
+  it('links a skewed peer when the limit is above the skew', () => {
+    const clock = clocks();
+    const dialer = handshake({ role: 'dialer', clock: clock(0, 3 * 3_600_000) });
+    const acceptor = handshake({ role: 'acceptor', clock: clock(TWO_HOURS, 3 * 3_600_000) });
+    const result = pump(dialer.handshake, acceptor.handshake);
+    const atDialer = outcome(result.steps.dialer);
+    if (atDialer.kind !== 'established') throw new Error('not linked');
+    expect(atDialer.clock?.offsetMs).toBeCloseTo(TWO_HOURS, -1);
+    expect(outcome(result.steps.acceptor).kind).toBe('established');
+  });
+
+  it("detects a relay that changes an auth's stamps (they follow the transcript; the proof covers them)", () => {
+    const clock = clocks();
+    const dialer = handshake({ role: 'dialer', self: { encryption: 'none' }, clock: clock(0) });
+    const acceptor = handshake({ role: 'acceptor', self: { encryption: 'none' }, clock: clock(TWO_HOURS) });
+    const result = pump(dialer.handshake, acceptor.handshake, {
+      tamper: (_from, body) => {
+        const message = decodeBody(body) as { t: string; clock?: { transmit: number } };
+        if (message.t !== 'auth' || !message.clock) return body;
+        // Hides the skew: the acceptor would measure the dialer as 2 h ahead too.
+        return encodeBody({
+          ...message,
+          clock: { ...message.clock, transmit: message.clock.transmit + TWO_HOURS },
+        });
+      },
+    });
+    expectNeverEstablished(result);
+    expect(failure(result.steps.acceptor).reason).toBe('password-mismatch');
+  });
+
+  it('reports a wrong password as password-mismatch, not as the skew it also has', () => {
+    const clock = clocks();
+    const dialer = handshake({ role: 'dialer', clock: clock(0) });
+    const acceptor = handshake({ role: 'acceptor', key: otherPassword, clock: clock(TWO_HOURS) });
+    const result = pump(dialer.handshake, acceptor.handshake);
+    expect(failure(result.steps.acceptor).reason).toBe('password-mismatch');
+    expect(failure(result.steps.dialer).reason).toBe('password-mismatch');
+  });
+
+  it.each([
+    ['an older dialer', 'dialer'],
+    ['an older acceptor', 'acceptor'],
+  ] as const)('links %s that sends no stamps, however skewed, and measures nothing', (_name, older) => {
+    const clock = clocks();
+    const dialer = handshake({ role: 'dialer', ...(older !== 'dialer' && { clock: clock(0) }) });
+    const acceptor = handshake({
+      role: 'acceptor',
+      ...(older !== 'acceptor' && { clock: clock(TWO_HOURS) }),
+    });
+    const result = pump(dialer.handshake, acceptor.handshake);
+    for (const role of ['dialer', 'acceptor'] as const) {
+      const step = outcome(result.steps[role]);
+      expect(step).toMatchObject({ kind: 'established', clock: undefined });
+    }
+    // A node never sends stamps to a peer whose hello had none: an older parser takes no unknown key.
+    if (older === 'dialer') {
+      for (const body of result.sent.acceptor) expect(decodeBody(body)).not.toHaveProperty('clock');
+    }
+  });
+
+  it('refuses malformed stamps in a hello with protocol-error', () => {
+    const hello = {
+      t: 'hello',
+      magic: PROTOCOL_MAGIC,
+      version: PROTOCOL_VERSION,
+      ...localHello(),
+      nonce: Buffer.alloc(32, 1),
+    };
+    for (const clock of [{ transmit: -1 }, { transmit: 'now' }, { transmit: 1, extra: 2 }, {}]) {
+      const fresh = handshake({ role: 'acceptor', clock: clocks()(0) }).handshake;
+      fresh.start();
+      expect(failure(fresh.receive(encodeBody({ ...hello, clock }))).reason).toBe('protocol-error');
     }
   });
 });

@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { ClockExchange } from '../clock/clock-exchange.js';
+import type { ClockStamps } from '../clock/clock-sample.js';
+import { clockSkewFailure } from '../clock/clock-skew.js';
+import type { PeerClock } from '../clock/peer-clock.js';
 import type { EncryptionMode } from '../link/encryption-mode.js';
 import { asLinkReason, LinkFailure, type LinkReason } from '../link/link-reason.js';
 import { decodeBody, encodeBody } from '../wire/body-codec.js';
@@ -34,13 +38,21 @@ export interface HandshakeOptions {
    * the peer shall show it (e.g. `mesh-disabled-remote`).
    */
   admit?: (peer: Hello) => LinkFailure | undefined;
+  /**
+   * This node's clock and the peer clock offset it tolerates. Every handshake message after the
+   * dialer's hello answers the one before with clock stamps, so each side measures the peer's
+   * offset and refuses a peer too far off with `clock-skew` (after its proofs verified). Omitted:
+   * no stamps are sent and none are checked, as in versions before clock stamps.
+   */
+  clock?: PeerClock;
 }
 
 /** What the driver must do next, in order. */
 export type HandshakeStep =
   | { kind: 'send'; body: Buffer }
   | { kind: 'upgrade-tls' }
-  | { kind: 'established'; peer: Hello; transport: Transport }
+  /** `clock` is undefined when either side sends no clock stamps. */
+  | { kind: 'established'; peer: Hello; transport: Transport; clock: ClockExchange | undefined }
   | { kind: 'failed'; failure: LinkFailure; refused: boolean };
 
 type State = 'idle' | 'await-hello' | 'await-tls' | 'await-auth' | 'await-ready' | 'done';
@@ -54,10 +66,14 @@ type State = 'idle' | 'await-hello' | 'await-tls' | 'await-auth' | 'await-ready'
  * The dialer proves itself first, so a stranger learns no proof of the acceptor's. Proofs are
  * HMACs under the mesh key over the whole transcript (see auth-proof.ts). A side that detects a
  * failure the other cannot see tells it with an error frame, so both show the same reason.
+ *
+ * With a clock, hellos and auths carry NTP stamps: the dialer's hello its send time, every later
+ * one also the previous message's send time echoed and its arrival time. The dialer measures from
+ * the acceptor's hello and auth, the acceptor from the dialer's auth. A side stamps only when the
+ * peer's hello carried stamps, so a peer of an older version gets none.
  */
 export class Handshake {
   private state: State = 'idle';
-  private readonly ownHello: Buffer;
   private readonly ownNonce: Buffer;
   private dialerHello?: Buffer;
   private acceptorHello?: Buffer;
@@ -66,16 +82,13 @@ export class Handshake {
   private transcript?: Buffer;
   private nonces?: Nonces;
   private verified = false;
+  /** When the frame being handled arrived, by this node's clock. */
+  private arrival = 0;
+  private readonly clock?: ClockExchange;
 
   constructor(private readonly options: HandshakeOptions) {
     this.ownNonce = randomBytes(NONCE_BYTES);
-    this.ownHello = encodeBody({
-      t: 'hello',
-      magic: PROTOCOL_MAGIC,
-      version: PROTOCOL_VERSION,
-      ...options.self,
-      nonce: this.ownNonce,
-    });
+    if (options.clock) this.clock = new ClockExchange(options.clock);
   }
 
   get done(): boolean {
@@ -97,14 +110,15 @@ export class Handshake {
     if (this.options.meshKey === undefined) {
       return this.fail('mesh-not-configured-local', 'no mesh ID and password are set on this node', false);
     }
-    this.dialerHello = this.ownHello;
+    this.dialerHello = this.helloBody(this.clock !== undefined);
     this.state = 'await-hello';
-    return [{ kind: 'send', body: this.ownHello }];
+    return [{ kind: 'send', body: this.dialerHello }];
   }
 
   /** A frame body from the peer. Protocol violations yield a failed step, never a throw. */
   receive(body: Buffer): HandshakeStep[] {
     if (this.state === 'done') return [];
+    this.arrival = this.clock?.settings.now() ?? 0;
     try {
       return this.handle(body);
     } catch (error: unknown) {
@@ -132,7 +146,10 @@ export class Handshake {
     }
     const message = parseHandshakeMessage(decoded);
     if (message.t === 'error') {
-      return this.fail(asLinkReason(message.reason, 'protocol-error'), message.message, false);
+      const reason = asLinkReason(message.reason, 'protocol-error');
+      // The peer found the skew; this side shows its own measurement with the peer's words.
+      const offset = reason === 'clock-skew' ? this.clock?.offsetMs : undefined;
+      return this.failWith(new LinkFailure(reason, message.message, offset), false);
     }
     switch (this.state) {
       case 'await-hello':
@@ -161,6 +178,7 @@ export class Handshake {
       return this.fail('self', 'this address is this node itself', role === 'acceptor');
     }
     this.peer = hello;
+    this.measure(hello.clock);
     this.nonces =
       role === 'dialer'
         ? { dialer: this.ownNonce, acceptor: hello.nonce }
@@ -173,8 +191,8 @@ export class Handshake {
       }
       const refusal = this.options.admit?.(hello);
       if (refusal) return this.refuse(refusal.reason, refusal.message);
-      this.acceptorHello = this.ownHello;
-      steps.push({ kind: 'send', body: this.ownHello });
+      this.acceptorHello = this.helloBody(this.stamping);
+      steps.push({ kind: 'send', body: this.acceptorHello });
     } else {
       this.acceptorHello = body;
     }
@@ -194,7 +212,7 @@ export class Handshake {
     return this.sendAuth('await-auth');
   }
 
-  private onAuth(auth: { idProof: Uint8Array; proof: Uint8Array }): HandshakeStep[] {
+  private onAuth(auth: { idProof: Uint8Array; proof: Uint8Array; clock?: ClockStamps }): HandshakeStep[] {
     const { role } = this.options;
     const key = this.key();
     const peerRole = role === 'dialer' ? 'acceptor' : 'dialer';
@@ -210,6 +228,17 @@ export class Handshake {
       );
     }
     this.verified = true;
+    // Checked only now: an unauthenticated peer's stamps prove nothing, and a wrong password is
+    // the more useful reason to show.
+    this.measure(auth.clock);
+    const skew = this.clock?.skew();
+    if (skew) {
+      this.state = 'done';
+      return [
+        { kind: 'send', body: encodeBody({ t: 'error', reason: 'clock-skew', message: skew.peerMessage }) },
+        { kind: 'failed', failure: clockSkewFailure(skew), refused: true },
+      ];
+    }
     if (role === 'acceptor') return this.sendAuth('await-ready');
     this.state = 'done';
     return [{ kind: 'send', body: encodeBody({ t: 'ready' }) }, this.established()];
@@ -217,8 +246,32 @@ export class Handshake {
 
   private sendAuth(next: State): HandshakeStep[] {
     this.state = next;
-    const auth = proofs(this.key(), this.options.role, this.sealed(), this.sealedNonces());
-    return [{ kind: 'send', body: encodeBody({ t: 'auth', ...auth }) }];
+    const clock = this.stamping ? this.clock?.stamps() : undefined;
+    const auth = proofs(this.key(), this.options.role, this.sealed(), this.sealedNonces(), clock);
+    return [
+      { kind: 'send', body: encodeBody(clock ? { t: 'auth', ...auth, clock } : { t: 'auth', ...auth }) },
+    ];
+  }
+
+  /** This node's hello, with its clock's stamps when `stamped`. */
+  private helloBody(stamped: boolean): Buffer {
+    const hello = {
+      t: 'hello',
+      magic: PROTOCOL_MAGIC,
+      version: PROTOCOL_VERSION,
+      ...this.options.self,
+      nonce: this.ownNonce,
+    };
+    return encodeBody(stamped && this.clock ? { ...hello, clock: this.clock.stamps() } : hello);
+  }
+
+  /** Both sides stamp: this node has a clock and the peer's hello carried stamps. */
+  private get stamping(): boolean {
+    return this.clock !== undefined && this.peer?.clock !== undefined;
+  }
+
+  private measure(stamps: ClockStamps | undefined): void {
+    if (stamps) this.clock?.received(stamps, this.arrival);
   }
 
   private seal(exporter: Buffer | undefined): void {
@@ -244,7 +297,8 @@ export class Handshake {
 
   private established(): HandshakeStep {
     if (!this.peer || !this.transport) throw new Error('handshake established too early');
-    return { kind: 'established', peer: this.peer, transport: this.transport };
+    const clock = this.stamping ? this.clock : undefined;
+    return { kind: 'established', peer: this.peer, transport: this.transport, clock };
   }
 
   /** Acceptor refuses the peer: the peer shows `reason`; this side reports the refusal. */
@@ -257,12 +311,13 @@ export class Handshake {
   }
 
   private fail(reason: LinkReason, message: string, tellPeer: boolean): HandshakeStep[] {
+    return this.failWith(new LinkFailure(reason, message), tellPeer);
+  }
+
+  private failWith(failure: LinkFailure, tellPeer: boolean): HandshakeStep[] {
     this.state = 'done';
-    const failed: HandshakeStep = {
-      kind: 'failed',
-      failure: new LinkFailure(reason, message),
-      refused: false,
-    };
+    const failed: HandshakeStep = { kind: 'failed', failure, refused: false };
+    const { reason, message } = failure;
     return tellPeer
       ? [{ kind: 'send', body: encodeBody({ t: 'error', reason, message }) }, failed]
       : [failed];

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { ClockExchange } from '../clock/clock-exchange.js';
 import type { TLSSocket } from 'node:tls';
 import type { Hello } from '../handshake/handshake-messages.js';
 import type { Handshake, HandshakeStep } from '../handshake/handshake.js';
@@ -30,6 +31,8 @@ export interface EstablishedConnection {
   decoder: FrameDecoder;
   /** Frames that arrived in the same read as the end of the handshake. */
   early: Buffer[];
+  /** The peer's clock as the handshake measured it; undefined when the peer sends no stamps. */
+  clock?: ClockExchange;
 }
 
 /** A handshake that ended without a link; `refused` when this node turned the peer away. */
@@ -38,7 +41,7 @@ export class HandshakeFailure extends LinkFailure {
     failure: LinkFailure,
     readonly refused = false,
   ) {
-    super(failure.reason, failure.message);
+    super(failure.reason, failure.message, failure.clockOffsetMs);
     this.name = 'HandshakeFailure';
   }
 }
@@ -173,6 +176,7 @@ export function driveHandshake(
               tls: details,
               decoder,
               early: rest,
+              clock: step.clock,
             });
             return;
         }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { type PeerClock, peerClock } from '../clock/peer-clock.js';
 import type { Hello } from '../handshake/handshake-messages.js';
 import { Handshake } from '../handshake/handshake.js';
 import type { MeshKey } from '../handshake/mesh-key.js';
@@ -30,6 +31,8 @@ export class LinkEndpoint implements OnModuleInit {
   /** New at every start: peers tell a restarted node's link from a stale one by it. */
   readonly instanceId = randomUUID();
   private tls?: TlsSettings;
+  /** The clock peers' clocks are measured against, and the offset refused as `clock-skew`. */
+  private readonly clock: PeerClock;
   private boundPort?: number;
   private markReady!: () => void;
   /** Resolves once the advertised port is known (the listener has bound, or the host owns it). */
@@ -40,7 +43,9 @@ export class LinkEndpoint implements OnModuleInit {
     private readonly identity: NodeIdentityService,
     private readonly settings: MeshSettingsService,
     private readonly gate: AdmissionGate,
-  ) {}
+  ) {
+    this.clock = peerClock(config);
+  }
 
   async onModuleInit(): Promise<void> {
     if (this.config.encryption === 'none') return;
@@ -79,6 +84,7 @@ export class LinkEndpoint implements OnModuleInit {
       },
       meshKey: key,
       admit: role === 'acceptor' ? (peer: Hello) => this.gate.admit(peer) : undefined,
+      clock: this.clock,
     });
     const connection = await driveHandshake(socket, {
       role,

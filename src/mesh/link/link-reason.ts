@@ -20,6 +20,8 @@ export const LINK_REASONS = [
   'mesh-not-configured-remote',
   'not-known-remote',
   'disabled-remote',
+  /** The peer's clock is further off than `maxClockOffsetMs` (measured by either side). */
+  'clock-skew',
   'duplicate',
   'self',
   'rate-limited',
@@ -43,6 +45,8 @@ export class LinkFailure extends Error {
   constructor(
     readonly reason: LinkReason,
     message: string,
+    /** The peer's clock minus this node's, where this node measured it (with `clock-skew`). */
+    readonly clockOffsetMs?: number,
   ) {
     super(message);
     this.name = 'LinkFailure';

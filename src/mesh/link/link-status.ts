@@ -16,6 +16,14 @@ export interface LinkStatus {
   /** The peer's software version. */
   version?: string;
   tls?: TlsDetails;
+  /**
+   * The peer's clock minus this node's, in ms (positive: the peer is ahead), measured NTP-style in
+   * the handshake and the pings; on a `clock-skew` error, the offset that was refused. Absent for a
+   * peer that sends no clock stamps.
+   */
+  clockOffsetMs?: number;
+  /** Round trip to the peer in ms, smoothed over the pings, while connected. */
+  rttMs?: number;
 }
 
 /** A host and port to dial: the peer's clients network interface. */

@@ -1,11 +1,13 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import type { ClockExchange } from '../clock/clock-exchange.js';
+import { clockSkewFailure } from '../clock/clock-skew.js';
 import type { Hello } from '../handshake/handshake-messages.js';
 import type { Transport } from '../handshake/transport-negotiation.js';
 import { ProtocolError } from '../wire/protocol.error.js';
 import { FRAME_HEADER_BYTES, type FrameDecoder } from '../wire/frame-decoder.js';
 import type { EstablishedConnection } from './handshake-driver.js';
-import { decodeLinkFrame, encodeLinkFrame, Kind } from './link-frames.js';
+import { decodeLinkFrame, encodeLinkFrame, Kind, type PingFrame } from './link-frames.js';
 import { asLinkReason, LinkFailure, type LinkReason } from './link-reason.js';
 import type { LinkTraffic } from './link-traffic.js';
 import type { TlsDetails } from './tls-upgrade.js';
@@ -65,6 +67,10 @@ const DONE: Promise<void> = Promise.resolve();
 /**
  * An authenticated, bidirectional link to one peer: messages, requests with answers,
  * heartbeats on idle, backpressure. Writes made in one tick go out corked as one write.
+ *
+ * Pings carry NTP clock stamps when the peer stamps too: every ping answers the peer's last one,
+ * so each side keeps measuring the peer's clock offset and the round trip, and closes the link with
+ * `clock-skew` (telling the peer) when the offset goes beyond the limit.
  */
 export class Link {
   readonly nodeId: string;
@@ -81,6 +87,9 @@ export class Link {
   private sentThisTick = false;
   private receivedThisTick = false;
   private silentTicks = 0;
+  /** Ticks since the last ping: a stamping link pings at least once per liveness timeout. */
+  private ticksSincePing = 0;
+  private readonly clock?: ClockExchange;
   /** Handler calls not finished yet; reading pauses above the limit (receiver flow control). */
   private handlersInProgress = 0;
   private paused = false;
@@ -103,6 +112,7 @@ export class Link {
     this.nodeId = connection.peer.nodeId;
     this.remoteAddress = `${connection.socket.remoteAddress ?? '?'}:${connection.socket.remotePort ?? '?'}`;
     this.early = connection.early;
+    this.clock = connection.clock;
     this.socket.setNoDelay(true);
     this.socket.on('drain', () => this.onDrain());
     this.socket.on('error', (error: Error) =>
@@ -134,6 +144,16 @@ export class Link {
 
   get closed(): boolean {
     return this.failure !== undefined;
+  }
+
+  /** The peer's clock minus this node's in ms (best recent sample); undefined without stamps. */
+  get clockOffsetMs(): number | undefined {
+    return this.clock?.offsetMs;
+  }
+
+  /** Smoothed round trip in ms; undefined without stamps. */
+  get rttMs(): number | undefined {
+    return this.clock?.rttMs;
   }
 
   /** Sends a one-way message; resolves at once unless the peer is behind (see LinkOptions). */
@@ -248,7 +268,7 @@ export class Link {
     }
     switch (decoded[0]) {
       case Kind.Ping:
-        return;
+        return this.onPing(decoded);
       case Kind.Message:
         return this.whileInProgress(this.handlers.message(this, decoded[1], decoded[2]));
       case Kind.Request:
@@ -259,9 +279,23 @@ export class Link {
         return this.settle(decoded[1], (p) =>
           p.reject(new MeshRemoteError(this.nodeId, p.topic, decoded[2], decoded[3])),
         );
-      case Kind.Close:
-        return this.fail(new LinkFailure(asLinkReason(decoded[1], 'closed'), decoded[2]), true);
+      case Kind.Close: {
+        const reason = asLinkReason(decoded[1], 'closed');
+        // Shown only when this side's estimate agrees: older samples may still hide a fresh jump.
+        const offset = reason === 'clock-skew' ? this.clock?.skew()?.offsetMs : undefined;
+        return this.fail(new LinkFailure(reason, decoded[2], offset), true);
+      }
     }
+  }
+
+  /** A ping's stamps: the echo for this node's next ping, and a sample when it answers one. */
+  private onPing(ping: PingFrame): void {
+    const clock = this.clock;
+    if (!clock || ping.length === 1) return;
+    const [, transmit, origin, receive] = ping;
+    clock.received({ transmit, origin, receive }, clock.settings.now());
+    const skew = clock.skew();
+    if (skew) this.close(clockSkewFailure(skew), 'clock-skew', skew.peerMessage);
   }
 
   /**
@@ -353,8 +387,22 @@ export class Link {
       );
     }
     this.receivedThisTick = false;
-    if (!this.sentThisTick) this.rawWrite(encodeLinkFrame.ping());
+    // A busy link needs no ping for liveness, but one per timeout keeps its clock measured.
+    const measure = this.clock !== undefined && ++this.ticksSincePing >= TICKS_PER_TIMEOUT;
+    if (!this.sentThisTick || measure) {
+      this.ticksSincePing = 0;
+      this.rawWrite(this.ping());
+    }
     this.sentThisTick = false;
+  }
+
+  private ping(): Buffer {
+    const clock = this.clock;
+    if (!clock) return encodeLinkFrame.ping();
+    const { transmit, origin, receive } = clock.stamps();
+    return encodeLinkFrame.ping(
+      origin === undefined || receive === undefined ? [transmit] : [transmit, origin, receive],
+    );
   }
 
   private protocolError(error: unknown): void {

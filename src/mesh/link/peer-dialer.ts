@@ -22,7 +22,9 @@ export interface PeerDialerDeps {
 export class PeerDialer {
   /** Learned from the first hello at this address. */
   nodeId?: string;
-  status: LinkStatus = { state: 'idle', since: new Date().toISOString() };
+  private current: LinkStatus = { state: 'idle', since: new Date().toISOString() };
+  /** The link while connected: its clock measurements change with every ping. */
+  private link?: Link;
   private timer?: NodeJS.Timeout;
   private dialing = false;
   private stopped = false;
@@ -32,6 +34,19 @@ export class PeerDialer {
     private readonly deps: PeerDialerDeps,
     private readonly backoff: ReconnectBackoff,
   ) {}
+
+  /** The status, with the connected link's latest clock offset and round trip. */
+  get status(): LinkStatus {
+    const link = this.link;
+    if (this.current.state !== 'connected' || !link || link.closed) return this.current;
+    const clockOffsetMs = link.clockOffsetMs;
+    const rttMs = link.rttMs;
+    return {
+      ...this.current,
+      ...(clockOffsetMs !== undefined && { clockOffsetMs: tenths(clockOffsetMs) }),
+      ...(rttMs !== undefined && { rttMs: tenths(rttMs) }),
+    };
+  }
 
   start(): void {
     this.stopped = false;
@@ -47,6 +62,7 @@ export class PeerDialer {
   /** A link to this node came up, from this dialer or from the peer. */
   linkUp(link: Link): void {
     this.nodeId = link.nodeId;
+    this.link = link;
     clearTimeout(this.timer);
     this.backoff.reset();
     this.set({
@@ -89,7 +105,7 @@ export class PeerDialer {
       return this.schedule(this.backoff.next());
     }
     if (blocked) return this.set({ state: 'disabled', message: blocked.message });
-    if (this.status.state !== 'error') this.set({ state: 'connecting' });
+    if (this.current.state !== 'error') this.set({ state: 'connecting' });
     this.dialing = true;
     try {
       // Resolves with the node's link: this one, or the one the peer dialled if that won the tie-break.
@@ -107,16 +123,28 @@ export class PeerDialer {
   }
 
   private fail(failure: LinkFailure): void {
-    this.set({ state: 'error', reason: failure.reason, message: failure.message });
+    const offset = failure.clockOffsetMs;
+    this.set({
+      state: 'error',
+      reason: failure.reason,
+      message: failure.message,
+      ...(offset !== undefined && { clockOffsetMs: tenths(offset) }),
+    });
   }
 
   private set(next: Omit<LinkStatus, 'since' | 'lastConnectedAt'> & { lastConnectedAt?: string }): void {
-    const changed = next.state !== this.status.state || next.reason !== this.status.reason;
-    this.status = {
+    const changed = next.state !== this.current.state || next.reason !== this.current.reason;
+    if (next.state !== 'connected') this.link = undefined;
+    this.current = {
       ...next,
-      lastConnectedAt: next.lastConnectedAt ?? this.status.lastConnectedAt,
-      since: changed ? new Date().toISOString() : this.status.since,
+      lastConnectedAt: next.lastConnectedAt ?? this.current.lastConnectedAt,
+      since: changed ? new Date().toISOString() : this.current.since,
     };
     this.deps.changed(this, changed);
   }
+}
+
+/** Milliseconds to a tenth: finer is noise. */
+function tenths(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }

@@ -231,6 +231,13 @@ function statusText(status) {
   return status.reason ? `${status.state}: ${status.reason}` : status.state;
 }
 
+/** The peer's clock against this node's, as the status measures it (`clockOffsetMs`). */
+function clockOffsetText(ms) {
+  const size = Math.abs(ms);
+  const by = size < 1000 ? `${size.toFixed(1)} ms` : `${(size / 1000).toFixed(1)} s`;
+  return ms > 0 ? `peer ${by} ahead` : ms < 0 ? `peer ${by} behind` : 'same as this node';
+}
+
 /** Everything the node knows of a link, for the tooltip and the details dialog. */
 function statusFacts(node) {
   const s = node.status;
@@ -247,6 +254,8 @@ function statusFacts(node) {
     ['Remote address', s.remoteAddress],
     ['Transport', s.transport ? s.transport.toUpperCase() : undefined],
     ['Software', s.version],
+    ['Clock offset', s.clockOffsetMs === undefined ? undefined : clockOffsetText(s.clockOffsetMs)],
+    ['Round trip', s.rttMs === undefined ? undefined : `${s.rttMs} ms`],
   ];
   if (s.tls) {
     entries.push(
