@@ -51,6 +51,11 @@ export class HybridClock {
     this.observe(stamp);
   }
 
+  /** The stamp of the wall clock now, without the counter or what was observed. */
+  wall(): bigint {
+    return stampAt(this.wallClock());
+  }
+
   /** The greatest stamp taken from a peer now: the wall clock plus the drift bound. */
   limit(): bigint {
     return BigInt(Math.floor(this.wallClock() + this.maxDriftMs)) << COUNTER_BITS;

@@ -9,7 +9,7 @@ import type {
   CallDataSetResult,
   SupersededField,
 } from '../calldata.js';
-import { HybridClock, stampAt, wallTimeOf } from '../clock/hybrid-clock.js';
+import { HybridClock, wallTimeOf } from '../clock/hybrid-clock.js';
 import { mergeChanges } from '../field-merge.js';
 import { ReplicationAudit } from '../replication/replication-audit.js';
 import { highestOf, ReplicationProgress } from '../replication/replication-progress.js';
@@ -143,7 +143,7 @@ export class CallDataWriter implements BeforeApplicationShutdown {
   async load(nodeId: string): Promise<void> {
     this.nodeId = nodeId;
     const repaired = await this.dataSource.transaction((db) =>
-      repairPoisonedState(db, nodeId, this.clock.limit(), stampAt(Date.now())),
+      repairPoisonedState(db, nodeId, this.clock.limit(), this.clock.wall()),
     );
     if (repaired.length > 0) this.logger.warn(`repaired CallData at start: ${repaired.join(', ')}`);
     this.clock.restore(await readHighWater(this.dataSource.manager));
