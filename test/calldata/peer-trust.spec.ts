@@ -108,6 +108,28 @@ describe('CallData from a faulty or hostile peer', () => {
     expect(await callData(a!).get('forged')).toBeNull();
   });
 
+  it('case 2, by catch-up: a relayed forgery is checked against the origin when the two link later', async () => {
+    const a = await cluster.start();
+    const b = await cluster.start();
+    const hostile = await cluster.startBare([HostilePuller]);
+    hostile.link.connect(a.target);
+    await a.until('the hostile link', () => a.link.isLinked(hostile.nodeId));
+    const forgery = [b.nodeId, 1, 'forged', nowStamp(), { owner: 'mallory' }];
+    hostile.app.get(HostilePuller).answer = () => ({
+      changes: [forgery],
+      through: { [b.nodeId]: 1 },
+      more: false,
+    });
+    await untilFields(a, 'forged', { owner: 'mallory' });
+
+    // B writes its real change 1 while A cannot hear it; A learns it when it pulls from B.
+    await callData(b).set('real', { owner: 'bob' });
+    a.link.connect(b.target);
+    await untilFields(a, 'real', { owner: 'bob' });
+    expect(await callData(a).get('forged')).toBeNull();
+    expect(refused(a, 'conflict')).toBeGreaterThan(0);
+  });
+
   it('cases 3 and 7: a far-future or out-of-range stamp is refused per change; its neighbours are applied and no field freezes', async () => {
     const {
       nodes: [a, b],

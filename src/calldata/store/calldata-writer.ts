@@ -79,9 +79,10 @@ const MAX_SETS = 4096;
 /**
  * Field writes of peers' changes taken into one transaction at most: a bulk of remote changes is
  * committed in slices this big, each after the local sets waiting, so a local set waits for one
- * slice at most (local first).
+ * slice at most (local first) — and a batch with local sets takes a smaller slice beside them.
  */
-const REMOTE_FIELDS_PER_BATCH = 4096;
+const REMOTE_FIELDS_PER_BATCH = 2048;
+const REMOTE_FIELDS_BESIDE_SETS = 256;
 
 /**
  * The only writer of the CallData tables. Operations queue up and are committed in batches, one
@@ -239,24 +240,25 @@ export class CallDataWriter implements BeforeApplicationShutdown {
   }
 
   /**
-   * Local first: the waiting sets, then peers' changes up to REMOTE_FIELDS_PER_BATCH field writes —
+   * Local first: the waiting sets, then peers' changes up to a budget of field writes —
    * a bigger apply is cut in slices, its `through` and its answer going with the last one.
    */
   private takeBatch(): Operation[] {
     if (this.local[0]?.kind === 'purge') return [this.local.shift()!];
     const batch: Operation[] = [];
     while (batch.length < MAX_SETS && this.local[0]?.kind === 'set') batch.push(this.local.shift()!);
+    const budget = batch.length > 0 ? REMOTE_FIELDS_BESIDE_SETS : REMOTE_FIELDS_PER_BATCH;
     let fields = 0;
-    while (this.remote.length > 0 && fields < REMOTE_FIELDS_PER_BATCH) {
+    while (this.remote.length > 0 && fields < budget) {
       const next = this.remote[0]!;
       let take = 0;
       let weight = 0;
       while (take < next.changes.length) {
         const w = Object.keys(next.changes[take]!.fields).length;
-        if (take > 0 && fields + weight + w > REMOTE_FIELDS_PER_BATCH) break;
+        if (take > 0 && fields + weight + w > budget) break;
         weight += w;
         take++;
-        if (fields + weight >= REMOTE_FIELDS_PER_BATCH) break;
+        if (fields + weight >= budget) break;
       }
       fields += weight;
       if (take >= next.changes.length) {
