@@ -10,7 +10,7 @@ import type {
   SupersededField,
 } from '../calldata.js';
 import { HybridClock, wallTimeOf } from '../clock/hybrid-clock.js';
-import { mergeChanges } from '../field-merge.js';
+import { type FieldWrite, isNewer, mergeChanges, type Stamp } from '../field-merge.js';
 import { ReplicationAudit } from '../replication/replication-audit.js';
 import { highestOf, ReplicationProgress } from '../replication/replication-progress.js';
 import { sameChange, takeBackForged } from './forged-changes.js';
@@ -334,27 +334,29 @@ export class CallDataWriter implements BeforeApplicationShutdown {
    * wins over what it replaces (read-your-writes). Read outside the transaction: this writer is
    * the only one, so nothing changes them before it commits.
    */
-  private async floors(batch: Operation[]): Promise<Map<SetOperation, bigint>> {
+  private async floors(batch: Operation[]): Promise<Floors> {
     const sets = batch.filter((o): o is SetOperation => o.kind === 'set');
     const stored = await readFieldStamps(
       this.dataSource.manager,
       sets.flatMap((o) => Object.keys(o.fields).map((key) => ({ callLinkageId: o.callLinkageId, key }))),
     );
-    const byField = new Map(stored.map((f) => [`${f.callLinkageId}\0${f.key}`, f.hlc]));
+    const fields = new Map(
+      stored.map((f) => [fieldId(f.callLinkageId, f.key), { hlc: f.hlc, node: f.nodeId }]),
+    );
     const floors = new Map<SetOperation, bigint>();
     for (const set of sets) {
       let floor = 0n;
       for (const key of Object.keys(set.fields)) {
-        const hlc = byField.get(`${set.callLinkageId}\0${key}`) ?? 0n;
+        const hlc = fields.get(fieldId(set.callLinkageId, key))?.hlc ?? 0n;
         if (hlc > floor) floor = hlc;
       }
       floors.set(set, floor);
     }
-    return floors;
+    return { floors, fields };
   }
 
   /** Stamps and numbers the sets, after observing the peers' stamps so local changes order after them. */
-  private stamp(batch: Operation[], floors: Map<SetOperation, bigint>) {
+  private stamp(batch: Operation[], { floors, fields: stored }: Floors) {
     const remote: CallDataChange[] = [];
     /** Keys of the remote changes sent by their origin itself. */
     const fromOrigin = new Set<string>();
@@ -422,6 +424,7 @@ export class CallDataWriter implements BeforeApplicationShutdown {
       logged,
       unlogged,
       stamped,
+      stored,
       confirmed,
       progress: this.progress.plan(updates),
     };
@@ -476,7 +479,7 @@ export class CallDataWriter implements BeforeApplicationShutdown {
       calls: read ? await readCalls(db, [...wanted]) : new Map<string, CallData>(),
       replicate: logged,
       remoteStamps: remote.map((c) => c.hlc),
-      superseded: await this.superseded(db, plan.stamped),
+      superseded: superseded(plan.stamped, plan.stored, writes),
       conflicts,
     };
   }
@@ -521,32 +524,44 @@ export class CallDataWriter implements BeforeApplicationShutdown {
     await confirmLogged(db, confirm);
     return { replacing, conflicts };
   }
+}
 
-  /** The fields of each set that a newer write holds after the merge. */
-  private async superseded(
-    db: EntityManager,
-    stamped: Map<SetOperation, CallDataChange>,
-  ): Promise<Map<Operation, SupersededField[]>> {
-    const result = new Map<Operation, SupersededField[]>();
-    if (stamped.size === 0) return result;
-    const stored = await readFieldStamps(
-      db,
-      [...stamped.values()].flatMap((c) =>
-        Object.keys(c.fields).map((key) => ({ callLinkageId: c.callLinkageId, key })),
-      ),
-    );
-    const byField = new Map(stored.map((f) => [`${f.callLinkageId}\0${f.key}`, f]));
-    for (const [operation, change] of stamped) {
-      const lost: SupersededField[] = [];
-      for (const key of Object.keys(change.fields)) {
-        const winner = byField.get(`${change.callLinkageId}\0${key}`);
-        if (winner && (winner.hlc !== change.hlc || winner.nodeId !== change.origin))
-          lost.push({ key, byNodeId: winner.nodeId, updatedAt: wallTimeOf(winner.hlc).toISOString() });
-      }
-      if (lost.length > 0) result.set(operation, lost);
+/** Per set, the newest stamp of the fields it overwrites; and those fields' stored stamps. */
+interface Floors {
+  floors: Map<SetOperation, bigint>;
+  fields: Map<string, Stamp>;
+}
+
+function fieldId(callLinkageId: string, key: string): string {
+  return `${callLinkageId}\0${key}`;
+}
+
+/**
+ * The fields of each set that a newer write holds after the batch: the winner of the field is the
+ * newer of its stored write (read before the batch, this writer being the only one) and the
+ * batch's own winner — no read-back needed.
+ */
+function superseded(
+  stamped: Map<SetOperation, CallDataChange>,
+  stored: Map<string, Stamp>,
+  writes: FieldWrite[],
+): Map<Operation, SupersededField[]> {
+  const result = new Map<Operation, SupersededField[]>();
+  if (stamped.size === 0) return result;
+  const batch = new Map(writes.map((w) => [fieldId(w.callLinkageId, w.key), w]));
+  for (const [operation, change] of stamped) {
+    const lost: SupersededField[] = [];
+    for (const key of Object.keys(change.fields)) {
+      const id = fieldId(change.callLinkageId, key);
+      let winner: Stamp | undefined = batch.get(id);
+      const before = stored.get(id);
+      if (before && (!winner || isNewer(before, winner))) winner = before;
+      if (winner && (winner.hlc !== change.hlc || winner.node !== change.origin))
+        lost.push({ key, byNodeId: winner.node, updatedAt: wallTimeOf(winner.hlc).toISOString() });
     }
-    return result;
+    if (lost.length > 0) result.set(operation, lost);
   }
+  return result;
 }
 
 /** Changed fields grouped by call; a call set locally in this batch counts as a local update. */
