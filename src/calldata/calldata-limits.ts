@@ -15,6 +15,13 @@ export const CALLDATA_LIMITS = {
 
 // No control characters: IDs and names end up in logs, headers and the admin page.
 const PRINTABLE = /^[^\p{Cc}]+$/u;
+// A surrogate without its partner is no Unicode text: PostgreSQL refuses to store it (22P02).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True for text PostgreSQL stores as given: well-formed UTF-16 without NUL (which `text` and `jsonb` refuse). */
+export function isStorableText(text: string): boolean {
+  return !text.includes('\u0000') && !LONE_SURROGATE.test(text);
+}
 
 /** @throws CallDataValidationError naming the first bad part. */
 export function checkCallLinkageId(callLinkageId: unknown): asserts callLinkageId is string {
@@ -23,11 +30,12 @@ export function checkCallLinkageId(callLinkageId: unknown): asserts callLinkageI
     typeof callLinkageId !== 'string' ||
     callLinkageId.length === 0 ||
     callLinkageId.length > max ||
-    !PRINTABLE.test(callLinkageId)
+    !PRINTABLE.test(callLinkageId) ||
+    !isStorableText(callLinkageId)
   ) {
     throw new CallDataValidationError(
       'callLinkageId',
-      `callLinkageId must be 1 to ${max} characters without control characters`,
+      `callLinkageId must be 1 to ${max} characters without control characters or lone surrogates`,
     );
   }
 }
@@ -49,16 +57,22 @@ export function checkFieldChanges(fields: unknown): asserts fields is CallDataFi
       // Would set an object's prototype instead of a field wherever fields are plain objects.
       throw new CallDataValidationError('fields', 'fields: the name "__proto__" is reserved');
     }
-    if (key.length > CALLDATA_LIMITS.keyLength || !PRINTABLE.test(key)) {
+    if (key.length > CALLDATA_LIMITS.keyLength || !PRINTABLE.test(key) || !isStorableText(key)) {
       throw new CallDataValidationError(
         'fields',
-        `fields: the name ${JSON.stringify(key.slice(0, 40))} must be 1 to ${CALLDATA_LIMITS.keyLength} characters without control characters`,
+        `fields: the name ${JSON.stringify(key.slice(0, 40))} must be 1 to ${CALLDATA_LIMITS.keyLength} characters without control characters or lone surrogates`,
       );
     }
     if (value !== null && (typeof value !== 'string' || value.length > CALLDATA_LIMITS.valueLength)) {
       throw new CallDataValidationError(
         `fields.${key}`,
         `fields.${key} must be a string of at most ${CALLDATA_LIMITS.valueLength} characters, or null to remove it`,
+      );
+    }
+    if (typeof value === 'string' && !isStorableText(value)) {
+      throw new CallDataValidationError(
+        `fields.${key}`,
+        `fields.${key} must be Unicode text without NUL characters or lone surrogates`,
       );
     }
   }

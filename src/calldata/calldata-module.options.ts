@@ -8,6 +8,11 @@ export interface CallDataModuleOptions {
    * node it has no link to, and fills any gap. Links coming up ask at once. Default 5000.
    */
   syncIntervalMs?: number;
+  /**
+   * The wall clock the hybrid clock follows, in milliseconds since the epoch. Default `Date.now`;
+   * tests inject a skewed one.
+   */
+  clock?: () => number;
 }
 
 export const CALLDATA_DEFAULTS = { retentionMs: 24 * 3600_000, syncIntervalMs: 5000 } as const;

@@ -5,6 +5,7 @@ import { ConfigurableCallDataModule } from './calldata-module.options.js';
 import { callDataEntities } from './calldata.schema.js';
 import { CallDataService } from './calldata.service.js';
 import { CallDataReplicator } from './replication/calldata-replicator.service.js';
+import { ReplicationAudit } from './replication/replication-audit.js';
 import { CallDataWriter } from './store/calldata-writer.js';
 
 /**
@@ -15,8 +16,15 @@ import { CallDataWriter } from './store/calldata-writer.js';
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature(callDataEntities)],
-  providers: [CallDataWriter, CallDataService, CallDataReplicator, CallDataRetentionService],
-  // The writer for AdminModule's metrics, which watch its commits; not part of the package API.
-  exports: [CallDataService, CallDataWriter],
+  providers: [
+    ReplicationAudit,
+    CallDataWriter,
+    CallDataService,
+    CallDataReplicator,
+    CallDataRetentionService,
+  ],
+  // The writer and the audit for AdminModule's metrics, which watch its commits and refusals; not
+  // part of the package API.
+  exports: [CallDataService, CallDataWriter, ReplicationAudit],
 })
 export class CallDataModule extends ConfigurableCallDataModule {}

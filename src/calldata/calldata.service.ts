@@ -6,7 +6,7 @@ import { NodeIdentityService } from '../mesh/identity/node-identity.service.js';
 import { LinkService } from '../mesh/link/link.service.js';
 import { checkCallLinkageId, checkFieldChanges } from './calldata-limits.js';
 import { CallDataValidationError } from './calldata-validation.error.js';
-import type { CallData, CallDataFieldChanges, CallDataUpdated } from './calldata.js';
+import type { CallData, CallDataFieldChanges, CallDataSetResult, CallDataUpdated } from './calldata.js';
 import { stampAt } from './clock/hybrid-clock.js';
 import { readCalls, readCallsSince } from './store/calldata-statements.js';
 import { CallDataWriter, type CommittedBatch } from './store/calldata-writer.js';
@@ -36,10 +36,13 @@ export class CallDataService implements OnModuleInit {
 
   /**
    * Merges `fields` into the call's CallData: a string sets a field, `null` removes it; fields not
-   * named stay. Resolves with the merged CallData once it is committed.
+   * named stay. Resolves with the merged CallData once it is committed; a field of the set that a
+   * newer write won (a concurrent change of another node) is listed in `superseded`, with the node
+   * that holds it — the answer never silently contradicts the set. A set is stamped above the
+   * fields it overwrites, so only a concurrent write can win over it.
    * @throws CallDataValidationError for an ID or fields outside CALLDATA_LIMITS.
    */
-  async set(callLinkageId: string, fields: CallDataFieldChanges): Promise<CallData> {
+  async set(callLinkageId: string, fields: CallDataFieldChanges): Promise<CallDataSetResult> {
     checkCallLinkageId(callLinkageId);
     checkFieldChanges(fields);
     return this.writer.set(callLinkageId, { ...fields }, this.link.active);

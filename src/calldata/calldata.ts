@@ -8,6 +8,21 @@ export interface CallData {
   updatedAt: string;
 }
 
+/** A field of a `set` that a newer write of another change won: the call shows that one's value. */
+export interface SupersededField {
+  key: string;
+  /** The node whose change holds the field now. */
+  byNodeId: string;
+  /** When that change was stamped, on its node. */
+  updatedAt: string;
+}
+
+/** What `CallDataService.set` answers: the merged CallData, and the fields of the set that lost. */
+export interface CallDataSetResult extends CallData {
+  /** Present only when a field of the set lost to a newer write (its value is not in `fields`). */
+  superseded?: SupersededField[];
+}
+
 /** Changes for `CallDataService.set`: a string sets a field, `null` removes it. */
 export type CallDataFieldChanges = Record<string, string | null>;
 

@@ -1,3 +1,4 @@
+import type { Provider } from '@nestjs/common';
 import { PeerRegistryService } from '../../src/mesh/registry/peer-registry.service.js';
 import { DataSource } from 'typeorm';
 import type { MeshModuleOptions } from '../../src/mesh/mesh-module.options.js';
@@ -14,6 +15,11 @@ export function callDataCluster(defaults: CallDataModuleOptions = {}) {
     cluster.start(mesh, [], [CallDataModule.forRoot({ syncIntervalMs: 300, ...defaults, ...calldata })]);
   return {
     start,
+    /**
+     * A node with the mesh but no CallData: its `providers` play a faulty or hostile peer, after
+     * a real handshake with the right mesh password.
+     */
+    startBare: (providers: Provider[] = []) => cluster.start({}, providers),
     /** Closes the node, runs `whileDown`, and starts it again on its database. */
     restart: (node: MeshNode, whileDown?: () => Promise<void>) => cluster.restart(node, {}, whileDown),
     /** Nodes linked each to each (a full mesh), in the order given. */

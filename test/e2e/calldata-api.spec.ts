@@ -156,6 +156,17 @@ describe('the CallData API on one node', () => {
     ['a boolean as value', { fields: { b: true } }, /^fields\.b must be a string\b/],
     ['an object as value', { fields: { o: { x: '1' } } }, /^fields\.o must be a string\b/],
     ['an unknown property', { fields: { a: '1' }, ttl: 60 }, /^property ttl should not exist$/],
+    [
+      'a lone surrogate in a name',
+      { fields: { 'a\uD800b': '1' } },
+      /^fields: the name "a\\ud800b" must be .*lone surrogates$/,
+    ],
+    [
+      'a lone surrogate in a value',
+      { fields: { v: 'x\uDC00y' } },
+      /^fields\.v must be Unicode text without NUL characters or lone surrogates$/,
+    ],
+    ['a NUL character in a value', { fields: { z: 'a\u0000b' } }, /^fields\.z must be Unicode text\b/],
   ])('refuses a PUT with %s: 400 naming what is wrong, nothing stored', async (_, body, message) => {
     const before = await put('api-bad-body', { kept: 'yes' });
     expectBadRequest(await call('PUT', '/api/calldata/api-bad-body', body), message);

@@ -1,5 +1,5 @@
 import { Body, Get, NotFoundException, Optional, Param, Put, Query, UseFilters } from '@nestjs/common';
-import type { CallData } from '../../calldata/calldata.js';
+import type { CallData, CallDataSetResult } from '../../calldata/calldata.js';
 import { CallDataService } from '../../calldata/calldata.service.js';
 import { CallDataValidationError } from '../../calldata/calldata-validation.error.js';
 import { AdminApi } from '../auth/admin-api.decorator.js';
@@ -36,12 +36,15 @@ export class CallDataController {
     return callData;
   }
 
-  /** Merges the fields; answers the merged CallData once it is stored. */
+  /**
+   * Merges the fields; answers the merged CallData once it is stored, with `superseded` listing
+   * the fields a concurrent newer write won (by which node), when there are any.
+   */
   @Put(':callLinkageId')
   set(
     @Param('callLinkageId') callLinkageId: string,
     @Body(CallDataBodyPipe) body: SetCallDataBody,
-  ): Promise<CallData> {
+  ): Promise<CallDataSetResult> {
     return this.service.set(callLinkageId, body.fields);
   }
 

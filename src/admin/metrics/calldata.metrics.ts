@@ -1,5 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
+import { REFUSAL_REASONS, ReplicationAudit } from '../../calldata/replication/replication-audit.js';
 import { CallDataWriter } from '../../calldata/store/calldata-writer.js';
 import { MetricsService } from './metrics.service.js';
 import { REPLICATION_LAG_BUCKETS, replicationLagSeconds } from './replication-lag.js';
@@ -10,7 +11,11 @@ import { REPLICATION_LAG_BUCKETS, replicationLagSeconds } from './replication-la
  */
 @Injectable()
 export class CallDataMetrics {
-  constructor(metrics: MetricsService, @Optional() writer?: CallDataWriter) {
+  constructor(
+    metrics: MetricsService,
+    @Optional() writer?: CallDataWriter,
+    @Optional() audit?: ReplicationAudit,
+  ) {
     if (!writer) return;
     const registers = [metrics.registry];
     const lag = new Histogram({
@@ -27,6 +32,16 @@ export class CallDataMetrics {
     });
     changes.inc({ direction: 'in' }, 0);
     changes.inc({ direction: 'out' }, 0);
+    if (audit) {
+      const refused = new Counter({
+        name: 'ucmesh_calldata_refused_total',
+        help: 'CallData changes and progress entries from peers refused (docs/SECURITY.md), by reason',
+        labelNames: ['reason'],
+        registers,
+      });
+      for (const reason of REFUSAL_REASONS) refused.inc({ reason }, 0);
+      audit.onRefused((reason, count) => refused.inc({ reason }, count));
+    }
     writer.onCommitted(({ remoteStamps, replicate }) => {
       const now = Date.now();
       for (const stamp of remoteStamps) lag.observe(replicationLagSeconds(stamp, now));

@@ -41,4 +41,15 @@ describe('HybridClock', () => {
     clock.observe(stampAt(1_800_000_000_000));
     expect(wallTimeOf(clock.now()).getTime()).toBe(1_700_000_060_000);
   });
+
+  it('stamps above a floor within the drift limit, and continues from a restored stamp', () => {
+    const clock = new HybridClock(() => 1_700_000_000_000, 60_000);
+    const floor = stampAt(1_700_000_030_000);
+    expect(clock.nowAfter(floor) > floor).toBe(true);
+    const restarted = new HybridClock(() => 1_700_000_000_000, 60_000);
+    restarted.restore(floor);
+    expect(restarted.now() > floor).toBe(true);
+    // Beyond the limit it stops at the limit: the write then reports that it lost.
+    expect(clock.nowAfter(stampAt(1_800_000_000_000)) <= clock.limit() + 1n).toBe(true);
+  });
 });

@@ -26,4 +26,11 @@ export class CallDataChangeEntity {
 
   @Column({ type: 'jsonb' })
   fields!: CallDataFieldChanges;
+
+  /**
+   * Received from a node other than its origin and not yet confirmed by the origin itself: the
+   * origin's own copy of the same (origin, seq) replaces it if it differs (docs/SECURITY.md).
+   */
+  @Column({ type: 'boolean', default: false })
+  relayed!: boolean;
 }

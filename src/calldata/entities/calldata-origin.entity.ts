@@ -14,4 +14,11 @@ export class CallDataOriginEntity {
   /** The highest change held; above `appliedSeq` while a gap waits to be filled. */
   @Column({ name: 'max_seq', type: 'bigint', transformer: asNumber })
   maxSeq!: number;
+
+  /**
+   * Every change of the origin up to here came from the origin itself (or was confirmed by it);
+   * pulls from the origin start here, so what a third node relayed is checked against the original.
+   */
+  @Column({ name: 'confirmed_seq', type: 'bigint', transformer: asNumber, default: 0 })
+  confirmedSeq!: number;
 }

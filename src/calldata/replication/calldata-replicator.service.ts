@@ -16,10 +16,12 @@ import {
 import type { CallDataChange } from '../calldata.js';
 import { readChanges } from '../store/calldata-statements.js';
 import { CallDataWriter, type CommittedBatch } from '../store/calldata-writer.js';
+import { NodeIdentityService } from '../../mesh/identity/node-identity.service.js';
+import { type TrustContext, vetLiveChanges, vetPullAnswer } from './peer-trust.js';
+import { ReplicationAudit } from './replication-audit.js';
 import {
   CALLDATA_TOPICS,
   CallDataWireError,
-  changesOf,
   type PullAnswer,
   toWire,
   versionVector,
@@ -54,6 +56,8 @@ export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplica
   constructor(
     private readonly link: LinkService,
     private readonly writer: CallDataWriter,
+    private readonly identity: NodeIdentityService,
+    private readonly audit: ReplicationAudit,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(CALLDATA_MODULE_OPTIONS) private readonly options: CallDataModuleOptions,
   ) {
@@ -76,18 +80,21 @@ export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplica
     this.pull(nodeId);
   }
 
-  /** Live changes from their origin. */
+  /** Live changes from their origin; a change of another origin is refused (it comes by pull). */
   @OnMeshMessage(CALLDATA_TOPICS.changes)
   async onChanges(payload: unknown, { fromNodeId }: MeshMessageContext): Promise<void> {
     if (!this.link.active) return;
     let changes: CallDataChange[];
     try {
-      changes = changesOf(payload);
+      const vetted = vetLiveChanges(payload, this.trust(fromNodeId));
+      this.audit.refuse(fromNodeId, vetted.refusals);
+      changes = vetted.changes;
     } catch (error: unknown) {
       return this.refuse(fromNodeId, error);
     }
+    if (changes.length === 0) return;
     if (this.writer.backlog > MAX_BACKLOG) return this.pull(fromNodeId); // asked again once caught up
-    await this.writer.apply(changes);
+    await this.writer.apply(changes, {}, fromNodeId);
     if (changes.some((c) => this.writer.progress.applied(c.origin) < c.seq)) this.pull(fromNodeId);
   }
 
@@ -109,8 +116,9 @@ export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplica
         sent++;
       }
       const complete = sent === rows.length && rows.length < PAGE_ROWS;
+      // Vouch only for what this answer carries (peer-trust.ts): the asker refuses more.
       const last = rows[sent - 1]?.seq ?? have[origin] ?? 0;
-      answer.through[origin] = complete ? applied : Math.min(last, applied);
+      answer.through[origin] = Math.min(last, applied);
       if (!complete) answer.more = true;
       if (budget < 0) break;
     }
@@ -170,16 +178,25 @@ export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplica
   }
 
   private async catchUp(nodeId: string): Promise<void> {
+    let asked = '';
     for (let page = 0; page < MAX_PAGES && !this.stopped; page++) {
       if (!this.link.active || !this.link.isLinked(nodeId)) return;
-      const answer = (await this.link.request(nodeId, CALLDATA_TOPICS.pull, {
-        have: this.writer.progress.vector(),
-      })) as PullAnswer | null;
-      const changes = changesOf(answer);
-      const through = versionVector(answer?.through, 'through');
-      if (changes.length > 0 || Object.keys(through).length > 0) await this.writer.apply(changes, through);
+      const have = this.writer.pullVector(nodeId);
+      // A page that moved nothing (all of it refused) would come again unchanged: ask next interval.
+      const asking = JSON.stringify(have);
+      if (asking === asked) return;
+      asked = asking;
+      const answer = (await this.link.request(nodeId, CALLDATA_TOPICS.pull, { have })) as PullAnswer | null;
+      const { changes, through, refusals } = vetPullAnswer(answer, have, this.trust(nodeId));
+      this.audit.refuse(nodeId, refusals);
+      if (changes.length > 0 || Object.keys(through).length > 0)
+        await this.writer.apply(changes, through, nodeId);
       if (answer?.more !== true) return;
     }
+  }
+
+  private trust(peer: string): TrustContext {
+    return { self: this.identity.nodeId, peer, stampLimit: this.writer.clock.limit() };
   }
 
   private refuse(fromNodeId: string, error: unknown): void {

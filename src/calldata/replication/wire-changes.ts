@@ -34,6 +34,15 @@ export class CallDataWireError extends Error {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const STAMP = /^\d{1,19}$/;
 
+/**
+ * The highest sequence number a node accepts or vouches for: 2^52, well inside JavaScript's safe
+ * integers (a node numbering 100 000 changes a second reaches it in 1400 years), so a value at or
+ * near 2^53 can only come from a fault and is refused.
+ */
+export const MAX_SEQ = 2 ** 52;
+/** The highest stamp PostgreSQL's `bigint` holds. */
+export const MAX_STAMP = 2n ** 63n - 1n;
+
 export function toWire(change: CallDataChange): WireChange {
   return [change.origin, change.seq, change.callLinkageId, change.hlc.toString(), change.fields];
 }
@@ -44,7 +53,8 @@ export function fromWire(value: unknown): CallDataChange {
   const [origin, seq, callLinkageId, hlc, fields] = value as unknown[];
   if (typeof origin !== 'string' || !UUID.test(origin)) throw new CallDataWireError('bad origin node ID');
   if (!isSeq(seq) || seq < 1) throw new CallDataWireError('bad sequence number');
-  if (typeof hlc !== 'string' || !STAMP.test(hlc)) throw new CallDataWireError('bad stamp');
+  if (typeof hlc !== 'string' || !STAMP.test(hlc) || BigInt(hlc) > MAX_STAMP)
+    throw new CallDataWireError('bad stamp');
   try {
     checkCallLinkageId(callLinkageId);
     checkFieldChanges(fields);
@@ -54,11 +64,36 @@ export function fromWire(value: unknown): CallDataChange {
   return { origin, seq, callLinkageId, hlc: BigInt(hlc), fields };
 }
 
-/** @throws CallDataWireError */
-export function changesOf(payload: unknown): CallDataChange[] {
+/** A change of a batch that was dropped, with what could be read of it. */
+export interface DroppedChange {
+  origin?: string;
+  seq?: number;
+  reason: string;
+}
+
+/**
+ * The well-formed changes of a batch; each bad one is dropped on its own, so it cannot take its
+ * valid neighbours with it.
+ * @throws CallDataWireError when the batch itself is not an array.
+ */
+export function changesOf(payload: unknown): { changes: CallDataChange[]; dropped: DroppedChange[] } {
   const changes = (payload as { changes?: unknown } | null)?.changes;
   if (!Array.isArray(changes)) throw new CallDataWireError('changes must be an array');
-  return changes.map(fromWire);
+  const valid: CallDataChange[] = [];
+  const dropped: DroppedChange[] = [];
+  for (const value of changes as unknown[]) {
+    try {
+      valid.push(fromWire(value));
+    } catch (error: unknown) {
+      const [origin, seq] = Array.isArray(value) ? (value as unknown[]) : [];
+      dropped.push({
+        origin: typeof origin === 'string' && UUID.test(origin) ? origin : undefined,
+        seq: isSeq(seq) ? seq : undefined,
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  return { changes: valid, dropped };
 }
 
 /** @throws CallDataWireError */
@@ -76,7 +111,7 @@ export function versionVector(value: unknown, what: string): Record<string, numb
 }
 
 function isSeq(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
+  return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_SEQ;
 }
 
 /** Bytes a change takes on the wire at most (UTF-16 units × 3), to keep frames under the limit. */

@@ -6,12 +6,19 @@ import type { CallSpan, FieldWrite } from '../field-merge.js';
 // Bulk statements over `unnest` arrays: one round trip per table and batch, whatever its size.
 // Stamps travel as decimal strings: the driver has no bigint parameters.
 
-/** Adds changes to the log; answers the ones that were new (a change arrives once or more). */
-export async function insertChanges(db: EntityManager, changes: CallDataChange[]): Promise<Set<string>> {
+/**
+ * Adds changes to the log; answers the ones that were new (a change arrives once or more).
+ * `relayed`: the keys of changes that came from a node other than their origin.
+ */
+export async function insertChanges(
+  db: EntityManager,
+  changes: CallDataChange[],
+  relayed: ReadonlySet<string> = new Set(),
+): Promise<Set<string>> {
   if (changes.length === 0) return new Set();
   const rows = await db.query<Array<{ origin_node_id: string; seq: string }>>(
-    `INSERT INTO calldata_change (origin_node_id, seq, call_linkage_id, hlc, fields)
-     SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::varchar[], $4::bigint[], $5::jsonb[])
+    `INSERT INTO calldata_change (origin_node_id, seq, call_linkage_id, hlc, fields, relayed)
+     SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::varchar[], $4::bigint[], $5::jsonb[], $6::boolean[])
      ON CONFLICT DO NOTHING
      RETURNING origin_node_id, seq`,
     [
@@ -20,9 +27,147 @@ export async function insertChanges(db: EntityManager, changes: CallDataChange[]
       changes.map((c) => c.callLinkageId),
       changes.map((c) => c.hlc.toString()),
       changes.map((c) => JSON.stringify(c.fields)),
+      changes.map((c) => relayed.has(changeKey(c.origin, c.seq))),
     ],
   );
   return new Set(rows.map((r) => changeKey(r.origin_node_id, Number(r.seq))));
+}
+
+/** A change as the log holds it, with whether it still waits for its origin's confirmation. */
+export interface LoggedChange extends CallDataChange {
+  relayed: boolean;
+}
+
+/** The logged changes under these (origin, seq) keys. */
+export async function readLogged(db: EntityManager, changes: CallDataChange[]): Promise<LoggedChange[]> {
+  if (changes.length === 0) return [];
+  const rows = await db.query<ChangeRow[]>(
+    `SELECT ch.origin_node_id, ch.seq, ch.call_linkage_id, ch.hlc, ch.fields, ch.relayed
+     FROM calldata_change ch
+     JOIN unnest($1::uuid[], $2::bigint[]) AS k(origin, seq) ON ch.origin_node_id = k.origin AND ch.seq = k.seq`,
+    [changes.map((c) => c.origin), changes.map((c) => c.seq)],
+  );
+  return rows.map(loggedOf);
+}
+
+/** Every logged change of these calls. */
+export async function readCallLog(db: EntityManager, callLinkageIds: string[]): Promise<LoggedChange[]> {
+  if (callLinkageIds.length === 0) return [];
+  const rows = await db.query<ChangeRow[]>(
+    `SELECT origin_node_id, seq, call_linkage_id, hlc, fields, relayed FROM calldata_change
+     WHERE call_linkage_id = ANY($1::varchar[])`,
+    [callLinkageIds],
+  );
+  return rows.map(loggedOf);
+}
+
+/** Puts the origin's own copy of a change in place of a relayed one. */
+export async function replaceLogged(db: EntityManager, change: CallDataChange): Promise<void> {
+  await db.query(
+    `UPDATE calldata_change SET call_linkage_id = $3, hlc = $4, fields = $5::jsonb, relayed = false
+     WHERE origin_node_id = $1 AND seq = $2`,
+    [change.origin, change.seq, change.callLinkageId, change.hlc.toString(), JSON.stringify(change.fields)],
+  );
+}
+
+/** Marks relayed changes as confirmed by their origin. */
+export async function confirmLogged(db: EntityManager, changes: CallDataChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  await db.query(
+    `UPDATE calldata_change ch SET relayed = false
+     FROM unnest($1::uuid[], $2::bigint[]) AS k(origin, seq)
+     WHERE ch.origin_node_id = k.origin AND ch.seq = k.seq AND ch.relayed`,
+    [changes.map((c) => c.origin), changes.map((c) => c.seq)],
+  );
+}
+
+interface ChangeRow {
+  origin_node_id: string;
+  seq: string;
+  call_linkage_id: string;
+  hlc: string;
+  fields: CallDataChange['fields'];
+  relayed: boolean;
+}
+
+function loggedOf(r: ChangeRow): LoggedChange {
+  return {
+    origin: r.origin_node_id,
+    seq: Number(r.seq),
+    callLinkageId: r.call_linkage_id,
+    hlc: BigInt(r.hlc),
+    fields: r.fields,
+    relayed: r.relayed,
+  };
+}
+
+/** The stored stamp and writer of these fields (those that exist). */
+export async function readFieldStamps(
+  db: EntityManager,
+  fields: Array<{ callLinkageId: string; key: string }>,
+): Promise<Array<{ callLinkageId: string; key: string; hlc: bigint; nodeId: string }>> {
+  if (fields.length === 0) return [];
+  const rows = await db.query<Array<{ call_linkage_id: string; name: string; hlc: string; node_id: string }>>(
+    `SELECT f.call_linkage_id, f.name, f.hlc, f.node_id FROM calldata_field f
+     JOIN unnest($1::varchar[], $2::varchar[]) AS k(call, name) ON f.call_linkage_id = k.call AND f.name = k.name`,
+    [fields.map((f) => f.callLinkageId), fields.map((f) => f.key)],
+  );
+  return rows.map((r) => ({
+    callLinkageId: r.call_linkage_id,
+    key: r.name,
+    hlc: BigInt(r.hlc),
+    nodeId: r.node_id,
+  }));
+}
+
+/**
+ * Sets fields to the given winners whatever they hold now (a forged change's writes are taken
+ * back), and removes the rows of `gone` — fields no logged change writes any more.
+ */
+export async function overwriteFields(
+  db: EntityManager,
+  writes: FieldWrite[],
+  gone: Array<{ callLinkageId: string; key: string }>,
+): Promise<void> {
+  if (writes.length > 0)
+    await db.query(
+      `INSERT INTO calldata_field (call_linkage_id, name, value, hlc, node_id)
+       SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::text[], $4::bigint[], $5::uuid[])
+       ON CONFLICT (call_linkage_id, name) DO UPDATE SET
+         value = excluded.value, hlc = excluded.hlc, node_id = excluded.node_id`,
+      [
+        writes.map((w) => w.callLinkageId),
+        writes.map((w) => w.key),
+        writes.map((w) => w.value),
+        writes.map((w) => w.hlc.toString()),
+        writes.map((w) => w.node),
+      ],
+    );
+  if (gone.length > 0)
+    await db.query(
+      `DELETE FROM calldata_field f USING unnest($1::varchar[], $2::varchar[]) AS k(call, name)
+       WHERE f.call_linkage_id = k.call AND f.name = k.name`,
+      [gone.map((g) => g.callLinkageId), gone.map((g) => g.key)],
+    );
+}
+
+/** Removes calls of these IDs that no field and no logged change is left of. */
+export async function dropEmptyCalls(db: EntityManager, callLinkageIds: string[]): Promise<void> {
+  if (callLinkageIds.length === 0) return;
+  await db.query(
+    `DELETE FROM calldata_call c WHERE c.call_linkage_id = ANY($1::varchar[])
+       AND NOT EXISTS (SELECT 1 FROM calldata_field f WHERE f.call_linkage_id = c.call_linkage_id)
+       AND NOT EXISTS (SELECT 1 FROM calldata_change ch WHERE ch.call_linkage_id = c.call_linkage_id)`,
+    [callLinkageIds],
+  );
+}
+
+/** The newest stamp stored: where the hybrid clock continues after a restart. */
+export async function readHighWater(db: EntityManager): Promise<bigint> {
+  const rows = await db.query<Array<{ hlc: string | null }>>(
+    `SELECT GREATEST((SELECT max(updated_hlc) FROM calldata_call), (SELECT max(hlc) FROM calldata_change)) AS hlc`,
+  );
+  return BigInt(rows[0]?.hlc ?? 0);
 }
 
 export function changeKey(origin: string, seq: number): string {
@@ -77,17 +222,23 @@ export async function mergeFields(
   return rows.map((r) => ({ callLinkageId: r.call_linkage_id, name: r.name }));
 }
 
-/** Stores how far this node has each origin's log. */
+/** Stores how far this node has each origin's log, and how far its origin confirmed it. */
 export async function saveProgress(
   db: EntityManager,
-  origins: Array<{ origin: string; applied: number; highest: number }>,
+  origins: Array<{ origin: string; applied: number; highest: number; confirmed: number }>,
 ): Promise<void> {
   if (origins.length === 0) return;
   await db.query(
-    `INSERT INTO calldata_origin (origin_node_id, applied_seq, max_seq)
-     SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[])
-     ON CONFLICT (origin_node_id) DO UPDATE SET applied_seq = excluded.applied_seq, max_seq = excluded.max_seq`,
-    [origins.map((o) => o.origin), origins.map((o) => o.applied), origins.map((o) => o.highest)],
+    `INSERT INTO calldata_origin (origin_node_id, applied_seq, max_seq, confirmed_seq)
+     SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[])
+     ON CONFLICT (origin_node_id) DO UPDATE SET applied_seq = excluded.applied_seq,
+       max_seq = excluded.max_seq, confirmed_seq = excluded.confirmed_seq`,
+    [
+      origins.map((o) => o.origin),
+      origins.map((o) => o.applied),
+      origins.map((o) => o.highest),
+      origins.map((o) => o.confirmed),
+    ],
   );
 }
 
@@ -183,18 +334,21 @@ export async function purgeBefore(db: EntityManager, before: bigint, limit: numb
 /** Progress rows, and the changes held above a gap, to rebuild ReplicationProgress at start. */
 export async function readProgress(
   db: EntityManager,
-): Promise<Array<{ origin: string; applied: number; above: number[] }>> {
-  const rows = await db.query<Array<{ origin_node_id: string; applied_seq: string; above: string[] }>>(
-    `SELECT o.origin_node_id, o.applied_seq,
+): Promise<Array<{ origin: string; applied: number; above: number[]; confirmed: number }>> {
+  const rows = await db.query<
+    Array<{ origin_node_id: string; applied_seq: string; above: string[]; confirmed_seq: string }>
+  >(
+    `SELECT o.origin_node_id, o.applied_seq, o.confirmed_seq,
        COALESCE(array_agg(ch.seq ORDER BY ch.seq) FILTER (WHERE ch.seq IS NOT NULL), '{}') AS above
      FROM calldata_origin o
      LEFT JOIN calldata_change ch ON ch.origin_node_id = o.origin_node_id AND ch.seq > o.applied_seq
        AND o.max_seq > o.applied_seq
-     GROUP BY o.origin_node_id, o.applied_seq`,
+     GROUP BY o.origin_node_id, o.applied_seq, o.confirmed_seq`,
   );
   return rows.map((r) => ({
     origin: r.origin_node_id,
     applied: Number(r.applied_seq),
     above: r.above.map(Number),
+    confirmed: Number(r.confirmed_seq),
   }));
 }
