@@ -1,11 +1,11 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 
 export interface CallDataModuleOptions {
-  /** Calls unchanged this long are purged, on every node. Default 24 h. */
+  /** Calls unchanged this long are purged, on every node. Default 24 h; 1 s to 365 days. */
   retentionMs?: number;
   /**
    * Every node asks each linked peer this often for changes it lacks: this brings changes of a
-   * node it has no link to, and fills any gap. Links coming up ask at once. Default 5000.
+   * node it has no link to, and fills any gap. Links coming up ask at once. Default 5000; 100 to 3600000.
    */
   syncIntervalMs?: number;
   /**
@@ -14,8 +14,6 @@ export interface CallDataModuleOptions {
    */
   clock?: () => number;
 }
-
-export const CALLDATA_DEFAULTS = { retentionMs: 24 * 3600_000, syncIntervalMs: 5000 } as const;
 
 export const {
   ConfigurableModuleClass: ConfigurableCallDataModule,

@@ -5,11 +5,7 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import {
-  CALLDATA_DEFAULTS,
-  CALLDATA_MODULE_OPTIONS,
-  type CallDataModuleOptions,
-} from './calldata-module.options.js';
+import { CALLDATA_CONFIG, type CallDataConfig } from './calldata-config.js';
 import { stampAt } from './clock/hybrid-clock.js';
 import { CallDataWriter } from './store/calldata-writer.js';
 
@@ -30,11 +26,11 @@ export class CallDataRetentionService implements OnApplicationBootstrap, BeforeA
 
   constructor(
     private readonly writer: CallDataWriter,
-    @Inject(CALLDATA_MODULE_OPTIONS) private readonly options: CallDataModuleOptions,
+    @Inject(CALLDATA_CONFIG) private readonly config: CallDataConfig,
   ) {}
 
   get retentionMs(): number {
-    return this.options.retentionMs ?? CALLDATA_DEFAULTS.retentionMs;
+    return this.config.retentionMs;
   }
 
   onApplicationBootstrap(): void {

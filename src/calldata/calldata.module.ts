@@ -1,7 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CallDataRetentionService } from './calldata-retention.service.js';
-import { ConfigurableCallDataModule } from './calldata-module.options.js';
+import { CALLDATA_CONFIG, resolveCallDataConfig } from './calldata-config.js';
+import { CALLDATA_MODULE_OPTIONS, ConfigurableCallDataModule } from './calldata-module.options.js';
 import { callDataEntities } from './calldata.schema.js';
 import { CallDataService } from './calldata.service.js';
 import { CallDataReplicator } from './replication/calldata-replicator.service.js';
@@ -17,6 +18,12 @@ import { CallDataWriter } from './store/calldata-writer.js';
 @Module({
   imports: [TypeOrmModule.forFeature(callDataEntities)],
   providers: [
+    {
+      // Checks the options (whatever forRootAsync's factory returned) when the application starts.
+      provide: CALLDATA_CONFIG,
+      inject: [CALLDATA_MODULE_OPTIONS],
+      useFactory: resolveCallDataConfig,
+    },
     ReplicationAudit,
     CallDataWriter,
     CallDataService,

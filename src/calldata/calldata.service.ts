@@ -2,8 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { NodeIdentityService } from '../mesh/identity/node-identity.service.js';
-import { LinkService } from '../mesh/link/link.service.js';
+import { LinkService, NodeIdentityService } from '../mesh/index.js';
 import { checkCallLinkageId, checkFieldChanges } from './calldata-limits.js';
 import { CallDataValidationError } from './calldata-validation.error.js';
 import type { CallData, CallDataFieldChanges, CallDataSetResult, CallDataUpdated } from './calldata.js';
@@ -26,7 +25,6 @@ export class CallDataService implements OnModuleInit {
     private readonly events: EventEmitter2,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {
-    writer.readUpdatedCalls = () => events.hasListeners('calldata.updated') === true;
     writer.onCommitted((batch) => this.announce(batch));
   }
 

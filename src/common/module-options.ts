@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { errorMessage } from './describe-error.js';
 
 /** Options a host gave a module's `forRoot`/`forRootAsync` that it cannot run with. */
@@ -83,4 +83,15 @@ function shown(value: unknown): string {
   } catch (error: unknown) {
     return errorMessage(error);
   }
+}
+
+/** An integer option within [min, max]; the message names the range. */
+export function integerOption(min: number, max: number) {
+  const message = `must be an integer from ${min} to ${max}`;
+  return z.number({ message }).int(message).min(min, message).max(max, message);
+}
+
+/** A function option (an injected clock), `what` saying what it must return. */
+export function functionOption<F extends (...args: never[]) => unknown>(what: string) {
+  return z.custom<F>((v) => typeof v === 'function', { message: `must be a function returning ${what}` });
 }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { isIPv4, isIP } from 'node:net';
 import { z } from 'zod';
+import { CALLDATA_DEFAULTS } from '../calldata/calldata-config.js';
 import { MESH_DEFAULTS } from '../mesh/mesh-config.js';
 import { ENCRYPTION_MODES, type EncryptionMode } from '../mesh/link/encryption-mode.js';
 import { ConfigValidationError } from './config-validation.error.js';
@@ -68,8 +69,8 @@ const environmentSchema = z.object({
   MESH_LICENSE_PUBLIC_KEY: nonEmpty.optional(),
   HTTP_PORT: port.default(7224),
   HTTP_BIND: address('an IPv4 or IPv6 address', (s) => isIP(s) !== 0).default('127.0.0.1'),
-  CALLDATA_RETENTION_MS: integer(1000, 31_536_000_000).default(86_400_000),
-  CALLDATA_SYNC_INTERVAL_MS: integer(100, 3_600_000).default(5000),
+  CALLDATA_RETENTION_MS: integer(1000, 31_536_000_000).default(CALLDATA_DEFAULTS.retentionMs),
+  CALLDATA_SYNC_INTERVAL_MS: integer(100, 3_600_000).default(CALLDATA_DEFAULTS.syncIntervalMs),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 

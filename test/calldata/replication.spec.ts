@@ -27,7 +27,7 @@ describe('CallData replication between in-process nodes', () => {
     const remote = await b!.until('the remote event', () => b!.named('calldata.updated')[0]);
     const local = a!.named('calldata.updated')[0];
     expect(local?.payload).toMatchObject({ source: 'local', changedKeys: ['customer', 'note'] });
-    const event = remote.payload as unknown as CallDataUpdated;
+    const event = remote.payload;
     expect(event.source).toBe('remote');
     expect(event.changedKeys.sort()).toEqual(['customer', 'note']);
     expect(event.callData).toEqual((local?.payload as unknown as CallDataUpdated).callData);

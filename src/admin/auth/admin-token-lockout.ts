@@ -1,4 +1,4 @@
-import { FailureRateLimiter } from '../../mesh/link/failure-rate-limiter.js';
+import { FailureRateLimiter } from '../../common/failure-rate-limiter.js';
 
 /** How admin-token guessing is slowed down; every field has a default. */
 export interface AdminTokenLockoutOptions {

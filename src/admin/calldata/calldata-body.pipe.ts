@@ -1,6 +1,5 @@
 import { BadRequestException, type PipeTransform } from '@nestjs/common';
-import { checkFieldChanges } from '../../calldata/calldata-limits.js';
-import type { CallDataFieldChanges } from '../../calldata/calldata.js';
+import { type CallDataFieldChanges, checkFieldChanges } from '../../calldata/index.js';
 
 /** Body of `PUT /api/calldata/:callLinkageId`. */
 export interface SetCallDataBody {

@@ -1,9 +1,12 @@
 import { Body, Get, NotFoundException, Optional, Param, Put, Query, UseFilters } from '@nestjs/common';
-import type { CallData, CallDataSetResult } from '../../calldata/calldata.js';
-import { CallDataService } from '../../calldata/calldata.service.js';
-import { CallDataValidationError } from '../../calldata/calldata-validation.error.js';
+import {
+  type CallData,
+  CallDataService,
+  type CallDataSetResult,
+  CallDataValidationError,
+  CallDataValidationFilter,
+} from '../../calldata/index.js';
 import { AdminApi } from '../auth/admin-api.decorator.js';
-import { CallDataErrorsFilter } from './calldata-errors.filter.js';
 import { CallDataBodyPipe, type SetCallDataBody } from './calldata-body.pipe.js';
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -13,7 +16,7 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z
  * replication to the other nodes needs it, so there is no license guard here.
  */
 @AdminApi('calldata')
-@UseFilters(CallDataErrorsFilter)
+@UseFilters(CallDataValidationFilter)
 export class CallDataController {
   constructor(@Optional() private readonly calldata?: CallDataService) {}
 

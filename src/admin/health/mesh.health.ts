@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { LicenseService } from '../../mesh/license/license.service.js';
-import { LinkService } from '../../mesh/link/link.service.js';
-import { MeshSettingsService } from '../../mesh/settings/mesh-settings.service.js';
+import { LicenseService, LinkService, MeshSettingsService } from '../../mesh/index.js';
 
 /**
  * The mesh in `GET /health`. Down only when the clients network interface does not listen: a

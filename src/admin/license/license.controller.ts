@@ -1,7 +1,5 @@
 import { BadRequestException, Body, Get, Put, UsePipes } from '@nestjs/common';
-import { LicenseError } from '../../mesh/license/license.error.js';
-import type { LicenseState } from '../../mesh/license/license-state.js';
-import { LicenseService } from '../../mesh/license/license.service.js';
+import { LicenseError, LicenseService, type LicenseState } from '../../mesh/index.js';
 import { AdminApi } from '../auth/admin-api.decorator.js';
 import { StrictValidationPipe } from '../validation/strict-validation.pipe.js';
 import { InstallLicenseDto } from './install-license.dto.js';

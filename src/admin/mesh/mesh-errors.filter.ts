@@ -7,8 +7,7 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import { NodeExistsError, NodeNotFoundError } from '../../mesh/registry/mesh-node.js';
-import { MeshSettingsError } from '../../mesh/settings/mesh-settings.js';
+import { MeshSettingsError, NodeExistsError, NodeNotFoundError } from '../../mesh/index.js';
 
 type MeshDomainError = NodeNotFoundError | NodeExistsError | MeshSettingsError;
 

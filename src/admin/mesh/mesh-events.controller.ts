@@ -1,7 +1,7 @@
 import { type MessageEvent, Sse } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { debounceTime, map, merge, Observable, share } from 'rxjs';
-import type { MeshEventName, MeshEvents } from '../../mesh/events/mesh-events.js';
+import type { MeshEventName, MeshEvents } from '../../mesh/index.js';
 import { AdminApi } from '../auth/admin-api.decorator.js';
 import { MeshOverviewService } from './mesh-overview.service.js';
 

@@ -11,9 +11,7 @@ import {
   UseGuards,
   UsePipes,
 } from '@nestjs/common';
-import { LicenseGuard } from '../../mesh/license/license.guard.js';
-import type { MeshNodeView } from '../../mesh/registry/mesh-node.js';
-import { PeerRegistryService } from '../../mesh/registry/peer-registry.service.js';
+import { LicenseGuard, type MeshNodeView, PeerRegistryService } from '../../mesh/index.js';
 import { AdminApi } from '../auth/admin-api.decorator.js';
 import { AddNodeDto } from './dto/add-node.dto.js';
 import { SetConnectDto } from './dto/set-connect.dto.js';

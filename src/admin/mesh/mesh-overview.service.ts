@@ -1,9 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { NodeIdentityService } from '../../mesh/identity/node-identity.service.js';
-import { LicenseService } from '../../mesh/license/license.service.js';
-import { LinkService } from '../../mesh/link/link.service.js';
-import { MESH_MODULE_OPTIONS, type MeshModuleOptions } from '../../mesh/mesh-module.options.js';
-import { MeshSettingsService } from '../../mesh/settings/mesh-settings.service.js';
+import {
+  LicenseService,
+  LinkService,
+  MESH_MODULE_OPTIONS,
+  type MeshModuleOptions,
+  MeshSettingsService,
+  NodeIdentityService,
+} from '../../mesh/index.js';
 import type { MeshOverview } from './mesh-overview.js';
 
 /** Puts together what `GET /api/mesh` shows from the settings, the identity and the interface. */

@@ -1,4 +1,4 @@
-import type { EncryptionMode } from '../../mesh/link/encryption-mode.js';
+import type { EncryptionMode } from '../../mesh/index.js';
 
 /** `GET /api/mesh` (CONTRACT §4). Never the password or the keys derived from it. */
 export interface MeshOverview {

@@ -1,5 +1,5 @@
 import { Body, Get, Put, UseFilters, UsePipes } from '@nestjs/common';
-import { MeshSettingsService } from '../../mesh/settings/mesh-settings.service.js';
+import { MeshSettingsService } from '../../mesh/index.js';
 import { AdminApi } from '../auth/admin-api.decorator.js';
 import { UpdateMeshSettingsDto } from './dto/update-mesh-settings.dto.js';
 import { MeshErrorsFilter } from './mesh-errors.filter.js';

@@ -1,7 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
-import { REFUSAL_REASONS, ReplicationAudit } from '../../calldata/replication/replication-audit.js';
-import { CallDataWriter } from '../../calldata/store/calldata-writer.js';
+import { CallDataWriter, REFUSAL_REASONS, ReplicationAudit } from '../../calldata/internal.js';
 import { MetricsService } from './metrics.service.js';
 import { REPLICATION_LAG_BUCKETS, replicationLagSeconds } from './replication-lag.js';
 

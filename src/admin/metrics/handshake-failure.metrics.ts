@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Counter } from 'prom-client';
-import type { MeshEvents } from '../../mesh/events/mesh-events.js';
+import type { MeshEvents } from '../../mesh/index.js';
 import { MetricsService } from './metrics.service.js';
 
 /** Links that failed to come up, from `mesh.link.error`: wrong passwords, refusals, unreachable peers. */

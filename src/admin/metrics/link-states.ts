@@ -1,4 +1,4 @@
-import type { LinkStatus } from '../../mesh/link/link-status.js';
+import type { LinkStatus } from '../../mesh/index.js';
 
 export type LinkState = LinkStatus['state'];
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter } from 'prom-client';
-import { LinkService } from '../../mesh/link/link.service.js';
+import { LinkService } from '../../mesh/index.js';
 import { MetricsService } from './metrics.service.js';
 
 /**

@@ -1,9 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { LicenseService } from '../../mesh/license/license.service.js';
-import { LinkService } from '../../mesh/link/link.service.js';
-import { PeerRegistryService } from '../../mesh/registry/peer-registry.service.js';
-import { MeshSettingsService } from '../../mesh/settings/mesh-settings.service.js';
+import { LicenseService, LinkService, MeshSettingsService, PeerRegistryService } from '../../mesh/index.js';
 import { countLinkStates, LINK_STATES } from './link-states.js';
 import { MetricsService } from './metrics.service.js';
 

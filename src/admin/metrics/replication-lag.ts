@@ -1,4 +1,4 @@
-import { wallTimeOf } from '../../calldata/clock/hybrid-clock.js';
+import { wallTimeOf } from '../../calldata/internal.js';
 
 /**
  * Buckets of the replication lag, in seconds: milliseconds on a healthy LAN up to hours for a node

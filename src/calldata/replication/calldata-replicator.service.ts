@@ -5,18 +5,18 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
-import { LinkService } from '../../mesh/link/link.service.js';
-import { OnMeshMessage, type MeshMessageContext } from '../../mesh/link/on-mesh-message.decorator.js';
 import {
-  CALLDATA_DEFAULTS,
-  CALLDATA_MODULE_OPTIONS,
-  type CallDataModuleOptions,
-} from '../calldata-module.options.js';
+  HOOK_ORDER,
+  LinkService,
+  MeshHooks,
+  type MeshMessageContext,
+  NodeIdentityService,
+  OnMeshMessage,
+} from '../../mesh/index.js';
+import { CALLDATA_CONFIG, type CallDataConfig } from '../calldata-config.js';
 import type { CallDataChange } from '../calldata.js';
 import { readChanges } from '../store/calldata-statements.js';
 import { CallDataWriter, type CommittedBatch } from '../store/calldata-writer.js';
-import { NodeIdentityService } from '../../mesh/identity/node-identity.service.js';
 import { type TrustContext, vetLiveChanges, vetPullAnswer } from './peer-trust.js';
 import { ReplicationAudit } from './replication-audit.js';
 import {
@@ -59,25 +59,22 @@ export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplica
     private readonly identity: NodeIdentityService,
     private readonly audit: ReplicationAudit,
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(CALLDATA_MODULE_OPTIONS) private readonly options: CallDataModuleOptions,
+    @Inject(CALLDATA_CONFIG) private readonly config: CallDataConfig,
+    hooks: MeshHooks,
   ) {
     writer.onCommitted((batch) => this.publish(batch));
+    // After the registry lists the node: ask it at once for what this node lacks.
+    hooks.linkUp.add('CallDataReplicator', HOOK_ORDER.features, ({ nodeId }) => this.pull(nodeId));
   }
 
   onApplicationBootstrap(): void {
-    const interval = this.options.syncIntervalMs ?? CALLDATA_DEFAULTS.syncIntervalMs;
-    this.timer = setInterval(() => this.pullAll(), interval);
+    this.timer = setInterval(() => this.pullAll(), this.config.syncIntervalMs);
     this.timer.unref();
   }
 
   beforeApplicationShutdown(): void {
     this.stopped = true;
     clearInterval(this.timer);
-  }
-
-  @OnEvent('mesh.link.up')
-  onLinkUp({ nodeId }: { nodeId: string }): void {
-    this.pull(nodeId);
   }
 
   /** Live changes from their origin; a change of another origin is refused (it comes by pull). */
@@ -186,7 +183,7 @@ export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplica
       const asking = JSON.stringify(have);
       if (asking === asked) return;
       asked = asking;
-      const answer = (await this.link.request(nodeId, CALLDATA_TOPICS.pull, { have })) as PullAnswer | null;
+      const answer = await this.link.request<PullAnswer | null>(nodeId, CALLDATA_TOPICS.pull, { have });
       const { changes, through, refusals } = vetPullAnswer(answer, have, this.trust(nodeId));
       this.audit.refuse(nodeId, refusals);
       if (changes.length > 0 || Object.keys(through).length > 0)

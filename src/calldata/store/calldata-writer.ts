@@ -1,7 +1,8 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { CALLDATA_MODULE_OPTIONS, type CallDataModuleOptions } from '../calldata-module.options.js';
+import { CALLDATA_CONFIG, type CallDataConfig } from '../calldata-config.js';
 import type {
   CallData,
   CallDataChange,
@@ -112,29 +113,26 @@ export class CallDataWriter implements BeforeApplicationShutdown {
    * before more are numbered, else the next change would reuse a number and never reach the peers.
    */
   private progressUnsure = false;
-  /** Whether a batch of replicated changes reads its calls back (for `calldata.updated`). */
-  readUpdatedCalls: () => boolean = () => true;
-
-  /** Conflicts found in committed batches, for the audit (logged and counted there). */
-  onConflicts?: (conflicts: ChangeConflict[]) => void;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Optional() @Inject(CALLDATA_MODULE_OPTIONS) options?: CallDataModuleOptions,
-    @Optional() audit?: ReplicationAudit,
+    @Inject(CALLDATA_CONFIG) config: CallDataConfig,
+    private readonly events: EventEmitter2,
+    private readonly audit: ReplicationAudit,
   ) {
-    this.clock = new HybridClock(options?.clock ?? Date.now);
-    if (audit)
-      this.onConflicts = (conflicts) => {
-        for (const c of conflicts)
-          audit.refuse(c.from, [
-            {
-              reason: 'conflict',
-              count: 1,
-              example: `change ${c.origin}#${c.seq} differs from the copy held (${c.outcome === 'replaced' ? "the origin's copy replaced the relayed one" : 'the held copy stays'})`,
-            },
-          ]);
-      };
+    this.clock = new HybridClock(config.clock);
+  }
+
+  /** Conflicts found in a committed batch go to the audit (logged and counted there). */
+  private reportConflicts(conflicts: ChangeConflict[]): void {
+    for (const c of conflicts)
+      this.audit.refuse(c.from, [
+        {
+          reason: 'conflict',
+          count: 1,
+          example: `change ${c.origin}#${c.seq} differs from the copy held (${c.outcome === 'replaced' ? "the origin's copy replaced the relayed one" : 'the held copy stays'})`,
+        },
+      ]);
   }
 
   /**
@@ -318,7 +316,7 @@ export class CallDataWriter implements BeforeApplicationShutdown {
       }
     }
     for (const [origin, seq] of plan.confirmed) this.confirmed.set(origin, seq);
-    if (committed.conflicts.length > 0) this.onConflicts?.(committed.conflicts);
+    if (committed.conflicts.length > 0) this.reportConflicts(committed.conflicts);
     for (const listener of this.listeners) {
       // Committed is committed: a failing listener must not make the batch look failed (and retried).
       try {
@@ -473,7 +471,8 @@ export class CallDataWriter implements BeforeApplicationShutdown {
     const updated = updatedCalls(changed, new Set([...logged, ...unlogged].map((c) => c.callLinkageId)));
     const wanted = new Set(updated.map((u) => u.callLinkageId));
     for (const operation of batch) if (operation.kind === 'set') wanted.add(operation.callLinkageId);
-    const read = this.readUpdatedCalls() || batch.some((o) => o.kind === 'set');
+    // Replicated changes read their calls back only for someone listening to `calldata.updated`.
+    const read = this.events.hasListeners('calldata.updated') || batch.some((o) => o.kind === 'set');
     return {
       updated,
       calls: read ? await readCalls(db, [...wanted]) : new Map<string, CallData>(),

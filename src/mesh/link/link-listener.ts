@@ -5,7 +5,7 @@ import { MeshEventBus } from '../events/mesh-event-bus.js';
 import { MESH_CONFIG, type MeshConfig } from '../mesh-config.js';
 import { encodeFrame } from '../wire/body-codec.js';
 import { ConnectionManager } from './connection-manager.js';
-import { FailureRateLimiter } from './failure-rate-limiter.js';
+import { FailureRateLimiter } from '../../common/failure-rate-limiter.js';
 import { HandshakeFailure } from './handshake-driver.js';
 import { LinkEndpoint } from './link-endpoint.js';
 import { LinkFailure } from './link-reason.js';

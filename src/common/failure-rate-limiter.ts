@@ -1,5 +1,5 @@
 /**
- * Counts failed handshakes per remote address in a sliding window; an address over the limit is
+ * Counts failures (handshakes, admin tokens) per remote address in a sliding window; an address over the limit is
  * refused at once until its failures age out. Bounded: the oldest addresses are forgotten first.
  */
 export class FailureRateLimiter {
