@@ -16,6 +16,7 @@ import { loadNodeConfig, type NodeConfig } from './config/node-config.js';
 import { EmbeddedDatabase } from './database/embedded-database.js';
 import { NodeIdentityService } from './mesh/identity/node-identity.service.js';
 import { LinkService } from './mesh/link/link.service.js';
+import { describeError } from './common/describe-error.js';
 
 const SHUTDOWN_LIMIT_MS = 20_000;
 const logger = new Logger('UcMesh');
@@ -107,7 +108,7 @@ function handleStopSignals(
         await step();
       } catch (error: unknown) {
         clean = false;
-        logger.error(`stopping the ${what} failed`, error instanceof Error ? error.stack : String(error));
+        logger.error(`stopping the ${what} failed`, describeError(error));
       }
     }
     logger.log('stopped');
@@ -122,6 +123,6 @@ main().catch((error: unknown) => {
   const keyFile = findKeyFileError(error);
   // A bad key file is configuration like a bad variable: one line naming it, no stack.
   if (keyFile) process.stderr.write(`uc-mesh: invalid configuration: ${keyFile.message}\n`);
-  else logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  else logger.error(describeError(error));
   process.exit(1);
 });

@@ -8,6 +8,7 @@ import {
 import { CALLDATA_CONFIG, type CallDataConfig } from './calldata-config.js';
 import { stampAt } from './clock/hybrid-clock.js';
 import { CallDataWriter } from './store/calldata-writer.js';
+import { describeError } from '../common/describe-error.js';
 
 /** Calls removed per statement, so a large purge does not hold up replication for long. */
 const PURGE_CHUNK = 5000;
@@ -58,12 +59,7 @@ export class CallDataRetentionService implements OnApplicationBootstrap, BeforeA
       }
     };
     this.running = run()
-      .catch((error: unknown) =>
-        this.logger.error(
-          'purging old CallData failed',
-          error instanceof Error ? error.stack : String(error),
-        ),
-      )
+      .catch((error: unknown) => this.logger.error('purging old CallData failed', describeError(error)))
       .finally(() => (this.running = undefined));
     await this.running;
     if (purged > 0) this.logger.log(`purged ${purged} calls unchanged for ${this.retentionMs} ms`);

@@ -37,29 +37,19 @@ export const MESH_DEFAULTS = {
   maxClockOffsetMs: 30_000,
 } as const;
 
+/** Options without a default: left out, they stay out. */
+type WithoutDefault =
+  | 'meshId'
+  | 'password'
+  | 'license'
+  | 'licensePublicKey'
+  | 'discoveryInterface'
+  | 'acceptUnknownPeers'
+  | 'now';
+
 /** The options with every default applied: what the mesh's services read. */
-export type MeshConfig = Required<
-  Omit<
-    MeshModuleOptions,
-    | 'meshId'
-    | 'password'
-    | 'license'
-    | 'licensePublicKey'
-    | 'discoveryInterface'
-    | 'acceptUnknownPeers'
-    | 'now'
-  >
-> &
-  Pick<
-    MeshModuleOptions,
-    | 'meshId'
-    | 'password'
-    | 'license'
-    | 'licensePublicKey'
-    | 'discoveryInterface'
-    | 'acceptUnknownPeers'
-    | 'now'
-  >;
+export type MeshConfig = Required<Omit<MeshModuleOptions, WithoutDefault>> &
+  Pick<MeshModuleOptions, WithoutDefault>;
 
 /** The resolved configuration's injection token (a provider of `MeshModule`). */
 export const MESH_CONFIG = Symbol('MESH_CONFIG');

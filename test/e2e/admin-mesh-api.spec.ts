@@ -8,21 +8,7 @@ const MESH = { MESH_HOST: '127.0.0.1', MESH_ID: 'admin-api', MESH_PASSWORD: 'adm
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 const UNTIL_LIMIT_MS = 30_000;
 /** Names every object has through its prototype, which a check by property lookup lets through. */
-const PROTOTYPE_NAMES = [
-  '__proto__',
-  'constructor',
-  'prototype',
-  'toString',
-  'toLocaleString',
-  'valueOf',
-  'hasOwnProperty',
-  'isPrototypeOf',
-  'propertyIsEnumerable',
-  '__defineGetter__',
-  '__defineSetter__',
-  '__lookupGetter__',
-  '__lookupSetter__',
-];
+const PROTOTYPE_NAMES = [...Object.getOwnPropertyNames(Object.prototype), 'prototype'];
 
 type Node = MeshNodeView;
 interface ErrorAnswer {

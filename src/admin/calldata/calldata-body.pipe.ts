@@ -1,5 +1,6 @@
 import { BadRequestException, type PipeTransform } from '@nestjs/common';
 import { type CallDataFieldChanges, checkFieldChanges } from '../../calldata/index.js';
+import { errorMessage } from '../../common/describe-error.js';
 
 /** Body of `PUT /api/calldata/:callLinkageId`. */
 export interface SetCallDataBody {
@@ -24,7 +25,7 @@ export class CallDataBodyPipe implements PipeTransform<unknown, SetCallDataBody>
     try {
       checkFieldChanges(fields);
     } catch (error: unknown) {
-      throw new BadRequestException([error instanceof Error ? error.message : String(error)]);
+      throw new BadRequestException([errorMessage(error)]);
     }
     return { fields };
   }

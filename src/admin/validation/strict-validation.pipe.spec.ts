@@ -8,19 +8,7 @@ import { UpdateMeshSettingsDto } from '../mesh/dto/update-mesh-settings.dto.js';
 import { meshValidationPipe } from '../mesh/mesh-validation.js';
 import { StrictValidationPipe, undeclaredKeys } from './strict-validation.pipe.js';
 
-const PROTOTYPE_NAMES = [
-  '__proto__',
-  'constructor',
-  'prototype',
-  'toString',
-  'toLocaleString',
-  'valueOf',
-  'hasOwnProperty',
-  'isPrototypeOf',
-  'propertyIsEnumerable',
-  '__defineGetter__',
-  '__lookupSetter__',
-];
+const PROTOTYPE_NAMES = [...Object.getOwnPropertyNames(Object.prototype), 'prototype'];
 
 /** A JSON body as body-parser hands it over: `__proto__` is an own key. */
 const json = (text: string): unknown => JSON.parse(text);

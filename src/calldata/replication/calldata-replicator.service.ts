@@ -29,6 +29,7 @@ import {
 } from './wire-changes.js';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { errorMessage } from '../../common/describe-error.js';
 
 /** Bytes of changes per message: well under the 4 MiB frame limit, small enough to interleave. */
 const MESSAGE_BYTES = 1 << 20;
@@ -165,9 +166,7 @@ export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplica
         } while (state.again && !this.stopped);
       } catch (error: unknown) {
         // The link broke or the peer went inactive: the next link-up or interval asks again.
-        this.logger.debug(
-          `catch-up from ${nodeId} stopped: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        this.logger.debug(`catch-up from ${nodeId} stopped: ${errorMessage(error)}`);
       } finally {
         this.pulling.delete(nodeId);
       }
@@ -197,8 +196,6 @@ export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplica
   }
 
   private refuse(fromNodeId: string, error: unknown): void {
-    this.logger.warn(
-      `dropped CallData from ${fromNodeId}: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    this.logger.warn(`dropped CallData from ${fromNodeId}: ${errorMessage(error)}`);
   }
 }

@@ -1,5 +1,6 @@
 import { checkCallLinkageId, checkFieldChanges } from '../calldata-limits.js';
 import type { CallDataChange } from '../calldata.js';
+import { errorMessage } from '../../common/describe-error.js';
 
 /**
  * CallData messages between nodes. A change travels as a tuple — `[origin, seq, callLinkageId,
@@ -59,7 +60,7 @@ export function fromWire(value: unknown): CallDataChange {
     checkCallLinkageId(callLinkageId);
     checkFieldChanges(fields);
   } catch (error: unknown) {
-    throw new CallDataWireError(error instanceof Error ? error.message : String(error));
+    throw new CallDataWireError(errorMessage(error));
   }
   return { origin, seq, callLinkageId, hlc: BigInt(hlc), fields };
 }
@@ -89,7 +90,7 @@ export function changesOf(payload: unknown): { changes: CallDataChange[]; droppe
       dropped.push({
         origin: typeof origin === 'string' && UUID.test(origin) ? origin : undefined,
         seq: isSeq(seq) ? seq : undefined,
-        reason: error instanceof Error ? error.message : String(error),
+        reason: errorMessage(error),
       });
     }
   }

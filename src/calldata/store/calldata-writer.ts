@@ -31,6 +31,7 @@ import {
   saveProgress,
   upsertCalls,
 } from './calldata-statements.js';
+import { describeError } from '../../common/describe-error.js';
 
 /** What a committed batch changed, for events and replication. */
 export interface CommittedBatch {
@@ -279,10 +280,7 @@ export class CallDataWriter implements BeforeApplicationShutdown {
 
   private fail(operation: Operation, error: unknown): void {
     if (operation.kind === 'apply') this.queuedChanges -= operation.changes.length;
-    this.logger.error(
-      `a CallData ${operation.kind} failed`,
-      error instanceof Error ? error.stack : String(error),
-    );
+    this.logger.error(`a CallData ${operation.kind} failed`, describeError(error));
     operation.reject(error);
   }
 
@@ -322,7 +320,7 @@ export class CallDataWriter implements BeforeApplicationShutdown {
       try {
         listener(committed);
       } catch (error: unknown) {
-        this.logger.error('a CallData listener failed', error instanceof Error ? error.stack : String(error));
+        this.logger.error('a CallData listener failed', describeError(error));
       }
     }
   }

@@ -33,6 +33,7 @@ import {
   serviceTxtRecords,
 } from './dns-sd-records.js';
 import { defaultMdnsFactory, MDNS_FACTORY, type MdnsFactory, type MulticastDns } from './mdns-factory.js';
+import { errorMessage } from '../../common/describe-error.js';
 
 const MDNS_PORT = 5353;
 const MDNS_GROUP = '224.0.0.251';
@@ -156,7 +157,7 @@ export class DiscoveryService implements OnApplicationBootstrap, BeforeApplicati
     try {
       announcementTxt(this.self(), key, Date.now());
     } catch (error: unknown) {
-      this.logger.error(`LAN search not started: ${message(error)}`);
+      this.logger.error(`LAN search not started: ${errorMessage(error)}`);
       return;
     }
     const search: Search = { key, intervalMs, sockets: [], reported: new Map(), warned: new Set() };
@@ -226,7 +227,7 @@ export class DiscoveryService implements OnApplicationBootstrap, BeforeApplicati
         ttl: 255,
       });
     } catch (error: unknown) {
-      this.warnOnce(search, nic.address, `cannot open a multicast DNS socket: ${message(error)}`);
+      this.warnOnce(search, nic.address, `cannot open a multicast DNS socket: ${errorMessage(error)}`);
       return undefined;
     }
     const socket: SearchSocket = { nic, mdns, lastAnswerAt: 0, sendFailing: false, closed: false };
@@ -234,7 +235,7 @@ export class DiscoveryService implements OnApplicationBootstrap, BeforeApplicati
     // Handlers run inside the socket's 'message' event: an exception there would end the process.
     mdns.on('error', (error: Error) => this.guard(() => this.onSocketError(search, socket, error)));
     mdns.on('warning', (error: Error) =>
-      this.logger.debug(`LAN search on ${nic.address}: ${message(error)}`),
+      this.logger.debug(`LAN search on ${nic.address}: ${errorMessage(error)}`),
     );
     mdns.on('query', (packet, from: RemoteInfo) =>
       this.guard(() => this.onQuery(search, socket, packet, from)),
@@ -254,7 +255,7 @@ export class DiscoveryService implements OnApplicationBootstrap, BeforeApplicati
       try {
         socket.mdns.destroy(() => done());
       } catch (error: unknown) {
-        this.logger.debug(`LAN search on ${socket.nic.address}: close: ${message(error)}`);
+        this.logger.debug(`LAN search on ${socket.nic.address}: close: ${errorMessage(error)}`);
         done();
       }
     });
@@ -265,7 +266,7 @@ export class DiscoveryService implements OnApplicationBootstrap, BeforeApplicati
   private onSocketError(search: Search, socket: SearchSocket, error: Error): void {
     if (socket.closed) return;
     // Bind failures (EADDRINUSE, EACCES): the socket is useless; the next interval tries again.
-    this.warnOnce(search, socket.nic.address, `${message(error)}; trying again every interval`);
+    this.warnOnce(search, socket.nic.address, `${errorMessage(error)}; trying again every interval`);
     this.closeSocket(search, socket);
   }
 
@@ -307,7 +308,7 @@ export class DiscoveryService implements OnApplicationBootstrap, BeforeApplicati
     this.registry
       .seen(found)
       .catch((error: unknown) =>
-        this.logger.warn(`LAN search: could not list ${found.host}:${found.port}: ${message(error)}`),
+        this.logger.warn(`LAN search: could not list ${found.host}:${found.port}: ${errorMessage(error)}`),
       );
   }
 
@@ -346,7 +347,7 @@ export class DiscoveryService implements OnApplicationBootstrap, BeforeApplicati
       socket.sendFailing = false;
     } else if (!socket.sendFailing) {
       socket.sendFailing = true;
-      this.logger.warn(`LAN search on ${socket.nic.address}: cannot send: ${message(error)}`);
+      this.logger.warn(`LAN search on ${socket.nic.address}: cannot send: ${errorMessage(error)}`);
     }
   }
 
@@ -364,7 +365,7 @@ export class DiscoveryService implements OnApplicationBootstrap, BeforeApplicati
     try {
       work();
     } catch (error: unknown) {
-      this.logger.warn(`LAN search: ${message(error)}`);
+      this.logger.warn(`LAN search: ${errorMessage(error)}`);
     }
   }
 }
@@ -374,8 +375,4 @@ function offReason(settings: MeshSettings): string | undefined {
   if (!settings.discovery) return 'switched off';
   if (!settings.key) return 'no mesh ID and password set';
   return undefined;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

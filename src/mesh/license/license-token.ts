@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { errors, jwtVerify } from 'jose';
 import { LicenseError } from './license.error.js';
+import { errorMessage } from '../../common/describe-error.js';
 
 /** What a valid token grants. */
 export interface LicenseGrant {
@@ -19,7 +20,7 @@ export function parsePublicKey(pem: string): KeyObject {
   } catch (error: unknown) {
     throw new LicenseError(
       'no-public-key',
-      `the license public key is not an Ed25519 key: ${describe(error)}`,
+      `the license public key is not an Ed25519 key: ${errorMessage(error)}`,
     );
   }
 }
@@ -81,9 +82,5 @@ function asLicenseError(error: unknown): LicenseError {
       'the signature does not verify: the token was altered or signed by another key',
     );
   }
-  return new LicenseError('malformed', `not a license token: ${describe(error)}`);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return new LicenseError('malformed', `not a license token: ${errorMessage(error)}`);
 }

@@ -16,6 +16,7 @@ import { LicenseEntity } from './license.entity.js';
 import { LicenseError } from './license.error.js';
 import type { LicenseState } from './license-state.js';
 import { parsePublicKey, verifyLicenseToken } from './license-token.js';
+import { describeError } from '../../common/describe-error.js';
 
 const EVALUATION_DAYS = 30;
 const EVALUATION_CONNECTIONS = 2;
@@ -88,10 +89,7 @@ export class LicenseService implements OnModuleInit, BeforeApplicationShutdown {
       this.timer = setTimeout(
         () =>
           void this.evaluate().catch((error: unknown) =>
-            this.logger.error(
-              'license re-check failed',
-              error instanceof Error ? error.stack : String(error),
-            ),
+            this.logger.error('license re-check failed', describeError(error)),
           ),
         Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - Date.now()) + 10),
       );

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { LinkUpEvent } from '../events/mesh-events.js';
 import { MeshEventBus } from '../events/mesh-event-bus.js';
 import { MeshHooks } from '../events/mesh-hooks.js';
 import { NodeIdentityService } from '../identity/node-identity.service.js';
@@ -15,13 +16,7 @@ import { MeshActivation } from './mesh-activation.js';
 import { MessageRouter } from './message-router.js';
 
 /** A linked peer, for callers of `linkedNodes()`. */
-export interface LinkedNode {
-  nodeId: string;
-  host: string;
-  port: number;
-  direction: Direction;
-  transport: 'tls' | 'tcp';
-  remoteAddress: string;
+export interface LinkedNode extends LinkUpEvent {
   since: string;
 }
 

@@ -17,6 +17,7 @@ import {
   MeshRemoteError,
   MeshRequestTimeoutError,
 } from './link.errors.js';
+import { errorMessage } from '../../common/describe-error.js';
 
 export type Direction = 'inbound' | 'outbound';
 
@@ -349,7 +350,7 @@ export class Link {
     try {
       buffer = encodeLinkFrame.reply(id, answer);
     } catch (error: unknown) {
-      const why = error instanceof Error ? error.message : String(error);
+      const why = errorMessage(error);
       return this.refuse(id, new Error(`the answer could not be encoded: ${why}`));
     }
     this.reply(buffer);
@@ -357,7 +358,7 @@ export class Link {
 
   private refuse(id: number, error: unknown): void {
     const code = error instanceof RequestRefusal ? error.code : 'handler-failed';
-    this.reply(encodeLinkFrame.fault(id, code, error instanceof Error ? error.message : String(error)));
+    this.reply(encodeLinkFrame.fault(id, code, errorMessage(error)));
   }
 
   /** Answers go out whatever the policy, but a peer that asks and never reads is cut off. */

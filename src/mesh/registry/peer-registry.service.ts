@@ -24,6 +24,7 @@ import { MeshSettingsService } from '../settings/mesh-settings.service.js';
 import type { MeshSettingsChanged } from '../settings/mesh-settings.js';
 import { MeshNodeEntity } from './mesh-node.entity.js';
 import { type MeshNodeView, NodeExistsError, NodeNotFoundError, RegistryStoppedError } from './mesh-node.js';
+import { describeError } from '../../common/describe-error.js';
 
 /** A node someone told us about: discovery, a peer's member list, an inbound link. */
 export interface SeenNode {
@@ -237,7 +238,7 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
     this.queue = result.catch((error: unknown) => {
       // A request for an unknown or duplicate node is the caller's business, not a fault.
       if (error instanceof NodeNotFoundError || error instanceof NodeExistsError) return;
-      this.logger.error('registry update failed', error instanceof Error ? error.stack : String(error));
+      this.logger.error('registry update failed', describeError(error));
     });
     return result;
   }

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createSecureContext } from 'node:tls';
 import { KeyFileError } from '../../common/key-file.error.js';
 import { createSelfSignedPair } from './certificate-factory.js';
+import { errorMessage } from '../../common/describe-error.js';
 
 /** Where the node's TLS certificate comes from; the file options mirror `MESH_TLS_CERT`, `_KEY`, `_CA`. */
 export interface TlsMaterialOptions {
@@ -189,5 +190,5 @@ async function readIfExists(file: string): Promise<string | undefined> {
 function describe(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === 'string') return code;
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

@@ -1,6 +1,7 @@
 import { Packr, RESERVE_START_SPACE } from 'msgpackr';
 import { FRAME_HEADER_BYTES } from './frame-decoder.js';
 import { ProtocolError } from './protocol.error.js';
+import { errorMessage } from '../../common/describe-error.js';
 
 // Plain MessagePack maps (no record extension): any MessagePack library can speak to a node.
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
@@ -27,6 +28,6 @@ export function decodeBody(body: Uint8Array): unknown {
     return packr.unpack(body) as unknown;
   } catch (error: unknown) {
     if (error instanceof ProtocolError) throw error;
-    throw new ProtocolError(`undecodable frame: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ProtocolError(`undecodable frame: ${errorMessage(error)}`);
   }
 }
