@@ -33,7 +33,7 @@ describe('CallDataValidationFilter registered globally by hand', () => {
     expect(await answer.json()).toEqual({
       statusCode: 400,
       error: 'Bad Request',
-      message: ['callLinkageId must be 1 to 128 characters without control characters'],
+      message: ['callLinkageId must be 1 to 128 characters without control characters or lone surrogates'],
     });
     expect((await fetch(`${url}/calls/c1`)).status).toBe(200);
   });

@@ -35,8 +35,13 @@ export class AdminTokenGuard implements CanActivate {
       case 'locked-out': {
         const seconds = Math.ceil(verdict.retryAfterMs / 1000);
         http.getResponse<Response>().setHeader('Retry-After', String(seconds));
+        // The API's error form; Nest has no built-in exception for 429 that writes `error`.
         throw new HttpException(
-          `Too many wrong admin tokens from this address; try again in ${seconds} s`,
+          {
+            statusCode: HttpStatus.TOO_MANY_REQUESTS,
+            error: 'Too Many Requests',
+            message: `Too many wrong admin tokens from this address; try again in ${seconds} s`,
+          },
           HttpStatus.TOO_MANY_REQUESTS,
         );
       }
