@@ -12,6 +12,7 @@ export type {
   LinkStatusEvent,
   LinkUpEvent,
   MeshDeactivatedEvent,
+  StateChangedEvent,
 } from './events/mesh-events.js';
 export { HOOK_ORDER, MeshHooks } from './events/mesh-hooks.js';
 export { HookList } from './events/hook-list.js';
@@ -44,6 +45,10 @@ export {
 export type { TlsDetails } from './link/tls-upgrade.js';
 export type { Hello } from './handshake/handshake-messages.js';
 export { DiscoveryService } from './discovery/discovery.service.js';
+export { MeshStateService } from './state/mesh-state.service.js';
+export { MeshStateError } from './state/mesh-state.error.js';
+export { STATE_LIMITS } from './state/state-limits.js';
+export type { StateChangeReason, StateEntry } from './state/state-store.js';
 export { MeshSettingsService } from './settings/mesh-settings.service.js';
 export {
   MeshSettingsError,

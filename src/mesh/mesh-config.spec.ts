@@ -114,6 +114,10 @@ describe('resolveMeshConfig', () => {
     expect(problem({ host: 'x', maxClockOffsetMs: 0 })).toBe(
       'MeshModule options: maxClockOffsetMs must be an integer from 100 to 31536000000 (got 0)',
     );
+    expect(problem({ host: 'x', stateGraceMs: -1 })).toBe(
+      'MeshModule options: stateGraceMs must be an integer from 0 to 86400000 (got -1)',
+    );
+    expect(resolveMeshConfig({ host: 'x', stateGraceMs: 0 }).stateGraceMs).toBe(0);
     expect(problem({ host: 'x', now: 1_700_000_000_000 })).toMatch(
       /^MeshModule options: now must be a function returning milliseconds since the epoch/,
     );

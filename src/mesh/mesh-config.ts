@@ -35,6 +35,8 @@ export const MESH_DEFAULTS = {
    * milliseconds apart; a node off by this much has no time synchronisation at all.
    */
   maxClockOffsetMs: 30_000,
+  /** Long enough for a link to come back after a blip or a quick restart, short for presence. */
+  stateGraceMs: 10_000,
 } as const;
 
 /** Options without a default: left out, they stay out. */
@@ -101,6 +103,7 @@ const optionsSchema = z
     reconnectMinMs: int(1, DAY_MS).optional(),
     reconnectMaxMs: int(1, DAY_MS).optional(),
     maxClockOffsetMs: int(100, 365 * DAY_MS).optional(),
+    stateGraceMs: int(0, DAY_MS).optional(),
     now: functionOption<() => number>('milliseconds since the epoch').optional(),
   })
   .refine((o) => o.listen !== false || (o.port !== undefined && o.port > 0), {

@@ -78,6 +78,13 @@ export interface MeshModuleOptions {
    * peer's stamps always stay well inside what CallData accepts.
    */
   maxClockOffsetMs?: number;
+  /**
+   * How long a node's entries of `MeshStateService` stay after its link was lost: a link back
+   * within it keeps them, otherwise they go on every node with `mesh.state.changed` reason
+   * `node-left`. A node that left on purpose (unchecked, removed, disabled, re-keyed) goes at once;
+   * 0: every loss at once. Default 10000.
+   */
+  stateGraceMs?: number;
   /** The wall clock peers' clocks are measured against (ms since the epoch). Default `Date.now`. */
   now?: () => number;
 }

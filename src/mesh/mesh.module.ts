@@ -25,6 +25,7 @@ import { MeshMessageExplorer } from './link/mesh-message.explorer.js';
 import { MESH_CONFIG, resolveMeshConfig } from './mesh-config.js';
 import { ConfigurableMeshModule, MESH_MODULE_OPTIONS } from './mesh-module.options.js';
 import { DiscoveryService } from './discovery/discovery.service.js';
+import { MeshStateService } from './state/mesh-state.service.js';
 
 /**
  * The mesh of UC servers. The host application owns the TypeORM DataSource (with
@@ -61,6 +62,7 @@ import { DiscoveryService } from './discovery/discovery.service.js';
     LinkService,
     PeerRegistryService,
     DiscoveryService,
+    MeshStateService,
   ],
   exports: [
     NodeIdentityService,
@@ -69,6 +71,7 @@ import { DiscoveryService } from './discovery/discovery.service.js';
     LinkService,
     PeerRegistryService,
     DiscoveryService,
+    MeshStateService,
     MeshHooks,
     MESH_MODULE_OPTIONS,
     MESH_CONFIG,

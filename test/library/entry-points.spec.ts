@@ -55,6 +55,7 @@ const ENTRIES: Array<[string, string[]]> = [
       'meshMigrations',
       'MeshRemoteError',
       'LicenseError',
+      'MeshStateService',
     ],
   ],
   [

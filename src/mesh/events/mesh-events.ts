@@ -4,6 +4,7 @@ import type { LinkReason } from '../link/link-reason.js';
 import type { LinkStatus, LinkTarget } from '../link/link-status.js';
 import type { MeshNodeView } from '../registry/mesh-node.js';
 import type { MeshSettingsChanged } from '../settings/mesh-settings.js';
+import type { StateChange } from '../state/state-store.js';
 
 /** Payload of `mesh.link.up`. */
 export interface LinkUpEvent {
@@ -42,6 +43,13 @@ export interface MeshDeactivatedEvent {
 }
 
 /**
+ * Payload of `mesh.state.changed`: an entry of `MeshStateService`'s view changed — `nodeId` owns
+ * it, `value` is undefined when it is gone, `reason` is `set`, `delete`, `node-left` or
+ * `node-restarted`.
+ */
+export type StateChangedEvent = StateChange;
+
+/**
  * Every event `MeshModule` emits on the application's EventEmitter2, with its payload: listen with
  * `@OnEvent(name)` and type the payload as `MeshEvents[name]`. The names are lowercase
  * `domain.subject.verb`.
@@ -60,6 +68,7 @@ export interface MeshEvents {
   'mesh.node.removed': MeshNodeView;
   'mesh.node.discovered': MeshNodeView;
   'mesh.node.lost': MeshNodeView;
+  'mesh.state.changed': StateChangedEvent;
 }
 
 export type MeshEventName = keyof MeshEvents;
@@ -79,6 +88,7 @@ export const MESH_EVENT_NAMES = [
   'mesh.node.removed',
   'mesh.node.discovered',
   'mesh.node.lost',
+  'mesh.state.changed',
 ] as const satisfies readonly MeshEventName[];
 
 // Compile-time check that the list names every event of the map, no more and no less.
