@@ -148,7 +148,7 @@ export class MeshStateService implements BeforeApplicationShutdown {
   @OnMeshEvent(STATE_TOPICS.resync)
   onResync(_payload: unknown, { fromNodeId }: MeshMessageContext): void {
     if (!this.link.active) return;
-    this.outboxes.get(fromNodeId)?.snapshot(() => this.snapshotPayloads());
+    this.outboxes.get(fromNodeId)?.snapshot();
   }
 
   private follow(owner: string, step: SyncStep): void {
@@ -190,10 +190,11 @@ export class MeshStateService implements BeforeApplicationShutdown {
     this.outboxes.get(nodeId)?.close();
     const outbox = new PeerOutbox(
       (topic, payload) => this.link.send(nodeId, topic, payload),
+      () => this.snapshotPayloads(),
       (error) => this.sendFailed(nodeId, outbox, error),
     );
     this.outboxes.set(nodeId, outbox);
-    outbox.snapshot(() => this.snapshotPayloads());
+    outbox.snapshot();
   }
 
   private linkDown(nodeId: string, reason: LinkReason): void {
@@ -225,8 +226,7 @@ export class MeshStateService implements BeforeApplicationShutdown {
     this.clearTimer(this.retryTimers, nodeId);
     const timer = setTimeout(() => {
       this.retryTimers.delete(nodeId);
-      if (this.outboxes.get(nodeId) === outbox && this.link.isLinked(nodeId))
-        outbox.snapshot(() => this.snapshotPayloads());
+      if (this.outboxes.get(nodeId) === outbox && this.link.isLinked(nodeId)) outbox.snapshot();
     }, RETRY_MS);
     timer.unref();
     this.retryTimers.set(nodeId, timer);

@@ -1,54 +1,75 @@
 import { describe, expect, it } from '@jest/globals';
-import { PeerOutbox } from './peer-outbox.js';
+import { MAX_QUEUED_DELTAS, PeerOutbox } from './peer-outbox.js';
+
+/** An outbox whose sends wait for `release` while `held`, recording what went out. */
+function outbox(take: () => unknown[]) {
+  const sent: string[] = [];
+  const failures: unknown[] = [];
+  const control = { fail: false, held: false, release: () => undefined as void };
+  let gate = Promise.resolve();
+  const box = new PeerOutbox(
+    async (topic, payload) => {
+      await gate;
+      if (control.fail) throw new Error('backpressure');
+      sent.push(`${topic.replace('mesh.state.', '')} ${String(payload)}`);
+    },
+    take,
+    (error) => failures.push(error),
+  );
+  const hold = () => {
+    gate = new Promise<void>((done) => (control.release = done));
+  };
+  return { box, sent, failures, control, hold };
+}
 
 describe('PeerOutbox', () => {
-  it('sends a snapshot taken when its turn comes, then deltas, in order', async () => {
-    const sent: string[] = [];
+  it('sends a snapshot taken when its turn comes, then the deltas made after it, in order', async () => {
     let state = 'old';
-    const outbox = new PeerOutbox(
-      async (topic, payload) => {
-        await new Promise((done) => setImmediate(done));
-        sent.push(`${topic} ${String(payload)}`);
-      },
-      () => undefined,
-    );
-    outbox.snapshot(() => [`s1:${state}`, `s2:${state}`]);
-    outbox.snapshot(() => ['second']); // one queued at a time
+    const { box, sent, hold, control } = outbox(() => [`s1:${state}`, `s2:${state}`]);
+    box.delta(['d0']);
+    hold(); // d0 waits: the snapshot is not taken yet
+    box.snapshot();
+    box.snapshot(); // one waits at a time
+    box.delta(['held']); // made while the snapshot waits: the snapshot will hold it
     state = 'new';
-    outbox.delta(['d1', 'd2']);
-    await outbox.idle();
-    expect(sent).toEqual([
-      'mesh.state.snapshot s1:new',
-      'mesh.state.snapshot s2:new',
-      'mesh.state.delta d1',
-      'mesh.state.delta d2',
-    ]);
+    control.release();
+    await box.idle();
+    box.delta(['d1', 'd2']);
+    await box.idle();
+    expect(sent).toEqual(['delta d0', 'snapshot s1:new', 'snapshot s2:new', 'delta d1', 'delta d2']);
   });
 
   it('skips deltas after a failed send until the next snapshot, and sends nothing once closed', async () => {
-    const sent: unknown[] = [];
-    const failures: unknown[] = [];
-    let fail = true;
-    const outbox = new PeerOutbox(
-      (_topic, payload) => {
-        if (fail) return Promise.reject(new Error('backpressure'));
-        sent.push(payload);
-        return Promise.resolve();
-      },
-      (error) => failures.push(error),
-    );
-    outbox.delta(['lost']);
-    await outbox.idle();
-    fail = false;
-    outbox.delta(['skipped']);
-    outbox.snapshot(() => ['snapshot']);
-    outbox.delta(['after']);
-    await outbox.idle();
-    expect(sent).toEqual(['snapshot', 'after']);
+    const { box, sent, failures, control } = outbox(() => ['snapshot']);
+    control.fail = true;
+    box.delta(['lost']);
+    await box.idle();
+    control.fail = false;
+    box.delta(['skipped']);
+    await box.idle();
+    box.snapshot();
+    await box.idle();
+    box.delta(['after']);
+    await box.idle();
+    expect(sent).toEqual(['snapshot snapshot', 'delta after']);
     expect(failures).toHaveLength(1);
-    outbox.close();
-    outbox.delta(['closed']);
-    await outbox.idle();
-    expect(sent).toEqual(['snapshot', 'after']);
+    box.close();
+    box.delta(['closed']);
+    box.snapshot();
+    await box.idle();
+    expect(sent).toEqual(['snapshot snapshot', 'delta after']);
+  });
+
+  it('replaces the deltas waiting for a slow peer by one snapshot beyond the limit', async () => {
+    const { box, sent, hold, control } = outbox(() => ['all']);
+    hold();
+    box.delta(['first']);
+    await new Promise((done) => setImmediate(done)); // 'first' is being sent, waiting for the peer
+    for (let i = 0; i < MAX_QUEUED_DELTAS * 3; i++) box.delta([`d${i}`]);
+    control.release();
+    await box.idle();
+    box.delta(['later']);
+    await box.idle();
+    expect(sent).toEqual(['delta first', 'snapshot all', 'delta later']);
   });
 });
