@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { SocketSet } from '../../src/mesh/link/socket-set.js';
 import type { MeshModuleOptions } from '../../src/mesh/mesh-module.options.js';
+import { MeshSettingsService } from '../../src/mesh/settings/mesh-settings.service.js';
 import { PeerRegistryService } from '../../src/mesh/registry/peer-registry.service.js';
 import { MeshStateService } from '../../src/mesh/state/mesh-state.service.js';
 import { meshCluster } from '../helpers/mesh-cluster.js';
@@ -182,6 +183,26 @@ describe('node-owned replicated state (MeshStateService)', () => {
       [a!, b!, c!],
       [line(b!, 'bob', 'away'), line(b!, 'bert', 'busy'), line(c!, 'carol', 'busy')],
     );
+  });
+
+  it('drops the entries of a node whose mesh is switched off at once, both ways, and takes them back when on', async () => {
+    const [a, b, c] = await fullMesh(3, { stateGraceMs: 120_000 });
+    state(a!).set('presence', 'alice', 'busy');
+    state(c!).set('presence', 'carol', 'busy');
+    await untilViews([a!, b!, c!], [line(a!, 'alice', 'busy'), line(c!, 'carol', 'busy')]);
+
+    await c!.app.get(MeshSettingsService).update({ enabled: false });
+    await untilViews([a!, b!], [line(a!, 'alice', 'busy')]);
+    await untilViews([c!], [line(c!, 'carol', 'busy')]); // its own entries stay, the others' go
+    state(c!).set('presence', 'carol', 'away'); // kept while off, sent once on
+
+    await c!.app.get(MeshSettingsService).update({ enabled: true });
+    await untilViews([a!, b!, c!], [line(a!, 'alice', 'busy'), line(c!, 'carol', 'away')]);
+    expect(changesOf(a!, c!, 'carol').map((e) => [e.value, e.reason])).toEqual([
+      ['busy', 'set'],
+      [undefined, 'node-left'],
+      ['away', 'set'],
+    ]);
   });
 
   it('keeps a node’s entries through a link cut that heals within the grace, and takes what changed meanwhile', async () => {
