@@ -18,6 +18,7 @@ export { HookList } from './events/hook-list.js';
 export { NodeIdentityService } from './identity/node-identity.service.js';
 export { ENCRYPTION_MODES, type EncryptionMode } from './link/encryption-mode.js';
 export { LinkService } from './link/link.service.js';
+export type { MeshNodeResult, MeshRequestFailureReason } from './link/request-all.js';
 export { ADMISSION_STAGE, type AdmissionCheck } from './link/admission-gate.js';
 export type { LinkedNode } from './link/connection-manager.js';
 export type { Direction } from './link/link.js';
@@ -38,6 +39,7 @@ export {
   BackpressureError,
   MeshLinkClosedError,
   MeshNotLinkedError,
+  MeshPayloadTooLargeError,
   MeshRemoteError,
   MeshRequestTimeoutError,
 } from './link/link.errors.js';

@@ -18,6 +18,7 @@ import type { LinkTraffic } from './link-traffic.js';
 import { MeshNotLinkedError } from './link.errors.js';
 import { MeshActivation } from './mesh-activation.js';
 import { PeerDialers } from './peer-dialers.js';
+import { requestAll, type MeshNodeResult } from './request-all.js';
 import { SocketSet } from './socket-set.js';
 
 const SHUTDOWN_GRACE_MS = 500;
@@ -178,5 +179,21 @@ export class LinkService implements OnApplicationBootstrap, BeforeApplicationShu
     const link = this.connections.get(nodeId);
     if (!link) return Promise.reject(new MeshNotLinkedError(nodeId));
     return link.request(topic, payload, options.timeoutMs ?? this.config.requestTimeoutMs) as Promise<T>;
+  }
+
+  /**
+   * Asks every node linked now and resolves as soon as each has answered or failed — not at the
+   * timeout when all answered — with one result per node, in no particular order; nodes that link
+   * meanwhile are not asked. Never rejects: a node's failure is its result (`reason`: `timeout`,
+   * `handler-failed`, `no-handler`, `link-closed`, …). `timeoutMs` applies per node (default
+   * `requestTimeoutMs`).
+   */
+  requestAll<T = unknown>(
+    topic: string,
+    payload: unknown,
+    options: { timeoutMs?: number } = {},
+  ): Promise<Array<MeshNodeResult<T>>> {
+    const timeoutMs = options.timeoutMs ?? this.config.requestTimeoutMs;
+    return requestAll<T>(this.connections.links(), topic, payload, timeoutMs);
   }
 }
