@@ -19,6 +19,7 @@ import { MeshNotLinkedError } from './link.errors.js';
 import { MeshActivation } from './mesh-activation.js';
 import { PeerDialers } from './peer-dialers.js';
 import { requestAll, type MeshNodeResult } from './request-all.js';
+import { checkFrameLimit } from './frame-limit.js';
 import { topicName, type MeshTopic } from './mesh-topic.js';
 import { SocketSet } from './socket-set.js';
 
@@ -168,7 +169,8 @@ export class LinkService implements OnApplicationBootstrap, BeforeApplicationShu
   broadcast<P, A>(topic: MeshTopic<P, A>, payload: NoInfer<P>): Promise<string[]>;
   broadcast(topic: string, payload: unknown): Promise<string[]>;
   async broadcast(topic: Topic, payload: unknown): Promise<string[]> {
-    const buffer = encodeLinkFrame.message(topicName(topic), payload);
+    const name = topicName(topic);
+    const buffer = checkFrameLimit(name, encodeLinkFrame.message(name, payload), this.config.maxFrameBytes);
     const targets = this.connections.links();
     const results = await Promise.allSettled(targets.map((link) => link.sendFrame(buffer)));
     return targets.filter((_, i) => results[i]?.status === 'fulfilled').map((link) => link.nodeId);
