@@ -44,7 +44,8 @@ const BUILD_DIR = dirname(import.meta.dirname);
 
 const USAGE = `usage: node .build/bench/bench/run.js [link] [calldata] [scale] [discovery] [overload] [options]
   --runs N            runs of every scenario (default 5)
-  --scenarios A,B     link: only these of throughput, round-trip, pipelined, setup (default all)
+  --scenarios A,B     link: only these of throughput, round-trip, pipelined, setup, bulk-round-trip
+                      (default all)
   --messages N        link: messages per throughput run (default 1000000)
   --round-trips N     link: measured round trips per latency run (default 50000)
   --warmup N          link: round trips (and pipelined requests) before the measured ones (default 5000)
@@ -102,7 +103,13 @@ const SUITES = {
     run: runLinkSuite,
     format: formatLinkTables,
     failed: (result: LinkSuiteResult) =>
-      anyFailed([...result.throughput, ...result.roundTrip, ...result.pipelined, ...result.setup]),
+      anyFailed([
+        ...result.throughput,
+        ...result.roundTrip,
+        ...result.pipelined,
+        ...result.setup,
+        ...result.bulkRoundTrip,
+      ]),
   }),
   calldata: defineSuite({
     run: runCallDataSuite,

@@ -10,6 +10,9 @@ export interface CallState {
 
 export const CALL_STATE_TOPIC = 'call.state';
 export const ECHO_TOPIC = 'call.echo';
+export const BULK_TOPIC = 'bulk.part';
+/** A 4 MiB message, just inside the default frame limit (`maxFrameBytes`). */
+export const BULK_BYTES = 4 * 1024 * 1024 - 1024;
 /** Every stack's requests: an answer must come within this. */
 export const REQUEST_TIMEOUT_MS = 5_000;
 

@@ -33,9 +33,10 @@ export interface SenderConfig {
   limitMs: number;
   /**
    * `throughput`: one-way messages; `round-trip`: one request in flight; `pipelined`: `inFlight`
-   * requests outstanding; `setup`: link setups (mesh only).
+   * requests outstanding; `setup`: link setups (mesh only); `bulk-round-trip`: one request in
+   * flight while 4 MiB messages stream back to back on the same link (mesh only).
    */
-  mode: 'throughput' | 'round-trip' | 'pipelined' | 'setup';
+  mode: 'throughput' | 'round-trip' | 'pipelined' | 'setup' | 'bulk-round-trip';
   /** The receiver's port on 127.0.0.1. */
   port: number;
   /** The receiver's node ID (mesh only). */
@@ -89,6 +90,14 @@ export interface RoundTripResult extends SenderTransport {
   cpu: number;
   eventLoop: number;
   gcMs: number;
+}
+
+/** Round trips measured while 4 MiB messages stream on the same link. */
+export interface BulkRoundTripResult extends RoundTripResult {
+  /** Bulk messages sent over the run (warm-up included). */
+  bulkMessages: number;
+  /** Of bulk data over the run. */
+  bulkMiBPerSecond: number;
 }
 
 /** 4-byte length + JSON of the echo request and answer on the raw socket. */

@@ -15,6 +15,7 @@ import { median, type Spread, spread } from '../common/stats.js';
 import { formatCount, formatFixed, formatTable } from '../common/table.js';
 import { CALL_STATE_TOPIC, callState } from './call-state.js';
 import {
+  type BulkRoundTripResult,
   type MeshNodeConfig,
   type PipelinedResult,
   type ReceiverConfig,
@@ -31,8 +32,14 @@ import { encodeJsonFrame } from './raw-framing.js';
 import { cpuProfileArgs, rotated } from '../common/run-order.js';
 
 /** The link suite's scenarios, each run for every stack it applies to. */
-export type LinkScenario = 'throughput' | 'round-trip' | 'pipelined' | 'setup';
-export const LINK_SCENARIOS: readonly LinkScenario[] = ['throughput', 'round-trip', 'pipelined', 'setup'];
+export type LinkScenario = 'throughput' | 'round-trip' | 'pipelined' | 'setup' | 'bulk-round-trip';
+export const LINK_SCENARIOS: readonly LinkScenario[] = [
+  'throughput',
+  'round-trip',
+  'pipelined',
+  'setup',
+  'bulk-round-trip',
+];
 
 export interface LinkSuiteOptions {
   /** Runs of every scenario; the stacks alternate within each round. */
@@ -82,6 +89,10 @@ export interface SetupRun extends Measured {
   sender: SetupResult;
 }
 
+export interface BulkRoundTripRun extends Measured {
+  sender: BulkRoundTripResult;
+}
+
 interface Scenario<Run> {
   stack: Stack;
   runs: Run[];
@@ -118,6 +129,14 @@ export interface PipelinedScenario extends Scenario<PipelinedRun> {
   ratioToNest?: number;
 }
 
+/** Small round trips while 4 MiB messages stream on the same link (mesh stacks). */
+export interface BulkRoundTripScenario extends Scenario<BulkRoundTripRun> {
+  p50Us?: Spread;
+  p99Us?: Spread;
+  maxUs?: Spread;
+  bulkMiBPerSecond?: Spread;
+}
+
 export interface SetupScenario extends Scenario<SetupRun> {
   setupsPerSecond?: Spread;
   /** Median over the runs of the median time from `connect` until the link is up. */
@@ -131,6 +150,7 @@ export interface LinkSuiteResult {
   roundTrip: RoundTripScenario[];
   pipelined: PipelinedScenario[];
   setup: SetupScenario[];
+  bulkRoundTrip: BulkRoundTripScenario[];
   /** `deriveMeshKey` (scrypt) per call, over every call of every setup run, in ms. */
   keyDerivationMs?: Spread;
 }
@@ -155,6 +175,7 @@ export async function runLinkSuite(options: LinkSuiteOptions): Promise<LinkSuite
   const roundTrip = STACKS.map((stack): RoundTripScenario => newScenario(stack));
   const pipelined = STACKS.map((stack): PipelinedScenario => newScenario(stack));
   const setup = MESH_STACKS.map((stack): SetupScenario => newScenario(stack));
+  const bulkRoundTrip = MESH_STACKS.map((stack): BulkRoundTripScenario => newScenario(stack));
   const repeatUntil = Date.now() + REPEAT_BUDGET_MS;
   options.log('starting the embedded PostgreSQL that holds the nodes’ identities');
   const database = await BenchDatabase.start(options.workDir);
@@ -165,7 +186,7 @@ export async function runLinkSuite(options: LinkSuiteOptions): Promise<LinkSuite
       const label = (stack: Stack, what: string) => `round ${round + 1}/${options.runs} ${stack} ${what}`;
       const stacks = (scenario: LinkScenario) =>
         options.scenarios.includes(scenario)
-          ? order.filter((stack) => scenario !== 'setup' || isMesh(stack))
+          ? order.filter((stack) => (scenario !== 'setup' && scenario !== 'bulk-round-trip') || isMesh(stack))
           : [];
       for (const stack of stacks('throughput')) {
         await measure(
@@ -220,6 +241,27 @@ export async function runLinkSuite(options: LinkSuiteOptions): Promise<LinkSuite
           options,
         );
       }
+      for (const stack of stacks('bulk-round-trip')) {
+        await measure(
+          label(stack, 'round trip under 4 MiB bulk'),
+          bulkRoundTrip.find((s) => s.stack === stack) as BulkRoundTripScenario,
+          () =>
+            senderRun<BulkRoundTripResult>(
+              stack,
+              'bulk-round-trip',
+              round,
+              nodes,
+              options,
+              (r) => r.latencyUs.count,
+            ),
+          ({ sender }) =>
+            `p50 ${formatFixed(sender.latencyUs.p50)} µs, p99 ${formatFixed(sender.latencyUs.p99)} µs, ` +
+            `max ${formatFixed(sender.latencyUs.max)} µs (${formatCount(sender.latencyUs.count)} round trips; ` +
+            `${sender.bulkMessages} bulk messages, ${formatFixed(sender.bulkMiBPerSecond, 0)} MiB/s)`,
+          repeatUntil,
+          options,
+        );
+      }
     }
   } finally {
     await database.stop();
@@ -235,6 +277,7 @@ export async function runLinkSuite(options: LinkSuiteOptions): Promise<LinkSuite
     roundTrip,
     pipelined: summarizePipelined(pipelined),
     setup: summarizeSetups(setup),
+    bulkRoundTrip: summarizeBulk(bulkRoundTrip),
     keyDerivationMs: keyDerivations.length > 0 ? spread(keyDerivations) : undefined,
   };
 }
@@ -310,6 +353,9 @@ function senderCounts(mode: SenderConfig['mode'], options: LinkSuiteOptions) {
       return { count: options.requests, warmup: options.warmup };
     case 'setup':
       return { count: options.setups, warmup: 0 };
+    case 'bulk-round-trip':
+      // Round trips behind bulk data take milliseconds: a short warm-up, the time limit bounds the rest.
+      return { count: options.roundTrips, warmup: Math.min(options.warmup, 100) };
   }
 }
 
@@ -424,6 +470,17 @@ function summarizePipelined(scenarios: PipelinedScenario[]): PipelinedScenario[]
   return scenarios;
 }
 
+function summarizeBulk(scenarios: BulkRoundTripScenario[]): BulkRoundTripScenario[] {
+  for (const scenario of scenarios) {
+    if (scenario.runs.length === 0) continue;
+    scenario.p50Us = spread(scenario.runs.map((run) => run.sender.latencyUs.p50));
+    scenario.p99Us = spread(scenario.runs.map((run) => run.sender.latencyUs.p99));
+    scenario.maxUs = spread(scenario.runs.map((run) => run.sender.latencyUs.max));
+    scenario.bulkMiBPerSecond = spread(scenario.runs.map((run) => run.sender.bulkMiBPerSecond));
+  }
+  return scenarios;
+}
+
 function summarizeSetups(scenarios: SetupScenario[]): SetupScenario[] {
   for (const scenario of scenarios) {
     if (scenario.runs.length === 0) continue;
@@ -530,6 +587,26 @@ export function formatLinkTables(result: LinkSuiteResult): string {
       others(s.runs),
     ]),
   );
+  const bulk = formatTable(
+    [
+      'request/response under 4 MiB bulk',
+      'runs',
+      'p50 µs',
+      'p99 µs',
+      'max µs',
+      'bulk MiB/s',
+      'others (cores)',
+    ],
+    result.bulkRoundTrip.map((s) => [
+      s.stack,
+      runs(s),
+      latency(s.p50Us, 0),
+      latency(s.p99Us, 0),
+      latency(s.maxUs, 0),
+      latency(s.bulkMiBPerSecond, 0),
+      others(s.runs),
+    ]),
+  );
   const key = `mesh key derivation (scrypt N=2^15, r=8): ${latency(result.keyDerivationMs)} ms per call`;
   const ran = (scenarios: Array<Scenario<unknown>>) => scenarios.some((s) => s.runs.length > 0);
   return [
@@ -537,6 +614,7 @@ export function formatLinkTables(result: LinkSuiteResult): string {
     ran(result.roundTrip) && roundTrip,
     ran(result.pipelined) && pipelined,
     ran(result.setup) && `${setup}\n\n${key}`,
+    ran(result.bulkRoundTrip) && bulk,
   ]
     .filter(Boolean)
     .join('\n\n');

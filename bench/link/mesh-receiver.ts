@@ -2,9 +2,9 @@
 import { Injectable } from '@nestjs/common';
 import { NodeIdentityService } from '../../src/mesh/identity/node-identity.service.js';
 import { LinkService } from '../../src/mesh/link/link.service.js';
-import { OnMeshMessage } from '../../src/mesh/link/on-mesh-message.decorator.js';
+import { OnMeshEvent, OnMeshMessage } from '../../src/mesh/link/on-mesh-message.decorator.js';
 import { runWorker } from '../common/worker.js';
-import { CALL_STATE_TOPIC, ECHO_TOPIC } from './call-state.js';
+import { BULK_BYTES, BULK_TOPIC, CALL_STATE_TOPIC, ECHO_TOPIC } from './call-state.js';
 import type { ReceiverConfig } from './link-bench.types.js';
 import { startMeshNode } from './mesh-node.js';
 import { ThroughputSink } from './throughput-sink.js';
@@ -28,6 +28,12 @@ class CallStateHandlers {
   @OnMeshMessage(ECHO_TOPIC)
   echo(payload: unknown): unknown {
     return payload;
+  }
+
+  /** The bulk stream of `bulk-round-trip` runs: checked and dropped. */
+  @OnMeshEvent(BULK_TOPIC)
+  bulk(payload: Uint8Array): void {
+    if (payload.length !== BULK_BYTES) throw new Error(`a bulk message of ${payload.length} bytes`);
   }
 }
 

@@ -2,8 +2,15 @@
 import { LinkService } from '../../src/mesh/link/link.service.js';
 import { ProcessMeter } from '../common/stats.js';
 import { runWorker } from '../common/worker.js';
-import { CALL_STATE_TOPIC, callState, ECHO_TOPIC, REQUEST_TIMEOUT_MS } from './call-state.js';
-import type { SenderConfig, ThroughputSenderResult } from './link-bench.types.js';
+import {
+  BULK_BYTES,
+  BULK_TOPIC,
+  CALL_STATE_TOPIC,
+  callState,
+  ECHO_TOPIC,
+  REQUEST_TIMEOUT_MS,
+} from './call-state.js';
+import type { BulkRoundTripResult, SenderConfig, ThroughputSenderResult } from './link-bench.types.js';
 import { linkTo, startMeshNode } from './mesh-node.js';
 import { pipelined } from './pipelined.js';
 import { roundTrips } from './round-trips.js';
@@ -22,7 +29,9 @@ runWorker<SenderConfig>(async (channel) => {
       ? await stream(link, nodeId, config)
       : config.mode === 'pipelined'
         ? await pipelined(config, (id) => echo(link, nodeId, id))
-        : await roundTrips((id) => echo(link, nodeId, id), config);
+        : config.mode === 'bulk-round-trip'
+          ? await underBulk(link, nodeId, config)
+          : await roundTrips((id) => echo(link, nodeId, id), config);
   await channel.report({ type: 'result', result: { ...result, transport } });
   // From here on both nodes shut down and their links report that as warnings: expected.
   app.useLogger(['error']);
@@ -44,6 +53,36 @@ async function stream(
     sent++;
   }
   return { sent, ...meter.stop() };
+}
+
+/**
+ * Round trips, one in flight, while 4 MiB messages go back to back on the same link (each `send`
+ * awaited: it waits for the socket to drain above the high-water mark).
+ */
+async function underBulk(
+  link: LinkService,
+  nodeId: string,
+  config: SenderConfig,
+): Promise<BulkRoundTripResult> {
+  const bulk = Buffer.alloc(BULK_BYTES, 7);
+  let streaming = true;
+  let bulkMessages = 0;
+  const startedAt = performance.now();
+  const stream = (async () => {
+    while (streaming) {
+      await link.send(nodeId, BULK_TOPIC, bulk);
+      bulkMessages++;
+    }
+  })();
+  try {
+    const result = await roundTrips((id) => echo(link, nodeId, id), config);
+    const sent = bulkMessages;
+    const seconds = (performance.now() - startedAt) / 1000;
+    return { ...result, bulkMessages: sent, bulkMiBPerSecond: (sent * BULK_BYTES) / 1024 / 1024 / seconds };
+  } finally {
+    streaming = false;
+    await stream;
+  }
 }
 
 /** Request `id` to the echo handler; checks that the answer is its own. */

@@ -19,6 +19,8 @@ export { HookList } from './events/hook-list.js';
 export { NodeIdentityService } from './identity/node-identity.service.js';
 export { ENCRYPTION_MODES, type EncryptionMode } from './link/encryption-mode.js';
 export { LinkService } from './link/link.service.js';
+export type { MeshNodeResult, MeshRequestFailureReason } from './link/request-all.js';
+export { defineMeshTopic, type MeshTopic } from './link/mesh-topic.js';
 export { ADMISSION_STAGE, type AdmissionCheck } from './link/admission-gate.js';
 export type { LinkedNode } from './link/connection-manager.js';
 export type { Direction } from './link/link.js';
@@ -30,6 +32,7 @@ export {
   OnMeshRequest,
   type MeshHandlerKind,
   type MeshMessageContext,
+  type MeshTopicHandlerDecorator,
 } from './link/on-mesh-message.decorator.js';
 export { MeshContext, MeshPayload } from './link/mesh-params.decorator.js';
 export { DuplicateMeshRequestHandlerError } from './link/mesh-message.explorer.js';
@@ -39,6 +42,7 @@ export {
   BackpressureError,
   MeshLinkClosedError,
   MeshNotLinkedError,
+  MeshPayloadTooLargeError,
   MeshRemoteError,
   MeshRequestTimeoutError,
 } from './link/link.errors.js';

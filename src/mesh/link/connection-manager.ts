@@ -60,6 +60,7 @@ export class ConnectionManager {
       maxBufferedBytes: config.maxBufferedBytes,
       backpressure: config.backpressure,
       maxHandlersInProgress: config.maxHandlersInProgress,
+      maxFrameBytes: config.maxFrameBytes,
     };
     this.linkHandlers = {
       message: (link, topic, payload) => this.router.deliver(link.nodeId, topic, payload),

@@ -52,3 +52,20 @@ export class BackpressureError extends Error {
     this.name = 'BackpressureError';
   }
 }
+
+/**
+ * A message, request or answer whose frame would exceed `maxFrameBytes`: refused before anything
+ * is written, so the link stays up (a peer would close it on such a frame).
+ */
+export class MeshPayloadTooLargeError extends Error {
+  constructor(
+    readonly topic: string,
+    readonly frameBytes: number,
+    readonly maxFrameBytes: number,
+  ) {
+    super(
+      `"${topic}" encodes to a frame of ${frameBytes} bytes, above the limit maxFrameBytes = ${maxFrameBytes}; send it in smaller parts`,
+    );
+    this.name = 'MeshPayloadTooLargeError';
+  }
+}

@@ -18,6 +18,9 @@ import type { LinkTraffic } from './link-traffic.js';
 import { MeshNotLinkedError } from './link.errors.js';
 import { MeshActivation } from './mesh-activation.js';
 import { PeerDialers } from './peer-dialers.js';
+import { requestAll, type MeshNodeResult } from './request-all.js';
+import { checkFrameLimit } from './frame-limit.js';
+import { topicName, type MeshTopic } from './mesh-topic.js';
 import { SocketSet } from './socket-set.js';
 
 const SHUTDOWN_GRACE_MS = 500;
@@ -148,35 +151,86 @@ export class LinkService implements OnApplicationBootstrap, BeforeApplicationShu
 
   /**
    * Sends a one-way message. Resolves once it is handed to the socket; waits while the peer is
-   * behind. @throws MeshNotLinkedError, BackpressureError, MeshLinkClosedError
+   * behind. A typed topic (`defineMeshTopic`) checks the payload's type.
+   * @throws MeshNotLinkedError, BackpressureError, MeshLinkClosedError, MeshPayloadTooLargeError
    */
-  send(nodeId: string, topic: string, payload: unknown): Promise<void> {
+  send<P, A>(nodeId: string, topic: MeshTopic<P, A>, payload: NoInfer<P>): Promise<void>;
+  send(nodeId: string, topic: string, payload: unknown): Promise<void>;
+  send(nodeId: string, topic: Topic, payload: unknown): Promise<void> {
     const link = this.connections.get(nodeId);
     if (!link) return Promise.reject(new MeshNotLinkedError(nodeId));
-    return link.send(topic, payload);
+    return link.send(topicName(topic), payload);
   }
 
-  /** Sends to every linked node (encoded once); resolves with the node IDs it was sent to. */
-  async broadcast(topic: string, payload: unknown): Promise<string[]> {
-    const buffer = encodeLinkFrame.message(topic, payload);
+  /**
+   * Sends to every linked node (encoded once); resolves with the node IDs it was sent to.
+   * @throws MeshPayloadTooLargeError (before anything is sent)
+   */
+  broadcast<P, A>(topic: MeshTopic<P, A>, payload: NoInfer<P>): Promise<string[]>;
+  broadcast(topic: string, payload: unknown): Promise<string[]>;
+  async broadcast(topic: Topic, payload: unknown): Promise<string[]> {
+    const name = topicName(topic);
+    const buffer = checkFrameLimit(name, encodeLinkFrame.message(name, payload), this.config.maxFrameBytes);
     const targets = this.connections.links();
     const results = await Promise.allSettled(targets.map((link) => link.sendFrame(buffer)));
     return targets.filter((_, i) => results[i]?.status === 'fulfilled').map((link) => link.nodeId);
   }
 
   /**
-   * Asks one node and resolves with its handler's answer (`T` is the caller's word for its type:
-   * nothing checks it).
-   * @throws MeshNotLinkedError, MeshRequestTimeoutError, MeshRemoteError, MeshLinkClosedError
+   * Asks one node and resolves with its handler's answer. With a typed topic the payload and the
+   * answer have its types; with a name, `T` is the caller's word for the answer's type.
+   * @throws MeshNotLinkedError, MeshRequestTimeoutError, MeshRemoteError, MeshLinkClosedError,
+   *   MeshPayloadTooLargeError
    */
+  request<P, A>(
+    nodeId: string,
+    topic: MeshTopic<P, A>,
+    payload: NoInfer<P>,
+    options?: { timeoutMs?: number },
+  ): Promise<A>;
   request<T = unknown>(
     nodeId: string,
     topic: string,
     payload: unknown,
+    options?: { timeoutMs?: number },
+  ): Promise<T>;
+  request(
+    nodeId: string,
+    topic: Topic,
+    payload: unknown,
     options: { timeoutMs?: number } = {},
-  ): Promise<T> {
+  ): Promise<unknown> {
     const link = this.connections.get(nodeId);
     if (!link) return Promise.reject(new MeshNotLinkedError(nodeId));
-    return link.request(topic, payload, options.timeoutMs ?? this.config.requestTimeoutMs) as Promise<T>;
+    const timeoutMs = options.timeoutMs ?? this.config.requestTimeoutMs;
+    return link.request(topicName(topic), payload, timeoutMs);
+  }
+
+  /**
+   * Asks every node linked now and resolves as soon as each has answered or failed — not at the
+   * timeout when all answered — with one result per node; nodes that link meanwhile are not
+   * asked. Never rejects: a node's failure is its result (`reason`: `timeout`, `handler-failed`,
+   * `no-handler`, `link-closed`, …). `timeoutMs` applies per node (default `requestTimeoutMs`).
+   */
+  requestAll<P, A>(
+    topic: MeshTopic<P, A>,
+    payload: NoInfer<P>,
+    options?: { timeoutMs?: number },
+  ): Promise<Array<MeshNodeResult<A>>>;
+  requestAll<T = unknown>(
+    topic: string,
+    payload: unknown,
+    options?: { timeoutMs?: number },
+  ): Promise<Array<MeshNodeResult<T>>>;
+  requestAll(
+    topic: Topic,
+    payload: unknown,
+    options: { timeoutMs?: number } = {},
+  ): Promise<Array<MeshNodeResult<unknown>>> {
+    const timeoutMs = options.timeoutMs ?? this.config.requestTimeoutMs;
+    return requestAll(this.connections.links(), topicName(topic), payload, timeoutMs);
   }
 }
+
+/** A topic's name or a typed topic, as the implementations take it. */
+type Topic = string | { readonly name: string };

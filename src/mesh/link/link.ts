@@ -18,6 +18,7 @@ import {
   MeshRequestTimeoutError,
 } from './link.errors.js';
 import { errorMessage } from '../../common/describe-error.js';
+import { checkFrameLimit } from './frame-limit.js';
 
 export type Direction = 'inbound' | 'outbound';
 
@@ -31,6 +32,8 @@ export interface LinkOptions {
   backpressure: 'wait' | 'reject';
   /** Handler calls in progress above which the link stops reading (see MeshModuleOptions). */
   maxHandlersInProgress: number;
+  /** Largest frame body sent: a larger message, request or answer is refused, not written. */
+  maxFrameBytes: number;
 }
 
 /** What the link hands to the service that owns it. */
@@ -63,6 +66,9 @@ interface Pending {
 }
 
 const TICKS_PER_TIMEOUT = 6;
+/** A fault's text is cut to this, and to what fits a frame (UTF-8: up to 4 bytes a character). */
+const MAX_FAULT_MESSAGE_CHARS = 4096;
+const FAULT_FRAME_OVERHEAD_BYTES = 64;
 const DONE: Promise<void> = Promise.resolve();
 
 /**
@@ -159,7 +165,13 @@ export class Link {
 
   /** Sends a one-way message; resolves at once unless the peer is behind (see LinkOptions). */
   send(topic: string, payload: unknown): Promise<void> {
-    return this.sendFrame(encodeLinkFrame.message(topic, payload));
+    let buffer: Buffer;
+    try {
+      buffer = checkFrameLimit(topic, encodeLinkFrame.message(topic, payload), this.options.maxFrameBytes);
+    } catch (error: unknown) {
+      return Promise.reject(asError(error));
+    }
+    return this.sendFrame(buffer);
   }
 
   /** Sends a request and resolves with the peer's answer. */
@@ -167,9 +179,10 @@ export class Link {
     const id = this.nextRequestId++;
     let buffer: Buffer;
     try {
-      buffer = encodeLinkFrame.request(id, topic, payload);
+      const frame = encodeLinkFrame.request(id, topic, payload);
+      buffer = checkFrameLimit(topic, frame, this.options.maxFrameBytes);
     } catch (error: unknown) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      return Promise.reject(asError(error));
     }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -332,11 +345,11 @@ export class Link {
     } catch (error: unknown) {
       return this.refuse(id, error);
     }
-    if (!(answer instanceof Promise)) return this.replyWith(id, answer);
+    if (!(answer instanceof Promise)) return this.replyWith(id, topic, answer);
     this.whileInProgress(
       answer.then(
         (value: unknown) => {
-          if (!this.failure) this.replyWith(id, value);
+          if (!this.failure) this.replyWith(id, topic, value);
         },
         (error: unknown) => {
           if (!this.failure) this.refuse(id, error);
@@ -345,7 +358,7 @@ export class Link {
     );
   }
 
-  private replyWith(id: number, answer: unknown): void {
+  private replyWith(id: number, topic: string, answer: unknown): void {
     let buffer: Buffer;
     try {
       buffer = encodeLinkFrame.reply(id, answer);
@@ -353,12 +366,20 @@ export class Link {
       const why = errorMessage(error);
       return this.refuse(id, new Error(`the answer could not be encoded: ${why}`));
     }
+    try {
+      checkFrameLimit(topic, buffer, this.options.maxFrameBytes);
+    } catch (error: unknown) {
+      return this.refuse(id, new Error(`the answer could not be sent: ${errorMessage(error)}`));
+    }
     this.reply(buffer);
   }
 
   private refuse(id: number, error: unknown): void {
     const code = error instanceof RequestRefusal ? error.code : 'handler-failed';
-    this.reply(encodeLinkFrame.fault(id, code, errorMessage(error)));
+    // A handler's error text is the application's: bounded, so the fault always fits a frame.
+    const fits = Math.floor((this.options.maxFrameBytes - FAULT_FRAME_OVERHEAD_BYTES) / 4);
+    const message = errorMessage(error).slice(0, Math.min(MAX_FAULT_MESSAGE_CHARS, fits));
+    this.reply(encodeLinkFrame.fault(id, code, message));
   }
 
   /** Answers go out whatever the policy, but a peer that asks and never reads is cut off. */
@@ -431,4 +452,8 @@ export class Link {
     this.drained = undefined;
     this.handlers.closed(this, failure);
   }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

@@ -1,4 +1,6 @@
 import { extendArrayMetadata } from '@nestjs/common/utils/extend-metadata.util.js';
+import type { Observable } from 'rxjs';
+import { topicName, type MeshTopic } from './mesh-topic.js';
 
 export const MESH_HANDLERS_METADATA = 'ucmesh:handlers';
 
@@ -18,7 +20,24 @@ export interface MeshHandlerMetadata {
   kinds: readonly MeshHandlerKind[];
 }
 
-function handles(topic: string, kinds: readonly MeshHandlerKind[]): MethodDecorator {
+/**
+ * What a typed topic's decorator accepts: a method whose first parameter takes the topic's payload
+ * (the default order; further parameters are free) and that returns its answer, or a promise or
+ * Observable of it.
+ */
+export type MeshTopicHandlerDecorator<P, R> = <M extends (payload: P, ...rest: never[]) => R>(
+  target: object,
+  key: string | symbol,
+  descriptor: TypedPropertyDescriptor<M>,
+) => TypedPropertyDescriptor<M> | void;
+
+type Answer<A> = A | Promise<A> | Observable<A>;
+
+function handles(
+  typed: string | MeshTopic<unknown, unknown>,
+  kinds: readonly MeshHandlerKind[],
+): MethodDecorator {
+  const topic = typeof typed === 'object' && typed !== null ? topicName(typed) : typed;
   if (typeof topic !== 'string' || topic.length === 0)
     throw new TypeError('a mesh topic must be a non-empty string');
   return (_target, _key, descriptor) => {
@@ -34,19 +53,33 @@ function handles(topic: string, kinds: readonly MeshHandlerKind[]): MethodDecora
 
 /**
  * Marks a provider method as a handler of the messages (`send`, `broadcast`) on `topic`. Every
- * handler of a topic runs, in the order found; what it returns is ignored.
+ * handler of a topic runs, in the order found; what it returns is ignored. With a typed topic
+ * (`defineMeshTopic`) the method's first parameter must take its payload type.
  */
-export const OnMeshEvent = (topic: string): MethodDecorator => handles(topic, ['event']);
+export function OnMeshEvent<P, A>(topic: MeshTopic<P, A>): MeshTopicHandlerDecorator<P, unknown>;
+export function OnMeshEvent(topic: string): MethodDecorator;
+export function OnMeshEvent(topic: string | MeshTopic<unknown, unknown>): MethodDecorator {
+  return handles(topic, ['event']);
+}
 
 /**
  * Marks a provider method as THE handler of requests (`request`, `requestAll`) on `topic`; its
  * (awaited) return value is the answer. A second request handler of the same topic stops the
- * application at start, naming both.
+ * application at start, naming both. With a typed topic the method's first parameter must take
+ * its payload type and the method must return its answer type (or a promise or Observable of it).
  */
-export const OnMeshRequest = (topic: string): MethodDecorator => handles(topic, ['request']);
+export function OnMeshRequest<P, A>(topic: MeshTopic<P, A>): MeshTopicHandlerDecorator<P, Answer<A>>;
+export function OnMeshRequest(topic: string): MethodDecorator;
+export function OnMeshRequest(topic: string | MeshTopic<unknown, unknown>): MethodDecorator {
+  return handles(topic, ['request']);
+}
 
 /**
  * Both `@OnMeshEvent(topic)` and `@OnMeshRequest(topic)`: the handler gets the topic's messages
  * and answers its requests. Prefer the two explicit decorators.
  */
-export const OnMeshMessage = (topic: string): MethodDecorator => handles(topic, ['event', 'request']);
+export function OnMeshMessage<P, A>(topic: MeshTopic<P, A>): MeshTopicHandlerDecorator<P, Answer<A>>;
+export function OnMeshMessage(topic: string): MethodDecorator;
+export function OnMeshMessage(topic: string | MeshTopic<unknown, unknown>): MethodDecorator {
+  return handles(topic, ['event', 'request']);
+}
