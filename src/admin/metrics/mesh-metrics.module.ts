@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder, Module } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type DynamicModule, Module } from '@nestjs/common';
 import type { Registry } from 'prom-client';
 import { AdminOptionsError } from '../admin-options.error.js';
 import { isRegistry } from './is-registry.js';
@@ -14,8 +14,17 @@ export interface MeshMetricsModuleOptions {
   registry?: Registry;
 }
 
-const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } =
+const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE } =
   new ConfigurableModuleBuilder<MeshMetricsModuleOptions>().setClassMethodName('forRoot').build();
+
+/** The host's registry, if any; throws AdminOptionsError for anything that is not one. */
+function checkedRegistry(options: MeshMetricsModuleOptions | undefined): Registry | undefined {
+  const registry = options?.registry;
+  if (registry !== undefined && !isRegistry(registry)) {
+    throw new AdminOptionsError(['registry must be a prom-client Registry or left out'], 'MeshMetricsModule');
+  }
+  return registry;
+}
 
 /**
  * The mesh's Prometheus metrics (`ucmesh_*`) without the admin API, for a host that serves its
@@ -29,18 +38,16 @@ const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } =
     {
       provide: MESH_METRICS_REGISTRY,
       inject: [MODULE_OPTIONS_TOKEN],
-      useFactory: (options: MeshMetricsModuleOptions | undefined): Registry | undefined => {
-        const registry = options?.registry;
-        if (registry !== undefined && !isRegistry(registry)) {
-          throw new AdminOptionsError(
-            ['registry must be a prom-client Registry or left out'],
-            'MeshMetricsModule',
-          );
-        }
-        return registry;
-      },
+      // forRootAsync's factory result is checked here, when the application starts.
+      useFactory: checkedRegistry,
     },
   ],
   exports: [MetricsService],
 })
-export class MeshMetricsModule extends ConfigurableModuleClass {}
+export class MeshMetricsModule extends ConfigurableModuleClass {
+  /** Checks the options at once, where the host calls it. */
+  static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
+    checkedRegistry(options);
+    return super.forRoot(options);
+  }
+}
