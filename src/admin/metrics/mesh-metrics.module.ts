@@ -14,7 +14,7 @@ export interface MeshMetricsModuleOptions {
   registry?: Registry;
 }
 
-const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE } =
+const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } =
   new ConfigurableModuleBuilder<MeshMetricsModuleOptions>().setClassMethodName('forRoot').build();
 
 /** The host's registry, if any; throws AdminOptionsError for anything that is not one. */
@@ -46,7 +46,7 @@ function checkedRegistry(options: MeshMetricsModuleOptions | undefined): Registr
 })
 export class MeshMetricsModule extends ConfigurableModuleClass {
   /** Checks the options at once, where the host calls it. */
-  static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
+  static override forRoot(options: MeshMetricsModuleOptions = {}): DynamicModule {
     checkedRegistry(options);
     return super.forRoot(options);
   }
