@@ -200,6 +200,14 @@ describe('examples/host-app on another @nestjs 12.x', () => {
       nodeId: idA,
     });
 
+    // Every server sees alice's status on A in the replicated presence map (MeshStateService).
+    expect(
+      await until("alice on A in B's view", async () => {
+        const seen = (await api(1, '/presence/alice/everywhere')).body as { on: unknown[] };
+        return seen.on.length > 0 ? seen : undefined;
+      }),
+    ).toEqual({ user: 'alice', on: [{ nodeId: idA, status: 'busy' }] });
+
     // B asks A over the mesh; A's handler answers.
     expect(await api(1, `/presence/alice?node=${idA}`)).toEqual({
       status: 200,

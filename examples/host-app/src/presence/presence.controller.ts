@@ -26,6 +26,12 @@ export class PresenceController {
     return { user, status, toldNodes: await this.presence.set(user, status) };
   }
 
+  /** The user's status on every server ("alice is busy on node-2"), from the replicated map. */
+  @Get(':user/everywhere')
+  everywhere(@Param('user') user: string) {
+    return { user, on: this.presence.everywhere(user) };
+  }
+
   /** `?node=<node ID>` asks that server; without it, this server answers. */
   @Get(':user')
   get(@Param('user') user: string, @Query('node') nodeId?: string) {
