@@ -247,7 +247,9 @@ describe('the admin page in a browser', () => {
 
     // On B: A switched the link off on purpose — grey, not an error colour, with the reason.
     await untilStatus(rowAonB, 'error', 'off');
-    expect(await text(statusOf(rowAonB).locator('.reason'))).toBe('disabled-remote');
+    // The reason's label for the administrator, its code beside it for the logs and the API.
+    expect(await text(statusOf(rowAonB).locator('.reason'))).toBe('Switched off on the other node');
+    expect(await statusOf(rowAonB).locator('.reason').getAttribute('data-reason')).toBe('disabled-remote');
     expect(await rowAonB.locator('[data-role="connect"]').isChecked()).toBe(true);
     await untilAttribute(lineTo(onB.page, `127.0.0.1:${portA}`), 'class', 'link off');
     await screenshot(onA.page, '3-unchecked-on-a');

@@ -7,6 +7,7 @@ import type { Request, Response } from 'express';
 const FILES: Array<[file: string, type: string]> = [
   ['index.html', 'text/html; charset=utf-8'],
   ['admin.js', 'text/javascript; charset=utf-8'],
+  ['i18n.js', 'text/javascript; charset=utf-8'],
   ['admin.css', 'text/css; charset=utf-8'],
   ['favicon.svg', 'image/svg+xml'],
 ];

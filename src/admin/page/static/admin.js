@@ -1,7 +1,11 @@
 // The admin page of a UC Mesh node: plain DOM, no dependencies. Everything comes from the node's
 // admin API with the token the administrator typed in; live changes arrive as Server-Sent Events.
 
+import { chooseLanguage, MESSAGES, translate } from './i18n.js';
+
 const TOKEN_KEY = 'ucmesh-admin-token';
+/** The administrator's choice of language, kept across sessions (no secret, so localStorage). */
+const LANGUAGE_KEY = 'ucmesh-admin-language';
 /**
  * Where the node's routes are, from this script's own address (`<base>/admin/assets/admin.js`):
  * the page works under any global prefix, base path or reverse-proxy path.
@@ -18,7 +22,50 @@ const state = {
   nodes: new Map(),
   /** Aborts the event stream of the current session. */
   stream: undefined,
+  language: chooseLanguage(localStorage.getItem(LANGUAGE_KEY), navigator.languages),
 };
+
+// ---- language ---------------------------------------------------------------------------------
+
+/** The text of `key` in the page's language. */
+const t = (key, params) => translate(state.language, key, params);
+/** A link reason's label; a code this page does not know (a newer peer's) shows as it is. */
+const reasonLabel = (code) => (`reason.${code}` in MESSAGES.en ? t(`reason.${code}`) : code);
+/** A date and time as the page's language writes it. */
+const when = (time) => new Date(time).toLocaleString(state.language);
+
+/**
+ * Sets an element's text from the dictionary and marks it (`data-i18n`), so a switch of language
+ * translates it again; `key` '' empties it.
+ */
+function say(target, key, params) {
+  if (key === '') {
+    target.textContent = '';
+    delete target.dataset.i18n;
+    delete target.dataset.i18nParams;
+    return;
+  }
+  target.dataset.i18n = key;
+  if (params === undefined) delete target.dataset.i18nParams;
+  else target.dataset.i18nParams = JSON.stringify(params);
+  target.textContent = t(key, params);
+}
+
+/** Puts the whole page into `language`: the marked texts, the drawn parts and `<html lang>`. */
+function applyLanguage(language) {
+  state.language = language;
+  document.documentElement.lang = language;
+  for (const marked of document.querySelectorAll('[data-i18n]')) {
+    const params = marked.dataset.i18nParams;
+    marked.textContent = t(marked.dataset.i18n, params === undefined ? undefined : JSON.parse(params));
+  }
+  for (const marked of document.querySelectorAll('[data-i18n-aria-label]'))
+    marked.setAttribute('aria-label', t(marked.dataset.i18nAriaLabel));
+  for (const button of document.querySelectorAll('[data-language]'))
+    button.setAttribute('aria-pressed', String(button.dataset.language === language));
+  passwordPlaceholder();
+  render();
+}
 
 class ApiError extends Error {
   constructor(status, messages) {
@@ -42,7 +89,7 @@ async function api(path, { method = 'GET', body } = {}) {
   const answer = await response.json().catch(() => ({}));
   if (!response.ok) {
     const messages = [answer.message ?? response.statusText].flat().map(String);
-    if (response.status === 401) signOut('The admin token was not accepted.');
+    if (response.status === 401) signOut('login.rejected');
     throw new ApiError(response.status, messages);
   }
   return answer;
@@ -61,14 +108,15 @@ async function signIn(token) {
   followEvents();
 }
 
-function signOut(why = '') {
+/** Ends the session; `why` is a dictionary key ('' for none), with its `params`. */
+function signOut(why = '', params) {
   state.stream?.abort();
   state.token = '';
   sessionStorage.removeItem(TOKEN_KEY);
   $('#console').hidden = true;
   $('#sign-out').hidden = true;
   $('#login').hidden = false;
-  $('#login-error').textContent = why;
+  say($('#login-error'), why, params);
   $('#token').focus();
 }
 
@@ -101,7 +149,7 @@ async function followEvents() {
         headers: { Authorization: `Bearer ${state.token}`, Accept: 'text/event-stream' },
         signal: controller.signal,
       });
-      if (response.status === 401) return signOut('The admin token was not accepted.');
+      if (response.status === 401) return signOut('login.rejected');
       if (!response.ok || !response.body) throw new Error(`events: ${response.status}`);
       connectionNotice('');
       delay = 1000;
@@ -109,7 +157,7 @@ async function followEvents() {
     } catch {
       if (controller.signal.aborted) return;
     }
-    connectionNotice('Lost the connection to the node; trying again…');
+    connectionNotice('connection.lost');
     await new Promise((done) => setTimeout(done, delay));
     delay = Math.min(delay * 2, 10_000);
     await loadAll().catch(() => undefined);
@@ -156,8 +204,9 @@ function onEvent(type, data) {
   render();
 }
 
-function connectionNotice(text) {
-  $('#connection').textContent = text;
+/** A notice above the page: a dictionary key ('' clears it) with its `params`. */
+function connectionNotice(key, params) {
+  say($('#connection'), key, params);
 }
 
 // ---- rendering ---------------------------------------------------------------------------------
@@ -204,69 +253,77 @@ function renderSelf() {
   if (!overview || !license) return;
   $('#title-host').textContent = `— ${overview.self.host}`;
   facts($('#self'), [
-    ['Computer name', overview.self.host],
-    ['Port', String(overview.self.port)],
-    ['Node ID', overview.self.nodeId],
-    ['Encryption', overview.self.encryption],
+    [t('self.host'), overview.self.host],
+    [t('self.port'), String(overview.self.port)],
+    [t('self.nodeId'), overview.self.nodeId],
+    [t('self.encryption'), t(`encryption.${overview.self.encryption}`)],
     [
-      'Mesh',
-      overview.active ? 'active' : overview.enabled ? 'not active (unlicensed)' : 'disabled',
+      t('self.mesh'),
+      t(overview.active ? 'self.active' : overview.enabled ? 'self.unlicensed' : 'self.disabled'),
       'mesh-state',
     ],
   ]);
+  // The license's reason is a code and its message the node's own words: shown as they are.
+  const reason = license.reason ?? t('license.unlicensed');
   const kind = !license.licensed
-    ? `invalid — ${license.reason ?? 'unlicensed'}${license.message ? `: ${license.message}` : ''}`
-    : license.evaluation
-      ? 'evaluation'
-      : 'licensed';
+    ? license.message
+      ? t('license.invalidWithMessage', { reason, message: license.message })
+      : t('license.invalid', { reason })
+    : t(license.evaluation ? 'license.evaluation' : 'license.licensed');
   facts($('#license'), [
-    ['State', kind, 'license-state'],
-    ['Licensee', license.licensee ?? undefined],
-    ['Expires', license.expiresAt ? new Date(license.expiresAt).toLocaleString() : undefined],
-    ['Connections', `${overview.links} used of ${license.connections} allowed`, 'license-connections'],
+    [t('license.state'), kind, 'license-state'],
+    [t('license.licensee'), license.licensee ?? undefined],
+    [t('license.expires'), license.expiresAt ? when(license.expiresAt) : undefined],
+    [
+      t('license.connections'),
+      t('license.connectionsUsed', { used: overview.links, allowed: license.connections }),
+      'license-connections',
+    ],
   ]);
 }
 
 function statusText(status) {
-  return status.reason ? `${status.state}: ${status.reason}` : status.state;
+  const label = t(`state.${status.state}`);
+  return status.reason ? `${label}: ${reasonLabel(status.reason)}` : label;
 }
 
 /** The peer's clock against this node's, as the status measures it (`clockOffsetMs`). */
 function clockOffsetText(ms) {
   const size = Math.abs(ms);
   const by = size < 1000 ? `${size.toFixed(1)} ms` : `${(size / 1000).toFixed(1)} s`;
-  return ms > 0 ? `peer ${by} ahead` : ms < 0 ? `peer ${by} behind` : 'same as this node';
+  return ms > 0 ? t('clock.ahead', { by }) : ms < 0 ? t('clock.behind', { by }) : t('clock.same');
 }
 
 /** Everything the node knows of a link, for the tooltip and the details dialog. */
 function statusFacts(node) {
   const s = node.status;
   const entries = [
-    ['Address', `${node.host}:${node.port}`],
-    ['Node ID', node.nodeId ?? undefined],
-    ['Group', node.group === 'fixed' ? 'fixed' : 'found automatically'],
-    ['State', s.state],
-    ['Reason', s.reason],
-    ['Message', s.message],
-    ['Since', s.since ? new Date(s.since).toLocaleString() : undefined],
-    ['Last connected', s.lastConnectedAt ? new Date(s.lastConnectedAt).toLocaleString() : undefined],
-    ['Direction', s.direction],
-    ['Remote address', s.remoteAddress],
-    ['Transport', s.transport ? s.transport.toUpperCase() : undefined],
-    ['Software', s.version],
-    ['Clock offset', s.clockOffsetMs === undefined ? undefined : clockOffsetText(s.clockOffsetMs)],
-    ['Round trip', s.rttMs === undefined ? undefined : `${s.rttMs} ms`],
+    [t('details.address'), `${node.host}:${node.port}`],
+    [t('self.nodeId'), node.nodeId ?? undefined],
+    [t('details.group'), t(node.group === 'fixed' ? 'group.fixed' : 'group.discovered')],
+    [t('details.state'), t(`state.${s.state}`)],
+    // The label for the administrator, the code for the logs and the API.
+    [
+      t('details.reason'),
+      s.reason ? t('details.reasonValue', { label: reasonLabel(s.reason), code: s.reason }) : undefined,
+    ],
+    [t('details.message'), s.message],
+    [t('details.since'), s.since ? when(s.since) : undefined],
+    [t('details.lastConnected'), s.lastConnectedAt ? when(s.lastConnectedAt) : undefined],
+    [t('details.direction'), s.direction ? t(`direction.${s.direction}`) : undefined],
+    [t('details.remoteAddress'), s.remoteAddress],
+    [t('details.transport'), s.transport ? s.transport.toUpperCase() : undefined],
+    [t('details.software'), s.version],
+    [t('details.clockOffset'), s.clockOffsetMs === undefined ? undefined : clockOffsetText(s.clockOffsetMs)],
+    [t('details.roundTrip'), s.rttMs === undefined ? undefined : `${s.rttMs} ms`],
   ];
   if (s.tls) {
     entries.push(
-      ['TLS', `${s.tls.protocol} ${s.tls.cipher}`],
-      ['Certificate', s.tls.subject],
-      ['Issuer', s.tls.issuer],
-      [
-        'Valid',
-        `${new Date(s.tls.validFrom).toLocaleString()} – ${new Date(s.tls.validTo).toLocaleString()}`,
-      ],
-      ['SHA-256', s.tls.fingerprint256],
+      [t('details.tls'), `${s.tls.protocol} ${s.tls.cipher}`],
+      [t('details.certificate'), s.tls.subject],
+      [t('details.issuer'), s.tls.issuer],
+      [t('details.valid'), `${when(s.tls.validFrom)} – ${when(s.tls.validTo)}`],
+      [t('details.fingerprint'), s.tls.fingerprint256],
     );
   }
   return entries.filter(([, value]) => value !== undefined && value !== '');
@@ -284,7 +341,7 @@ function renderNodes() {
     body.replaceChildren(
       ...(rows.length > 0
         ? rows
-        : [element('tr', {}, element('td', { class: 'empty', colspan: '5' }, 'No nodes in this group.'))]),
+        : [element('tr', {}, element('td', { class: 'empty', colspan: '5' }, t('nodes.empty')))]),
     );
     // Keyboard users keep their place when a live update redraws the list.
     if (focused && focusedRole)
@@ -300,7 +357,7 @@ function nodeRow(node) {
     .join('\n');
   const link =
     node.status.state === 'connected'
-      ? `${node.status.direction ?? ''} ${node.status.transport?.toUpperCase() ?? ''}`.trim()
+      ? `${node.status.direction ? t(`direction.${node.status.direction}`) : ''} ${node.status.transport?.toUpperCase() ?? ''}`.trim()
       : '';
   return element(
     'tr',
@@ -312,7 +369,7 @@ function nodeRow(node) {
         type: 'checkbox',
         checked: node.connect,
         'data-role': 'connect',
-        'aria-label': `Connect ${address}`,
+        'aria-label': t('nodes.connect', { address }),
         onchange: (event) => setConnect(node, event.target),
       }),
     ),
@@ -321,8 +378,14 @@ function nodeRow(node) {
       'td',
       { title: tooltip, 'data-testid': 'status', 'data-state': node.status.state, 'data-colour': colour },
       element('span', { class: `dot ${colour}`, 'aria-hidden': 'true' }),
-      node.status.state,
-      node.status.reason ? element('div', { class: 'reason' }, node.status.reason) : undefined,
+      t(`state.${node.status.state}`),
+      node.status.reason
+        ? element(
+            'div',
+            { class: 'reason', 'data-reason': node.status.reason },
+            reasonLabel(node.status.reason),
+          )
+        : undefined,
     ),
     element('td', {}, link),
     element(
@@ -331,7 +394,7 @@ function nodeRow(node) {
       element(
         'button',
         { type: 'button', class: 'plain', 'data-role': 'details', onclick: () => showDetails(node.id) },
-        'Details',
+        t('nodes.details'),
       ),
       element(
         'button',
@@ -340,7 +403,7 @@ function nodeRow(node) {
           class: 'plain',
           'data-role': 'menu',
           'aria-haspopup': 'menu',
-          'aria-label': `Actions for ${address}`,
+          'aria-label': t('nodes.actions', { address }),
           onclick: (event) => openMenu(event, node),
         },
         '⋯',
@@ -373,7 +436,7 @@ function renderPicture() {
   });
   const desc = picture.querySelector('desc');
   desc.textContent =
-    `This node ${overview.self.host} and ${nodes.length} other nodes: ` +
+    t('picture.desc', { host: overview.self.host, count: nodes.length }) +
     nodes.map((node) => `${node.host}:${node.port} ${statusText(node.status)}`).join(', ');
   const links = placed.map(({ node, x, y }) =>
     svg('line', {
@@ -400,7 +463,7 @@ function renderPicture() {
     desc,
     ...links,
     svg('circle', { class: 'self', cx, cy, r: 22 }),
-    svg('text', { x: cx, y: cy + 40, 'text-anchor': 'middle' }, 'this node'),
+    svg('text', { x: cx, y: cy + 40, 'text-anchor': 'middle' }, t('picture.self')),
     ...circles,
   );
 }
@@ -429,8 +492,15 @@ function fillSettings() {
   form.discoveryIntervalMs.value = String(overview.discoveryIntervalMs);
   form.meshId.value = overview.meshId ?? '';
   form.password.value = '';
-  form.password.placeholder = overview.passwordSet ? 'unchanged' : 'not set';
+  passwordPlaceholder();
   settingsDirty = false;
+}
+
+function passwordPlaceholder() {
+  if (!state.overview) return;
+  $('#password').placeholder = t(
+    state.overview.passwordSet ? 'settings.passwordUnchanged' : 'settings.passwordNotSet',
+  );
 }
 
 async function saveSettings(event) {
@@ -450,9 +520,10 @@ async function saveSettings(event) {
     fillSettings();
     render();
     message.className = 'message';
-    message.textContent = Object.keys(change).length > 0 ? 'Saved.' : 'Nothing changed.';
+    say(message, Object.keys(change).length > 0 ? 'settings.saved' : 'settings.unchanged');
   } catch (error) {
     message.className = 'error';
+    say(message, '');
     message.textContent = error.message;
   }
 }
@@ -467,10 +538,11 @@ async function installLicense(event) {
     });
     event.target.token.value = '';
     message.className = 'message';
-    message.textContent = 'License installed.';
+    say(message, 'license.installed');
     renderSelf();
   } catch (error) {
     message.className = 'error';
+    say(message, '');
     message.textContent = error.message;
   }
 }
@@ -497,7 +569,7 @@ async function setConnect(node, checkbox) {
     render();
   } catch (error) {
     checkbox.checked = !checkbox.checked;
-    connectionNotice(`Could not change ${node.host}:${node.port}: ${error.message}`);
+    connectionNotice('nodes.changeFailed', { address: `${node.host}:${node.port}`, error: error.message });
   }
 }
 
@@ -508,12 +580,9 @@ async function addNode(event) {
   const host = form.host.value.trim();
   const portText = form.port.value.trim();
   const port = Number(portText);
-  // The same words as the API's answer, before a round trip.
-  if (host === '')
-    return fail('host must be a computer name or an IP address of 1 to 253 characters', form.host);
-  if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) {
-    return fail('port must be an integer from 1 to 65535', form.port);
-  }
+  // In English the same words as the API's answer, before a round trip.
+  if (host === '') return fail(form.host, 'add.badHost');
+  if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) return fail(form.port, 'add.badPort');
   try {
     const node = await api('/api/mesh/nodes', {
       method: 'POST',
@@ -524,13 +593,15 @@ async function addNode(event) {
     form.host.value = '';
     form.port.removeAttribute('aria-invalid');
     form.host.removeAttribute('aria-invalid');
-    error.textContent = '';
+    say(error, '');
   } catch (failure) {
-    fail(failure.message, failure.messages?.some((m) => m.startsWith('port')) ? form.port : form.host);
+    fail(failure.messages?.some((m) => m.startsWith('port')) ? form.port : form.host, '', failure.message);
   }
 
-  function fail(text, input) {
-    error.textContent = text;
+  /** Marks `input` with the page's own message `key`, or with the node's answer `text`. */
+  function fail(input, key, text) {
+    say(error, key);
+    if (key === '') error.textContent = text;
     input.setAttribute('aria-invalid', 'true');
     input.focus();
   }
@@ -542,18 +613,18 @@ async function pin(node) {
     remember(pinned);
     render();
   } catch (error) {
-    connectionNotice(`Could not configure ${node.host}:${node.port} permanently: ${error.message}`);
+    connectionNotice('menu.pinFailed', { address: `${node.host}:${node.port}`, error: error.message });
   }
 }
 
 async function remove(node) {
-  if (!confirm(`Remove ${node.host}:${node.port} from the fixed nodes?`)) return;
+  if (!confirm(t('menu.removeConfirm', { address: `${node.host}:${node.port}` }))) return;
   try {
     await api(`/api/mesh/nodes/${node.id}`, { method: 'DELETE' });
     state.nodes.delete(node.id);
     render();
   } catch (error) {
-    connectionNotice(`Could not remove ${node.host}:${node.port}: ${error.message}`);
+    connectionNotice('menu.removeFailed', { address: `${node.host}:${node.port}`, error: error.message });
   }
 }
 
@@ -574,9 +645,9 @@ function openMenu(event, node) {
   const menu = $('#node-menu');
   const items =
     node.group === 'discovered'
-      ? [['Configure this node permanently', () => pin(node)]]
-      : [['Remove', () => remove(node)]];
-  items.push(['Details', () => showDetails(node.id)]);
+      ? [[t('menu.pin'), () => pin(node)]]
+      : [[t('menu.remove'), () => remove(node)]];
+  items.push([t('menu.details'), () => showDetails(node.id)]);
   menu.replaceChildren(
     ...items.map(([label, action]) =>
       element(
@@ -601,7 +672,7 @@ function openMenu(event, node) {
   menuOpener = event.currentTarget.closest('tr')?.querySelector('[data-role="menu"]') ?? event.currentTarget;
   const anchor = event.type === 'contextmenu' && event.pageX > 0 ? event : null;
   const box = menuOpener.getBoundingClientRect();
-  menu.setAttribute('aria-label', `Actions for ${node.host}:${node.port}`);
+  menu.setAttribute('aria-label', t('nodes.actions', { address: `${node.host}:${node.port}` }));
   menu.hidden = false;
   // Under the button, its right edge aligned with the button's (or at the pointer), inside the window.
   const width = menu.offsetWidth;
@@ -636,19 +707,23 @@ function menuKeys(event) {
 $('#login-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const token = $('#token').value.trim();
-  if (token === '') return ($('#login-error').textContent = 'Type the admin token.');
+  if (token === '') return say($('#login-error'), 'login.empty');
   try {
     await signIn(token);
     $('#token').value = '';
   } catch (error) {
-    signOut(
-      error.status === 401
-        ? 'The admin token was not accepted.'
-        : `The node did not answer: ${error.message}`,
-    );
+    if (error.status === 401) signOut('login.rejected');
+    else signOut('login.noAnswer', { error: error.message });
   }
 });
 $('#sign-out').addEventListener('click', () => signOut());
+for (const button of document.querySelectorAll('[data-language]')) {
+  button.addEventListener('click', () => {
+    localStorage.setItem(LANGUAGE_KEY, button.dataset.language);
+    applyLanguage(button.dataset.language);
+  });
+}
+applyLanguage(state.language);
 $('#settings-form').addEventListener('submit', saveSettings);
 $('#settings-form').addEventListener('input', () => (settingsDirty = true));
 $('#license-form').addEventListener('submit', installLicense);
