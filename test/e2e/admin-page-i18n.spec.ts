@@ -107,6 +107,17 @@ describe('the admin page in German and English', () => {
       'Details',
     ]);
     await page.keyboard.press('Escape');
+    await page.locator('#node-menu').waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Details', exact: true }).click();
+    const details = page.getByRole('dialog');
+    await details.waitFor();
+    expect(await factsOf(details.locator('#details-facts'))).toMatchObject({
+      Adresse: dead,
+      Gruppe: 'fest konfiguriert',
+      Grund: 'Nicht erreichbar (unreachable)',
+    });
+    await details.getByRole('button', { name: 'Schließen' }).click();
+    await details.waitFor({ state: 'hidden' });
     await page.locator('#add-host').fill('127.0.0.1');
     await page.locator('#add-port').fill('70000');
     await page.getByRole('button', { name: 'Knoten hinzufügen' }).click();
