@@ -323,6 +323,9 @@ function nodeRow(node) {
       element('span', { class: `dot ${colour}`, 'aria-hidden': 'true' }),
       node.status.state,
       node.status.reason ? element('div', { class: 'reason' }, node.status.reason) : undefined,
+      node.status.hint
+        ? element('div', { class: 'hint muted', 'data-testid': 'hint' }, node.status.hint)
+        : undefined,
     ),
     element('td', {}, link),
     element(
