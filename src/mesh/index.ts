@@ -38,6 +38,7 @@ export { MeshContext, MeshPayload } from './link/mesh-params.decorator.js';
 export { DuplicateMeshRequestHandlerError } from './link/mesh-message.explorer.js';
 export type { LinkStatus, LinkTarget } from './link/link-status.js';
 export { LINK_REASONS, LinkFailure, type LinkReason } from './link/link-reason.js';
+export { LINK_HINTS } from './link/link-hints.js';
 export {
   BackpressureError,
   MeshLinkClosedError,

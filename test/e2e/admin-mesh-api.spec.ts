@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { call } from '../helpers/node-api.js';
 import { freePort, NodeProcess, tempDataDir } from '../helpers/node-process.js';
 import { until } from '../helpers/until.js';
+import { LINK_HINTS } from '../../src/mesh/index.js';
 import type { MeshNodeView } from '../../src/mesh/registry/mesh-node.js';
 
 const MESH = { MESH_HOST: '127.0.0.1', MESH_ID: 'admin-api', MESH_PASSWORD: 'admin-api-password' };
@@ -37,6 +38,10 @@ async function addNode(node: NodeProcess, body: { host: string; port: number; co
   const answer = await call(node, 'POST', '/api/mesh/nodes', body);
   expect(answer.status).toBe(201);
   return answer.body as Node;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** A loopback port nothing listens on: a fixed node there stays unreachable, no traffic leaves. */
@@ -460,5 +465,38 @@ describe('two real nodes configured through the admin API', () => {
     expect((await call(a, 'PATCH', `/api/mesh/nodes/${bOnA.id}`, { connect: true })).status).toBe(200);
     await untilListed(a, portB, 'connected');
     await untilListed(b, portA, 'connected');
+  });
+
+  it('say what to do about a refused link: a wrong password carries its hint in the status and the log', async () => {
+    const [portA, portB] = [await freePort(), await freePort()];
+    const a = await start({ DATA_DIR: await tempDataDir(), MESH_PORT: String(portA) });
+    const b = await start({
+      DATA_DIR: await tempDataDir(),
+      MESH_PORT: String(portB),
+      MESH_PASSWORD: 'not-the-password',
+    });
+    await addNode(a, { host: '127.0.0.1', port: portB });
+    await addNode(b, { host: '127.0.0.1', port: portA });
+
+    const hint = LINK_HINTS['password-mismatch'];
+    expect(hint).toMatch(/same password on both/);
+    for (const [node, port] of [
+      [a, portB],
+      [b, portA],
+    ] as const) {
+      const listed = await untilListed(node, port, 'error', 'password-mismatch');
+      expect(listed.status.hint).toBe(hint);
+    }
+    // The dialler's warning names the fix after the reason.
+    await a.untilOutput(new RegExp(`failed: password-mismatch — .*\\(${escape(hint)}\\)`));
+
+    // A link that comes up has no reason, so no hint either.
+    const fixed = await call(b, 'PUT', '/api/mesh/settings', {
+      meshId: MESH.MESH_ID,
+      password: MESH.MESH_PASSWORD,
+    });
+    expect(fixed.status).toBe(200);
+    const connected = await untilListed(a, portB, 'connected');
+    expect(connected.status.hint).toBeUndefined();
   });
 });

@@ -99,6 +99,10 @@ describe('the admin page in German and English', () => {
     expect(await text(reason)).toBe('Nicht erreichbar');
     const status = page.locator(`#fixed-nodes tr[data-testid="node-${dead}"] [data-testid="status"]`);
     expect(await status.getAttribute('title')).toContain('Grund: Nicht erreichbar (unreachable)');
+    // …and what to do about it, in German too.
+    expect(await text(status.locator('[data-testid="hint"]'))).toMatch(
+      /^Unter Host und Port des anderen Knotens/,
+    );
 
     // The ⋯ menu and the form's own checks speak German too.
     await page.getByRole('button', { name: `Aktionen für ${dead}` }).click();
@@ -136,6 +140,9 @@ describe('the admin page in German and English', () => {
     expect(await text(page.locator('#fixed-title'))).toBe('Fixed nodes');
     expect(await text(page.locator('#discovered-title'))).toBe('Automatically found nodes');
     expect(await text(reasonOf(page, dead))).toBe('Not reachable');
+    expect(
+      await text(page.locator(`#fixed-nodes tr[data-testid="node-${dead}"] [data-testid="hint"]`)),
+    ).toMatch(/^nothing answers at the peer's host and port/);
     expect(await text(page.locator('#add-error'))).toBe('port must be an integer from 1 to 65535');
     expect(await text(page.locator('[data-testid="license-state"]'))).toBe('evaluation');
     expect(await page.locator('[data-language="en"]').getAttribute('aria-pressed')).toBe('true');

@@ -250,6 +250,10 @@ describe('the admin page in a browser', () => {
     // The reason's label for the administrator, its code beside it for the logs and the API.
     expect(await text(statusOf(rowAonB).locator('.reason'))).toBe('Switched off on the other node');
     expect(await statusOf(rowAonB).locator('.reason').getAttribute('data-reason')).toBe('disabled-remote');
+    // …and what to do about it, beside the reason (LINK_HINTS['disabled-remote']).
+    expect(await text(statusOf(rowAonB).locator('[data-testid="hint"]'))).toMatch(
+      /check it again in the peer's node list/,
+    );
     expect(await rowAonB.locator('[data-role="connect"]').isChecked()).toBe(true);
     await untilAttribute(lineTo(onB.page, `127.0.0.1:${portA}`), 'class', 'link off');
     await screenshot(onA.page, '3-unchecked-on-a');

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import vm from 'node:vm';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { LINK_REASONS } from '../../mesh/link/link-reason.js';
+import { LINK_HINTS, LINK_REASONS } from '../../mesh/index.js';
 
 /** What the page's dictionary module exports (it is a browser script, not part of the TypeScript build). */
 type Language = 'en' | 'de';
@@ -47,6 +47,17 @@ describe('the admin page dictionaries', () => {
     const { MESSAGES } = dictionary;
     for (const key of Object.keys(MESSAGES.en))
       expect([key, placeholders(MESSAGES.de[key])]).toEqual([key, placeholders(MESSAGES.en[key])]);
+  });
+
+  it("say what to do about every link reason in both languages; the English hint is the API's", () => {
+    const { MESSAGES } = dictionary;
+    for (const reason of LINK_REASONS) {
+      expect([reason, MESSAGES.en[`hint.${reason}`]]).toEqual([reason, LINK_HINTS[reason]]);
+      expect([reason, typeof MESSAGES.de[`hint.${reason}`]]).toEqual([reason, 'string']);
+      expect(MESSAGES.de[`hint.${reason}`]).not.toBe(LINK_HINTS[reason]);
+    }
+    const hinted = Object.keys(MESSAGES.en).filter((key) => key.startsWith('hint.'));
+    expect(hinted.sort()).toEqual(LINK_REASONS.map((reason) => `hint.${reason}`).sort());
   });
 
   it('label every link reason in both languages, and the German labels differ from the codes', () => {

@@ -8,6 +8,7 @@ import { ConnectionManager } from './connection-manager.js';
 import { FailureRateLimiter } from '../../common/failure-rate-limiter.js';
 import { HandshakeFailure } from './handshake-driver.js';
 import { LinkEndpoint } from './link-endpoint.js';
+import { linkHint } from './link-hints.js';
 import { LinkFailure } from './link-reason.js';
 import { SocketSet } from './socket-set.js';
 
@@ -126,7 +127,7 @@ export class LinkListener {
     if (SUSPICIOUS.has(error.reason)) this.limiter.record(address);
     const refused = error instanceof HandshakeFailure && error.refused;
     this.logger.warn(
-      `inbound link from ${address} ${refused ? 'refused' : 'failed'}: ${error.reason} — ${error.message}`,
+      `inbound link from ${address} ${refused ? 'refused' : 'failed'}: ${error.reason} — ${error.message} (${linkHint(error.reason)})`,
     );
     this.bus.emit('mesh.link.error', {
       remoteAddress: address,

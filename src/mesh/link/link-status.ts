@@ -7,6 +7,8 @@ export interface LinkStatus {
   state: 'connected' | 'connecting' | 'error' | 'disabled' | 'idle';
   reason?: LinkReason;
   message?: string;
+  /** What an administrator can do about `reason` (`LINK_HINTS`); set with every reason. */
+  hint?: string;
   /** When `state` (and `reason`) last changed. */
   since: string;
   lastConnectedAt?: string;

@@ -1,4 +1,5 @@
 import type { Link } from './link.js';
+import { linkHint } from './link-hints.js';
 import { LinkFailure } from './link-reason.js';
 import type { LinkStatus, LinkTarget } from './link-status.js';
 import { ReconnectBackoff } from './reconnect-backoff.js';
@@ -128,6 +129,7 @@ export class PeerDialer {
       state: 'error',
       reason: failure.reason,
       message: failure.message,
+      hint: linkHint(failure.reason),
       ...(offset !== undefined && { clockOffsetMs: tenths(offset) }),
     });
   }

@@ -8,6 +8,7 @@ import { MeshSettingsService } from '../settings/mesh-settings.service.js';
 import { ConnectionManager } from './connection-manager.js';
 import { socketFailure } from './handshake-driver.js';
 import { LinkEndpoint } from './link-endpoint.js';
+import { linkHint } from './link-hints.js';
 import { LinkFailure } from './link-reason.js';
 import { type LinkStatus, type LinkTarget, targetKey } from './link-status.js';
 import type { Link } from './link.js';
@@ -151,7 +152,9 @@ export class PeerDialers {
     void this.hooks.linkStatus.run(change);
     this.bus.emit('mesh.link.status', change);
     if (!transition || status.state !== 'error' || !status.reason) return;
-    this.logger.warn(`link to ${target.host}:${target.port} failed: ${status.reason} — ${status.message}`);
+    this.logger.warn(
+      `link to ${target.host}:${target.port} failed: ${status.reason} — ${status.message} (${linkHint(status.reason)})`,
+    );
     this.bus.emit('mesh.link.error', {
       ...target,
       nodeId,

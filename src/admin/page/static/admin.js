@@ -31,6 +31,9 @@ const state = {
 const t = (key, params) => translate(state.language, key, params);
 /** A link reason's label; a code this page does not know (a newer peer's) shows as it is. */
 const reasonLabel = (code) => (`reason.${code}` in MESSAGES.en ? t(`reason.${code}`) : code);
+/** What to do about a status's reason, in the page's language; the API's English hint otherwise. */
+const hintOf = (status) =>
+  status.reason && `hint.${status.reason}` in MESSAGES.en ? t(`hint.${status.reason}`) : status.hint;
 /** A date and time as the page's language writes it. */
 const when = (time) => new Date(time).toLocaleString(state.language);
 
@@ -385,6 +388,9 @@ function nodeRow(node) {
             { class: 'reason', 'data-reason': node.status.reason },
             reasonLabel(node.status.reason),
           )
+        : undefined,
+      hintOf(node.status)
+        ? element('div', { class: 'hint muted', 'data-testid': 'hint' }, hintOf(node.status))
         : undefined,
     ),
     element('td', {}, link),

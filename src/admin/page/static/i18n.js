@@ -161,6 +161,51 @@ export const MESSAGES = {
     'reason.connection-lost': 'Connection lost',
     'reason.shutdown': 'Node shutting down',
     'reason.closed': 'Connection closed',
+
+    'hint.unreachable':
+      "nothing answers at the peer's host and port; check that the node runs, the address and port are right and no firewall blocks them",
+    'hint.timeout':
+      'the peer stopped answering (a frozen process or a broken network path); check that it runs and the network between the two nodes',
+    'hint.mesh-id-mismatch':
+      'the two nodes belong to different meshes; set the same mesh ID (and password) on both, or uncheck the node',
+    'hint.password-mismatch': 'the two nodes have different mesh passwords; set the same password on both',
+    'hint.tls-required-remote':
+      'the peer requires TLS but this node has encryption off; switch encryption on here (starttls-optional or starttls-required)',
+    'hint.tls-required-local':
+      'this node requires TLS but the peer has encryption off; switch encryption on at the peer, or relax this node to starttls-optional',
+    'hint.certificate-untrusted':
+      "one side does not trust the other's certificate; give both nodes certificates signed by the configured CA (MESH_TLS_CA)",
+    'hint.tls-failed':
+      'the TLS handshake failed; check that the certificate and key files are valid and match, and that both nodes support TLS 1.2 or later',
+    'hint.unlicensed-local':
+      'this node has no valid license for the mesh; install a license token on this node',
+    'hint.unlicensed-remote':
+      'the peer has no valid license for the mesh; install a license token on the peer',
+    'hint.connection-limit-local':
+      "this node's license allows no more links; uncheck nodes it need not link to, or install a license with more connections",
+    'hint.connection-limit-remote':
+      "the peer's license allows no more links; uncheck nodes at the peer, or install a license with more connections there",
+    'hint.mesh-disabled-remote': "the mesh is switched off at the peer; enable it in the peer's settings",
+    'hint.mesh-not-configured-local': 'this node has no mesh ID and password yet; set them in the settings',
+    'hint.mesh-not-configured-remote':
+      'the peer has no mesh ID and password yet; set the same ones as on this node in its settings',
+    'hint.not-known-remote':
+      "the peer does not accept nodes it does not list; add this node there as a fixed node, or switch on the peer's automatic search",
+    'hint.disabled-remote':
+      "the peer's administrator unchecked this node; check it again in the peer's node list to link",
+    'hint.clock-skew':
+      "the two nodes' clocks differ too much; synchronise both with NTP (or raise MESH_MAX_CLOCK_OFFSET_MS)",
+    'hint.duplicate': 'the two nodes dialled each other at once and kept the other link; nothing to do',
+    'hint.self': 'this address is this node itself; remove it from the node list',
+    'hint.rate-limited':
+      'too many failed handshakes came from this address; fix the cause of the failures and wait a minute',
+    'hint.protocol-error':
+      'the other side does not speak this UC Mesh version (or is not a mesh node); check the address and run compatible versions on both',
+    'hint.connection-lost':
+      'the connection broke; it is dialled again on its own, check the network if this repeats',
+    'hint.shutdown': 'a node is shutting down (the peer, or this one); the link comes back when both run',
+    'hint.closed':
+      'the link was closed on purpose (a node removed or unchecked, the mesh ID or password changed); a checked node is dialled again',
   },
   de: {
     'page.title': 'UC Mesh — Administration',
@@ -317,6 +362,56 @@ export const MESSAGES = {
     'reason.connection-lost': 'Verbindung unterbrochen',
     'reason.shutdown': 'Knoten wird beendet',
     'reason.closed': 'Verbindung beendet',
+
+    'hint.unreachable':
+      'Unter Host und Port des anderen Knotens antwortet nichts; prüfen Sie, ob der Knoten läuft, Adresse und Port stimmen und keine Firewall sie sperrt',
+    'hint.timeout':
+      'Der andere Knoten antwortet nicht mehr (ein hängender Prozess oder ein gestörter Netzweg); prüfen Sie, ob er läuft, und das Netz zwischen beiden Knoten',
+    'hint.mesh-id-mismatch':
+      'Die beiden Knoten gehören zu verschiedenen Meshes; stellen Sie auf beiden dieselbe Mesh-ID (und dasselbe Kennwort) ein oder schalten Sie „Verbinden“ für diesen Knoten ab',
+    'hint.password-mismatch':
+      'Die beiden Knoten haben verschiedene Mesh-Kennwörter; stellen Sie auf beiden dasselbe Kennwort ein',
+    'hint.tls-required-remote':
+      'Der andere Knoten verlangt TLS, hier ist die Verschlüsselung aus; schalten Sie sie hier ein (starttls-optional oder starttls-required)',
+    'hint.tls-required-local':
+      'Dieser Knoten verlangt TLS, beim anderen ist die Verschlüsselung aus; schalten Sie sie dort ein oder stellen Sie diesen Knoten auf starttls-optional',
+    'hint.certificate-untrusted':
+      'Eine Seite vertraut dem Zertifikat der anderen nicht; geben Sie beiden Knoten Zertifikate, die von der eingestellten CA (MESH_TLS_CA) signiert sind',
+    'hint.tls-failed':
+      'Der TLS-Handshake ist fehlgeschlagen; prüfen Sie, ob Zertifikat- und Schlüsseldatei gültig sind und zusammenpassen und ob beide Knoten TLS 1.2 oder neuer beherrschen',
+    'hint.unlicensed-local':
+      'Dieser Knoten hat keine gültige Lizenz für das Mesh; installieren Sie hier einen Lizenzschlüssel',
+    'hint.unlicensed-remote':
+      'Der andere Knoten hat keine gültige Lizenz für das Mesh; installieren Sie dort einen Lizenzschlüssel',
+    'hint.connection-limit-local':
+      'Die Lizenz dieses Knotens erlaubt keine weiteren Verbindungen; schalten Sie „Verbinden“ für Knoten ab, die nicht verbunden sein müssen, oder installieren Sie eine Lizenz mit mehr Verbindungen',
+    'hint.connection-limit-remote':
+      'Die Lizenz des anderen Knotens erlaubt keine weiteren Verbindungen; schalten Sie dort „Verbinden“ für Knoten ab oder installieren Sie dort eine Lizenz mit mehr Verbindungen',
+    'hint.mesh-disabled-remote':
+      'Das Mesh ist beim anderen Knoten ausgeschaltet; schalten Sie es in dessen Einstellungen ein',
+    'hint.mesh-not-configured-local':
+      'Dieser Knoten hat noch keine Mesh-ID und kein Kennwort; legen Sie beides in den Einstellungen fest',
+    'hint.mesh-not-configured-remote':
+      'Der andere Knoten hat noch keine Mesh-ID und kein Kennwort; stellen Sie dort dieselben wie hier ein',
+    'hint.not-known-remote':
+      'Der andere Knoten nimmt keine Knoten an, die er nicht kennt; konfigurieren Sie diesen Knoten dort fest oder schalten Sie dort die automatische Suche ein',
+    'hint.disabled-remote':
+      'Der Administrator des anderen Knotens hat „Verbinden“ für diesen Knoten abgeschaltet; setzen Sie dort in der Knotenliste den Haken wieder',
+    'hint.clock-skew':
+      'Die Uhren der beiden Knoten weichen zu stark voneinander ab; synchronisieren Sie beide per NTP (oder erhöhen Sie MESH_MAX_CLOCK_OFFSET_MS)',
+    'hint.duplicate':
+      'Die beiden Knoten haben sich gleichzeitig angewählt und die andere Verbindung behalten; nichts zu tun',
+    'hint.self': 'Diese Adresse ist dieser Knoten selbst; entfernen Sie sie aus der Knotenliste',
+    'hint.rate-limited':
+      'Von dieser Adresse kamen zu viele fehlgeschlagene Handshakes; beheben Sie deren Ursache und warten Sie eine Minute',
+    'hint.protocol-error':
+      'Die Gegenseite spricht diese UC-Mesh-Version nicht (oder ist kein Mesh-Knoten); prüfen Sie die Adresse und setzen Sie auf beiden verträgliche Versionen ein',
+    'hint.connection-lost':
+      'Die Verbindung ist abgebrochen; sie wird von selbst neu aufgebaut – prüfen Sie das Netz, wenn das öfter geschieht',
+    'hint.shutdown':
+      'Ein Knoten fährt herunter (der andere oder dieser); die Verbindung kommt wieder, wenn beide laufen',
+    'hint.closed':
+      'Die Verbindung wurde absichtlich getrennt (Knoten entfernt, „Verbinden“ abgeschaltet, Mesh-ID oder Kennwort geändert); ein Knoten mit „Verbinden“ wird erneut angewählt',
   },
 };
 
