@@ -40,14 +40,30 @@ export function callData(node: MeshNode): CallDataService {
 }
 
 /** Waits until the node shows these fields for the call. */
-export async function untilFields(node: MeshNode, callLinkageId: string, fields: Record<string, string>) {
+export function untilFields(node: MeshNode, callLinkageId: string, fields: Record<string, string>) {
   const expected = JSON.stringify(sorted(fields));
+  return untilCall(node, callLinkageId, expected, (seen) => JSON.stringify(sorted(seen)) === expected);
+}
+
+/** Waits until the node shows `value` for one field of the call, whatever its other fields are. */
+export function untilField(node: MeshNode, callLinkageId: string, key: string, value: string) {
+  return untilCall(node, callLinkageId, `${key}=${value}`, (seen) => seen[key] === value);
+}
+
+async function untilCall(
+  node: MeshNode,
+  callLinkageId: string,
+  expected: string,
+  holds: (fields: Record<string, string>) => boolean,
+): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const last = JSON.stringify(sorted((await callData(node).get(callLinkageId))?.fields ?? {}));
-    if (last === expected) return;
+    const fields = (await callData(node).get(callLinkageId))?.fields ?? {};
+    if (holds(fields)) return;
     if (Date.now() > deadline)
-      throw new Error(`call ${callLinkageId}: expected ${expected}, last saw ${last}`);
+      throw new Error(
+        `call ${callLinkageId}: expected ${expected}, last saw ${JSON.stringify(sorted(fields))}`,
+      );
     await new Promise((done) => setTimeout(done, 25));
   }
 }
