@@ -17,7 +17,7 @@ import {
   MeshRemoteError,
   MeshRequestTimeoutError,
 } from './link.errors.js';
-import { errorMessage } from '../../common/describe-error.js';
+import { asError, errorMessage } from '../../common/describe-error.js';
 import { checkFrameLimit } from './frame-limit.js';
 
 export type Direction = 'inbound' | 'outbound';
@@ -452,8 +452,4 @@ export class Link {
     this.drained = undefined;
     this.handlers.closed(this, failure);
   }
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

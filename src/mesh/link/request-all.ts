@@ -1,3 +1,4 @@
+import { asError } from '../../common/describe-error.js';
 import type { Link } from './link.js';
 import {
   BackpressureError,
@@ -48,7 +49,7 @@ export function requestAll<T>(
 
 /** A failed node's result, its reason named after the error. */
 export function failedResult(nodeId: string, error: unknown): MeshNodeResult<never> {
-  const failure = error instanceof Error ? error : new Error(String(error));
+  const failure = asError(error);
   return { nodeId, ok: false, error: failure, reason: failureReason(failure) };
 }
 
