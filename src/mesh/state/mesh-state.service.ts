@@ -57,8 +57,6 @@ export class MeshStateService implements BeforeApplicationShutdown {
   private version = 0;
   /** Changes not sent yet: they go out together at the end of the tick. */
   private unsent: StateOp[] = [];
-  /** The version of the first unsent change. */
-  private unsentFrom = 0;
   private flushing = false;
   private stopped = false;
   private readonly messageBytes: number;
@@ -237,7 +235,6 @@ export class MeshStateService implements BeforeApplicationShutdown {
     // Without peers nothing is queued: a peer linked later gets a snapshot. Once something is
     // queued, every change is, so the numbers stay consecutive.
     if (this.outboxes.size > 0 || this.unsent.length > 0) {
-      if (this.unsent.length === 0) this.unsentFrom = this.version;
       this.unsent.push(op);
       if (!this.flushing) {
         this.flushing = true;
@@ -255,7 +252,8 @@ export class MeshStateService implements BeforeApplicationShutdown {
     if (ops.length === 0 || this.stopped) return;
     const self = this.identity.nodeId;
     const instanceId = this.link.instanceId;
-    let version = this.unsentFrom;
+    // Once one change is queued every later one is, so they are the last `ops.length` versions.
+    let version = this.version - ops.length + 1;
     const payloads = inParts(ops, (op) => wireSize(op!), this.messageBytes).map((part) => {
       const payload = deltaPayload(self, { instanceId, version, ops: part });
       version += part.length;
