@@ -26,6 +26,7 @@ import { MESH_CONFIG, resolveMeshConfig } from './mesh-config.js';
 import { ConfigurableMeshModule, MESH_MODULE_OPTIONS } from './mesh-module.options.js';
 import { DiscoveryService } from './discovery/discovery.service.js';
 import { MeshStateService } from './state/mesh-state.service.js';
+import { MeshTopologyService } from './topology/mesh-topology.service.js';
 
 /**
  * The mesh of UC servers. The host application owns the TypeORM DataSource (with
@@ -63,6 +64,7 @@ import { MeshStateService } from './state/mesh-state.service.js';
     PeerRegistryService,
     DiscoveryService,
     MeshStateService,
+    MeshTopologyService,
   ],
   exports: [
     NodeIdentityService,
@@ -72,6 +74,7 @@ import { MeshStateService } from './state/mesh-state.service.js';
     PeerRegistryService,
     DiscoveryService,
     MeshStateService,
+    MeshTopologyService,
     MeshHooks,
     MESH_MODULE_OPTIONS,
     MESH_CONFIG,
