@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Locator } from 'playwright-core';
 import { join } from 'node:path';
@@ -17,6 +18,10 @@ const contexts: BrowserContext[] = [];
 const running: NodeProcess[] = [];
 
 beforeAll(async () => {
+  if (!existsSync(LIBFAKETIME))
+    throw new Error(
+      `${LIBFAKETIME} is missing: install the Debian package faketime (apt-get install faketime)`,
+    );
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -27,6 +32,10 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((node) => node.stop().catch(() => undefined)));
 });
 
+/** Debian package `faketime`: shifts the wall clock of one node (and its PostgreSQL), not its timers. */
+const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+const TEN_SECONDS_AHEAD = { LD_PRELOAD: LIBFAKETIME, FAKETIME: '+10s', FAKETIME_DONT_FAKE_MONOTONIC: '1' };
+
 const pairId = (x: NodeProcess, y: NodeProcess) => [x.nodeId, y.nodeId].sort().join('-');
 
 function text(locator: Locator): Promise<string> {
@@ -35,7 +44,8 @@ function text(locator: Locator): Promise<string> {
 
 describe('the admin page draws the whole mesh', () => {
   it('on A of three: the B–C link goes from connected to missing when B unchecks C, then two islands when C is cut off — in German', async () => {
-    const [a, b, c] = (await startThree('admin-page-topology', running)) as [
+    // C's clock runs 10 s ahead (within the 30 s the mesh accepts): A's page points it out.
+    const [a, b, c] = (await startThree('admin-page-topology', running, [{}, {}, TEN_SECONDS_AHEAD])) as [
       NodeProcess,
       NodeProcess,
       NodeProcess,
@@ -62,6 +72,11 @@ describe('the admin page draws the whole mesh', () => {
     expect(connectedTitle).toMatch(/verbunden/);
     expect(connectedTitle).toMatch(/Umlaufzeit: [\d.]+ ms/);
     expect(connectedTitle).toMatch(/TLS/);
+    const rowOfC = page.locator('#fixed-nodes tr', { hasText: c.nodeId });
+    expect(await text(rowOfC.locator('[data-testid="clock-warning"]'))).toMatch(
+      /^Zeitabweichung: Gegenstelle (9|10)\.\d s vor$/,
+    );
+    expect(await page.locator('[data-testid="clock-warning"]').count()).toBe(1);
     await screenshot(page, 'topology-1-complete');
 
     // B unchecks C: the B–C line turns grey and dashed, with both ends' views on hover.

@@ -3,11 +3,18 @@ import type { MeshNodeView } from '../../src/mesh/registry/mesh-node.js';
 import { freePort, NodeProcess, tempDataDir } from './node-process.js';
 import { until } from './until.js';
 
-/** Three standalone nodes on loopback, each listing the other two (no LAN search), linked as a mesh. */
-export async function startThree(meshId: string, running: NodeProcess[]): Promise<NodeProcess[]> {
+/**
+ * Three standalone nodes on loopback, each listing the other two (no LAN search), linked as a mesh;
+ * `envs[i]` adds to the environment of node i.
+ */
+export async function startThree(
+  meshId: string,
+  running: NodeProcess[],
+  envs: Array<Record<string, string>> = [],
+): Promise<NodeProcess[]> {
   const ports = [await freePort(), await freePort(), await freePort()];
   const nodes = await Promise.all(
-    ports.map(async (port) => {
+    ports.map(async (port, i) => {
       const node = await NodeProcess.start({
         MESH_HOST: '127.0.0.1',
         MESH_DISCOVERY: 'false',
@@ -19,6 +26,7 @@ export async function startThree(meshId: string, running: NodeProcess[]): Promis
           .filter((other) => other !== port)
           .map((other) => `127.0.0.1:${other}`)
           .join(','),
+        ...envs[i],
       });
       running.push(node);
       return node;

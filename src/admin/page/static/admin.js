@@ -515,7 +515,7 @@ function renderPicture() {
     const angle = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(count, 1);
     const [dx, dy] = [Math.cos(angle), Math.sin(angle)];
     const [x, y] = [cx + radius * dx, cy + radius * dy];
-    place.set(entry.key, { entry, x, y, label: labelPlace(x, y, dx, dy, r) });
+    place.set(entry.key, { entry, x, y, label: labelPlace(x, y, dx, dy, entry.self ? r + 4 : r) });
   });
 
   const name = (nodeId) => {
