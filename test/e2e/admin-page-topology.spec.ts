@@ -10,7 +10,8 @@ import {
   signIn,
   untilAttribute,
 } from '../helpers/browser.js';
-import type { NodeProcess } from '../helpers/node-process.js';
+import { NodeProcess, tempDataDir } from '../helpers/node-process.js';
+import type { MeshTopology } from '../../src/mesh/topology/mesh-topology.js';
 import { setConnect, startThree } from '../helpers/topology-nodes.js';
 
 let browser: Browser;
@@ -109,6 +110,157 @@ describe('the admin page draws the whole mesh', () => {
     expect(watched.problems).toEqual([]);
   });
 });
+
+/**
+ * A mesh of 32 nodes as `GET /api/mesh/topology` would answer on the first node: two islands
+ * (29 and 3 nodes), every pair linked within an island except a few missing, nothing between them.
+ */
+function fabricatedTopology(self: string): MeshTopology {
+  const ids = [
+    self,
+    ...Array.from({ length: 31 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`),
+  ];
+  const nodeIds = [...ids].sort();
+  const apart = new Set(ids.slice(29));
+  const since = '2026-12-07T10:00:00.000Z';
+  const links: MeshTopology['links'] = [];
+  for (let i = 0; i < nodeIds.length; i++)
+    for (let j = i + 1; j < nodeIds.length; j++) {
+      const [a, b] = [nodeIds[i]!, nodeIds[j]!];
+      if (apart.has(a) !== apart.has(b)) continue;
+      const missing = (i * 7 + j) % 23 === 0;
+      links.push(
+        missing
+          ? { a, b, state: 'error', reason: 'unreachable', since, reportedBy: [a] }
+          : { a, b, state: 'connected', transport: 'tls', rttMs: 0.4, since, reportedBy: [a, b] },
+      );
+    }
+  const islands = [ids.slice(0, 29).sort(), ids.slice(29).sort()];
+  const up = links.filter((link) => link.state === 'connected').length;
+  return {
+    nodes: nodeIds.map((nodeId, i) => ({
+      nodeId,
+      host: nodeId === self ? '127.0.0.1' : `uc-server-${String(i).padStart(2, '0')}.example.net`,
+      port: 7222,
+      version: 'uc-mesh/0.1.0',
+      reachable: !apart.has(nodeId),
+    })),
+    links,
+    islands,
+    complete: false,
+    missingLinks: (32 * 31) / 2 - up,
+  };
+}
+
+describe('the mesh picture at 32 nodes', () => {
+  it('draws every node and pair with no label covering another label or a circle', async () => {
+    const node = await NodeProcess.start({
+      MESH_HOST: '127.0.0.1',
+      MESH_DISCOVERY: 'false',
+      MESH_ID: 'admin-page-32',
+      MESH_PASSWORD: 'admin-page-32-password',
+      DATA_DIR: await tempDataDir(),
+    });
+    running.push(node);
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 1000 } });
+    contexts.push(context);
+    const topology = fabricatedTopology(node.nodeId);
+    // The node alone has no peers: its answer is replaced by a 32-node mesh's, the page is the real one.
+    await context.route('**/api/mesh/topology', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(topology) }),
+    );
+    const watched = await openPage(context, `${node.httpUrl}/admin`);
+    const { page } = watched;
+    await signIn(page, node.adminToken);
+    const picture = page.locator('#picture');
+    await untilAttribute(picture, 'data-islands', '2');
+    expect(await picture.locator('circle').count()).toBe(32);
+    expect(await picture.locator('text').count()).toBe(32);
+    expect(await picture.locator('line').count()).toBe((32 * 31) / 2);
+    expect(await picture.locator('circle[data-apart]').count()).toBe(3);
+    expect(await picture.locator('line.link.connected').count()).toBe(
+      topology.links.filter((l) => l.state === 'connected').length,
+    );
+
+    // Labels run outwards along the radius: compare their real (rotated) outlines, not their boxes.
+    const overlaps = await picture.evaluate((root: unknown) => {
+      type Point = [number, number];
+      const svg = root as SvgRoot;
+      const outline = (element: Graphic): Point[] => {
+        const box = element.getBBox();
+        const matrix = element.getCTM();
+        return [
+          [box.x, box.y],
+          [box.x + box.width, box.y],
+          [box.x + box.width, box.y + box.height],
+          [box.x, box.y + box.height],
+        ].map(([x, y]): Point => [
+          matrix.a * x + matrix.c * y + matrix.e,
+          matrix.b * x + matrix.d * y + matrix.f,
+        ]);
+      };
+      // Separating axis test of two convex outlines.
+      const apart = (p: Point[], q: Point[]): boolean =>
+        [p, q].some((shape) =>
+          shape.some((point, i) => {
+            const next = shape[(i + 1) % shape.length]!;
+            const axis: Point = [next[1] - point[1], point[0] - next[0]];
+            const project = (s: Point[]) => s.map(([x, y]) => x * axis[0] + y * axis[1]);
+            const [a, b] = [project(p), project(q)];
+            return Math.max(...a) <= Math.min(...b) || Math.max(...b) <= Math.min(...a);
+          }),
+        );
+      const labels = Array.from(svg.querySelectorAll('text'), (element) => ({
+        what: element.textContent,
+        shape: outline(element),
+      }));
+      const circles = Array.from(svg.querySelectorAll('circle'), (element) => ({
+        what: `circle ${element.getAttribute('data-testid') ?? 'self'}`,
+        shape: outline(element),
+      }));
+      const found: string[] = [];
+      labels.forEach((label, i) => {
+        for (const other of [...labels.slice(i + 1), ...circles])
+          if (!apart(label.shape, other.shape)) found.push(`${label.what} covers ${other.what}`);
+      });
+      // And every label inside the picture (in the page's pixels, as drawn).
+      const frame = svg.getBoundingClientRect();
+      for (const element of Array.from(svg.querySelectorAll('text'))) {
+        const box = element.getBoundingClientRect();
+        if (
+          box.left < frame.left ||
+          box.top < frame.top ||
+          box.right > frame.right ||
+          box.bottom > frame.bottom
+        )
+          found.push(`${element.textContent} leaves the picture`);
+      }
+      return found;
+    });
+    expect(overlaps).toEqual([]);
+    await picture.screenshot({ path: join(ARTIFACTS, 'topology-32-nodes.png') });
+    expect(watched.problems).toEqual([]);
+  });
+});
+
+/** What the outline check reads of the picture's elements, in the page (the tests compile without the DOM library). */
+interface Graphic {
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+  getBBox(): { x: number; y: number; width: number; height: number };
+  getCTM(): { a: number; b: number; c: number; d: number; e: number; f: number };
+  getBoundingClientRect(): Rect;
+}
+interface Rect {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+interface SvgRoot {
+  querySelectorAll(selector: string): ArrayLike<Graphic>;
+  getBoundingClientRect(): Rect;
+}
 
 /** The browser's own, for functions run in the page (the tests compile without the DOM library). */
 declare function getComputedStyle(element: unknown): { strokeDasharray: string };

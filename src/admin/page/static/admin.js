@@ -506,16 +506,25 @@ function renderPicture() {
   const count = slots.length;
   const radius = Math.max(130, count * 11);
   const r = count > 16 ? 10 : 16;
-  const [width, height] = [2 * radius + 360, 2 * radius + 120];
+  // Room for the labels: beside the ring, or all round it when they run outwards.
+  const radial = count > RADIAL_LABELS_FROM;
+  const [width, height] = [2 * radius + 360, 2 * radius + (radial ? 360 : 120)];
   const [cx, cy] = [width / 2, height / 2];
   picture.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  picture.toggleAttribute('data-large', radial);
   const place = new Map();
   slots.forEach((entry, i) => {
     if (!entry) return;
     const angle = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(count, 1);
     const [dx, dy] = [Math.cos(angle), Math.sin(angle)];
     const [x, y] = [cx + radius * dx, cy + radius * dy];
-    place.set(entry.key, { entry, x, y, label: labelPlace(x, y, dx, dy, entry.self ? r + 4 : r) });
+    const gap = entry.self ? r + 4 : r;
+    place.set(entry.key, {
+      entry,
+      x,
+      y,
+      label: radial ? radialLabel(x, y, dx, dy, gap) : labelPlace(x, y, dx, dy, gap),
+    });
   });
 
   const name = (nodeId) => {
@@ -536,7 +545,8 @@ function renderPicture() {
           y1: p.y,
           x2: q.x,
           y2: q.y,
-          'stroke-width': colour === 'missing' ? 1.5 : 3,
+          // Thinner on a crowded ring: 32 nodes make 496 lines.
+          'stroke-width': (colour === 'missing' ? 1.5 : 3) / (radial ? 2 : 1),
           ...attributes,
         },
         undefined,
@@ -623,7 +633,12 @@ function renderPicture() {
         undefined,
         entry.nodeId ? `${text}\n${entry.nodeId}` : text,
       ),
-      svg('text', label, text),
+      // Long names are cut on a crowded ring; the circle's hover text has the whole address.
+      svg(
+        'text',
+        label,
+        radial && text.length > RADIAL_LABEL_CHARS ? `${text.slice(0, RADIAL_LABEL_CHARS - 1)}…` : text,
+      ),
     ];
   });
 
@@ -654,6 +669,26 @@ function linkFacts(status) {
 
 function pairKey(a, b) {
   return a < b ? `${a} ${b}` : `${b} ${a}`;
+}
+
+/** From this many places on the ring, labels run outwards along the radius, so neighbours stay apart. */
+const RADIAL_LABELS_FROM = 12;
+/** Characters of a label running outwards, at most: it must fit between the ring and the edge. */
+const RADIAL_LABEL_CHARS = 24;
+
+/** A label running outwards from its circle along the radius, never upside down. */
+function radialLabel(x, y, dx, dy, r) {
+  const gap = r + 6;
+  const [lx, ly] = [x + gap * dx, y + gap * dy];
+  const degrees = (Math.atan2(dy, dx) * 180) / Math.PI;
+  const left = dx < 0;
+  return {
+    x: lx,
+    y: ly,
+    'text-anchor': left ? 'end' : 'start',
+    'dominant-baseline': 'central',
+    transform: `rotate(${left ? degrees + 180 : degrees} ${lx} ${ly})`,
+  };
 }
 
 /**
