@@ -189,12 +189,13 @@ describe('the mesh picture at 32 nodes', () => {
       const outline = (element: Graphic): Point[] => {
         const box = element.getBBox();
         const matrix = element.getCTM();
-        return [
+        const corners: Point[] = [
           [box.x, box.y],
           [box.x + box.width, box.y],
           [box.x + box.width, box.y + box.height],
           [box.x, box.y + box.height],
-        ].map(([x, y]): Point => [
+        ];
+        return corners.map(([x, y]): Point => [
           matrix.a * x + matrix.c * y + matrix.e,
           matrix.b * x + matrix.d * y + matrix.f,
         ]);
