@@ -49,14 +49,14 @@ describe('link reports', () => {
 describe('publishedRtt', () => {
   it('publishes the first measurement and keeps it through jitter', () => {
     expect(publishedRtt(undefined, 0.4)).toBe(0.4);
-    expect(publishedRtt(0.4, 0.9)).toBe(0.4);
-    expect(publishedRtt(20, 24)).toBe(20);
+    expect(publishedRtt(0.4, 1.9)).toBe(0.4);
+    expect(publishedRtt(20, 28)).toBe(20);
   });
 
-  it('publishes a notable change: at least 1 ms and a quarter', () => {
-    expect(publishedRtt(0.4, 1.6)).toBe(1.6);
-    expect(publishedRtt(20, 26)).toBe(26);
-    expect(publishedRtt(20, 14)).toBe(14);
+  it('publishes a notable change: at least 2 ms and half the published one', () => {
+    expect(publishedRtt(0.4, 2.6)).toBe(2.6);
+    expect(publishedRtt(20, 31)).toBe(31);
+    expect(publishedRtt(20, 9)).toBe(9);
   });
 
   it('publishes none without a measurement', () => {

@@ -51,8 +51,8 @@ const MAX_HOST = 253;
 const MAX_VERSION = 64;
 
 /** A published round trip changes only by at least this much, and `RTT_STEP` of itself. */
-export const RTT_MIN_STEP_MS = 1;
-export const RTT_STEP = 0.25;
+export const RTT_MIN_STEP_MS = 2;
+export const RTT_STEP = 0.5;
 
 /** The report as it is stored and sent. */
 export function encodeLinkReport(report: LinkReport): WireReport {
