@@ -54,6 +54,14 @@ export { MeshStateService } from './state/mesh-state.service.js';
 export { MeshStateError } from './state/mesh-state.error.js';
 export { STATE_LIMITS } from './state/state-limits.js';
 export type { StateChangeReason, StateEntry } from './state/state-store.js';
+export { MeshTopologyService } from './topology/mesh-topology.service.js';
+export type {
+  MeshTopology,
+  TopologyLink,
+  TopologyLinkState,
+  TopologyLinkView,
+  TopologyNode,
+} from './topology/mesh-topology.js';
 export { MeshSettingsService } from './settings/mesh-settings.service.js';
 export {
   MeshSettingsError,

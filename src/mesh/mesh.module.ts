@@ -27,6 +27,7 @@ import { MESH_CONFIG, resolveMeshConfig } from './mesh-config.js';
 import { ConfigurableMeshModule, MESH_MODULE_OPTIONS } from './mesh-module.options.js';
 import { DiscoveryService } from './discovery/discovery.service.js';
 import { MeshStateService } from './state/mesh-state.service.js';
+import { MeshTopologyService } from './topology/mesh-topology.service.js';
 
 /**
  * The mesh of UC servers. The host application owns the TypeORM DataSource (with
@@ -65,6 +66,7 @@ import { MeshStateService } from './state/mesh-state.service.js';
     MeshMembershipService,
     DiscoveryService,
     MeshStateService,
+    MeshTopologyService,
   ],
   exports: [
     NodeIdentityService,
@@ -74,6 +76,7 @@ import { MeshStateService } from './state/mesh-state.service.js';
     PeerRegistryService,
     DiscoveryService,
     MeshStateService,
+    MeshTopologyService,
     MeshHooks,
     MESH_MODULE_OPTIONS,
     MESH_CONFIG,

@@ -76,7 +76,12 @@ describe('replicated state when a node process is killed (SIGKILL)', () => {
       await node.until('C’s entries gone', () => presence(node, first.nodeId).length === 0);
       const gone = node
         .named('mesh.state.changed')
-        .filter((e) => e.payload.nodeId === first.nodeId && e.payload.value === undefined);
+        .filter(
+          (e) =>
+            e.payload.map === 'presence' &&
+            e.payload.nodeId === first.nodeId &&
+            e.payload.value === undefined,
+        );
       expect(gone.map((e) => [e.payload.key, e.payload.reason])).toEqual([
         ['carol', 'node-left'],
         ['chris', 'node-left'],

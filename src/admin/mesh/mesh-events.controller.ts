@@ -23,8 +23,9 @@ const OVERVIEW_EVENTS: readonly MeshEventName[] = [
 ];
 
 /**
- * `GET /api/mesh/events`: the node list's changes as Server-Sent Events, each with the `Node`, and
- * `mesh.updated` with the new `GET /api/mesh` when settings, license or the number of links change.
+ * `GET /api/mesh/events`: the node list's changes as Server-Sent Events, each with the `Node`,
+ * `mesh.updated` with the new `GET /api/mesh` when settings, license or the number of links change,
+ * and `mesh.topology` with the new `GET /api/mesh/topology` when the whole mesh's picture changes.
  */
 @AdminApi('mesh/events')
 export class MeshEventsController {
@@ -42,9 +43,14 @@ export class MeshEventsController {
       debounceTime(50),
       map((): MessageEvent => ({ type: 'mesh.updated', data: overview.overview() })),
     );
+    // The newest of a burst of topology changes; the service has settled them already.
+    const topologyUpdates = fromEmitter(events, 'mesh.topology.changed', 'mesh.topology').pipe(
+      debounceTime(100),
+    );
     this.nodeEvents = merge(
       ...Object.entries(NODE_EVENTS).map(([name, type]) => fromEmitter(events, name as MeshEventName, type)),
       meshUpdates,
+      topologyUpdates,
     ).pipe(share());
   }
 

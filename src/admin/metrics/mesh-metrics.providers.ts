@@ -4,6 +4,7 @@ import { HandshakeFailureMetrics } from './handshake-failure.metrics.js';
 import { LinkTrafficMetrics } from './link-traffic.metrics.js';
 import { MeshStateMetrics } from './mesh-state.metrics.js';
 import { MetricsService } from './metrics.service.js';
+import { TopologyMetrics } from './topology.metrics.js';
 
 /**
  * The registry and the mesh's collectors on it. The module that lists them also provides
@@ -15,4 +16,5 @@ export const MESH_METRICS_PROVIDERS: Provider[] = [
   LinkTrafficMetrics,
   HandshakeFailureMetrics,
   CallDataMetrics,
+  TopologyMetrics,
 ];

@@ -5,6 +5,7 @@ import type { LinkStatus, LinkTarget } from '../link/link-status.js';
 import type { MeshNodeView } from '../registry/mesh-node.js';
 import type { MeshSettingsChanged } from '../settings/mesh-settings.js';
 import type { StateChange } from '../state/state-store.js';
+import type { MeshTopology } from '../topology/mesh-topology.js';
 
 /** Payload of `mesh.link.up`. */
 export interface LinkUpEvent {
@@ -69,6 +70,8 @@ export interface MeshEvents {
   'mesh.node.discovered': MeshNodeView;
   'mesh.node.lost': MeshNodeView;
   'mesh.state.changed': StateChangedEvent;
+  /** The whole mesh as this node sees it changed (`MeshTopologyService`); settled, not every blip. */
+  'mesh.topology.changed': MeshTopology;
 }
 
 export type MeshEventName = keyof MeshEvents;
@@ -89,6 +92,7 @@ export const MESH_EVENT_NAMES = [
   'mesh.node.discovered',
   'mesh.node.lost',
   'mesh.state.changed',
+  'mesh.topology.changed',
 ] as const satisfies readonly MeshEventName[];
 
 // Compile-time check that the list names every event of the map, no more and no less.

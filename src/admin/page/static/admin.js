@@ -20,6 +20,8 @@ const state = {
   overview: undefined,
   license: undefined,
   nodes: new Map(),
+  /** `GET /api/mesh/topology`: the whole mesh as this node sees it. */
+  topology: undefined,
   /** Aborts the event stream of the current session. */
   stream: undefined,
   language: chooseLanguage(localStorage.getItem(LANGUAGE_KEY), navigator.languages),
@@ -124,12 +126,14 @@ function signOut(why = '', params) {
 }
 
 async function loadAll() {
-  const [overview, license, nodes] = await Promise.all([
+  const [overview, license, nodes, topology] = await Promise.all([
     api('/api/mesh'),
     api('/api/license'),
     api('/api/mesh/nodes'),
+    api('/api/mesh/topology'),
   ]);
   state.overview = overview;
+  state.topology = topology;
   state.license = license;
   state.nodes = new Map(nodes.map((node) => [node.id, node]));
   render();
@@ -193,6 +197,7 @@ async function readEvents(body, signal) {
 function onEvent(type, data) {
   if (type === 'node.added' || type === 'node.updated') state.nodes.set(data.id, data);
   else if (type === 'node.removed') state.nodes.delete(data.id);
+  else if (type === 'mesh.topology') state.topology = data;
   else if (type === 'mesh.updated') {
     state.overview = data;
     // The license may have changed with it (installed, expired).
@@ -289,6 +294,9 @@ function statusText(status) {
   const label = t(`state.${status.state}`);
   return status.reason ? `${label}: ${reasonLabel(status.reason)}` : label;
 }
+
+/** A peer's clock further off than this is pointed out in its row. */
+const CLOCK_WARNING_MS = 2000;
 
 /** The peer's clock against this node's, as the status measures it (`clockOffsetMs`). */
 function clockOffsetText(ms) {
@@ -392,6 +400,14 @@ function nodeRow(node) {
       hintOf(node.status)
         ? element('div', { class: 'hint muted', 'data-testid': 'hint' }, hintOf(node.status))
         : undefined,
+      // CallData's merge relies on the clocks: an offset of seconds is worth a look.
+      Math.abs(node.status.clockOffsetMs ?? 0) >= CLOCK_WARNING_MS
+        ? element(
+            'div',
+            { class: 'clock-warning', 'data-testid': 'clock-warning' },
+            t('clock.warning', { offset: clockOffsetText(node.status.clockOffsetMs) }),
+          )
+        : undefined,
     ),
     element('td', {}, link),
     element(
@@ -420,66 +436,267 @@ function nodeRow(node) {
 
 const SVG = 'http://www.w3.org/2000/svg';
 
-function svg(tag, attributes, text) {
+function svg(tag, attributes, text, title) {
   const node = document.createElementNS(SVG, tag);
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
   if (text !== undefined) node.textContent = text;
+  // SVG's tooltip: a <title> child.
+  if (title !== undefined) node.append(svg('title', {}, title));
   return node;
 }
 
-/** This node in the middle, every listed node around it, a line per link coloured by its status. */
+/**
+ * The whole mesh (`GET /api/mesh/topology`): every node on a ring, this node at the top, and a
+ * line for every pair of nodes — solid when the link is up, dashed when it is down or missing,
+ * coloured by state. Nodes are ordered by island with a gap between islands; nodes this node does
+ * not reach are drawn with a dashed outline. Listed nodes whose ID is not known yet (never
+ * linked) are drawn too, with this node's line to them. Hovering a line shows reason, round trip
+ * and transport.
+ */
 function renderPicture() {
   const picture = $('#picture');
   const { overview } = state;
   if (!overview) return;
-  const nodes = [...state.nodes.values()].sort((a, b) => a.id.localeCompare(b.id));
-  const [cx, cy, radius] = [300, 190, 130];
-  const placed = nodes.map((node, i) => {
-    const angle = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(nodes.length, 1);
+  const selfId = overview.self.nodeId;
+  const topology = state.topology ?? { nodes: [], links: [], islands: [[selfId]], complete: true };
+  const listed = [...state.nodes.values()];
+  const listedById = new Map(listed.filter((node) => node.nodeId).map((node) => [node.nodeId, node]));
+  const known = new Map(topology.nodes.map((node) => [node.nodeId, node]));
+  const islandOf = new Map(topology.islands.flatMap((island, i) => island.map((id) => [id, i])));
+  const selfIsland = islandOf.get(selfId) ?? 0;
+
+  // Who is drawn: this node, every node of the topology, every listed node without a known ID.
+  const drawn = [{ key: selfId, nodeId: selfId, self: true, island: -1 }];
+  for (const node of topology.nodes) {
+    if (node.nodeId === selfId) continue;
+    const island = islandOf.get(node.nodeId) ?? Number.MAX_SAFE_INTEGER;
+    drawn.push({
+      key: node.nodeId,
+      nodeId: node.nodeId,
+      listed: listedById.get(node.nodeId),
+      island: island === selfIsland ? -1 : island,
+    });
+  }
+  for (const node of listed) {
+    if (node.nodeId && known.has(node.nodeId)) continue;
+    if (node.nodeId === selfId) continue;
+    drawn.push({
+      key: node.id,
+      nodeId: node.nodeId ?? undefined,
+      listed: node,
+      island: Number.MAX_SAFE_INTEGER,
+    });
+  }
+  const address = (entry) =>
+    entry.listed
+      ? `${entry.listed.host}:${entry.listed.port}`
+      : `${known.get(entry.nodeId)?.host}:${known.get(entry.nodeId)?.port}`;
+  drawn.sort(
+    (x, y) =>
+      Number(!x.self) - Number(!y.self) || x.island - y.island || address(x).localeCompare(address(y)),
+  );
+
+  // A ring with one empty slot between islands; it grows with the mesh, so 32 nodes stay apart.
+  const slots = [];
+  drawn.forEach((entry, i) => {
+    if (i > 0 && entry.island !== drawn[i - 1].island) slots.push(undefined);
+    slots.push(entry);
+  });
+  if (slots.length > 2 && drawn.length > 1 && drawn.at(-1).island !== drawn[0].island) slots.push(undefined);
+  const count = slots.length;
+  const radius = Math.max(130, count * 11);
+  const r = count > 16 ? 10 : 16;
+  // Room for the labels: beside the ring, or all round it when they run outwards.
+  const radial = count > RADIAL_LABELS_FROM;
+  const [width, height] = [2 * radius + 360, 2 * radius + (radial ? 360 : 120)];
+  const [cx, cy] = [width / 2, height / 2];
+  picture.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  picture.toggleAttribute('data-large', radial);
+  const place = new Map();
+  slots.forEach((entry, i) => {
+    if (!entry) return;
+    const angle = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(count, 1);
     const [dx, dy] = [Math.cos(angle), Math.sin(angle)];
     const [x, y] = [cx + radius * dx, cy + radius * dy];
-    return { node, x, y, label: labelPlace(x, y, dx, dy) };
+    const gap = entry.self ? r + 4 : r;
+    place.set(entry.key, {
+      entry,
+      x,
+      y,
+      label: radial ? radialLabel(x, y, dx, dy, gap) : labelPlace(x, y, dx, dy, gap),
+    });
   });
+
+  const name = (nodeId) => {
+    if (nodeId === selfId) return t('picture.self');
+    const node = known.get(nodeId) ?? listedById.get(nodeId);
+    return node ? `${node.host}:${node.port}` : nodeId;
+  };
+  const lines = [];
+  const line = (from, to, colour, attributes, title) => {
+    const [p, q] = [place.get(from), place.get(to)];
+    if (!p || !q) return;
+    lines.push(
+      svg(
+        'line',
+        {
+          class: `link ${colour}`,
+          x1: p.x,
+          y1: p.y,
+          x2: q.x,
+          y2: q.y,
+          // Thinner on a crowded ring: 32 nodes make 496 lines.
+          'stroke-width': (colour === 'missing' ? 1.5 : 3) / (radial ? 2 : 1),
+          ...attributes,
+        },
+        undefined,
+        title,
+      ),
+    );
+  };
+  // This node's own lines, from its own list: the status it shows in the table.
+  for (const entry of drawn) {
+    if (entry.self || !entry.listed) continue;
+    const node = entry.listed;
+    line(
+      selfId,
+      entry.key,
+      colourOf(node.status),
+      {
+        'data-testid': `link-${node.host}:${node.port}`,
+        'data-a': selfId,
+        'data-b': node.nodeId ?? '',
+        'data-state': node.status.state,
+      },
+      [
+        t('picture.link', { a: t('picture.self'), b: `${node.host}:${node.port}` }),
+        ...linkFacts(node.status),
+      ].join('\n'),
+    );
+  }
+  // Every other pair of nodes with IDs: as the ends report it, or missing.
+  const links = new Map(topology.links.map((link) => [pairKey(link.a, link.b), link]));
+  const ids = drawn.filter((entry) => entry.nodeId && known.has(entry.nodeId)).map((entry) => entry.nodeId);
+  for (let i = 0; i < ids.length; i++) {
+    for (let j = i + 1; j < ids.length; j++) {
+      const [a, b] = [ids[i], ids[j]].sort();
+      if ((a === selfId && listedById.has(b)) || (b === selfId && listedById.has(a))) continue;
+      const link = links.get(pairKey(a, b));
+      const heading = t('picture.link', { a: name(a), b: name(b) });
+      const attributes = {
+        'data-testid': `pair-${a}-${b}`,
+        'data-a': a,
+        'data-b': b,
+        'data-state': link?.state ?? 'missing',
+      };
+      if (!link) {
+        line(a, b, 'missing', attributes, `${heading}\n${t('picture.missing')}`);
+        continue;
+      }
+      const colour = `${colourOf(link)}${link.conflict ? ' conflict' : ''}`;
+      const views = link.views ?? [{ ...link, by: link.reportedBy[0] }];
+      const title = [heading, ...(link.conflict ? [t('picture.conflict')] : [])];
+      for (const view of views) {
+        title.push(
+          `${t('picture.reportedBy', { node: name(view.by) })}:`,
+          ...linkFacts(view).map((fact) => `  ${fact}`),
+        );
+      }
+      if (!link.views && link.rttMs !== undefined && views[0].rttMs === undefined)
+        title.push(`  ${t('details.roundTrip')}: ${link.rttMs} ms`);
+      line(a, b, colour, attributes, title.join('\n'));
+    }
+  }
+
+  const circles = [...place.values()].flatMap(({ entry, x, y, label }) => {
+    const apart = !entry.self && entry.island !== -1;
+    const text = entry.self ? t('picture.self') : address(entry);
+    const colour = entry.self
+      ? 'self'
+      : entry.listed
+        ? colourOf(entry.listed.status)
+        : known.get(entry.nodeId)?.reachable
+          ? 'connected'
+          : 'off';
+    return [
+      svg(
+        'circle',
+        {
+          class: colour,
+          cx: x,
+          cy: y,
+          r: entry.self ? r + 4 : r,
+          ...(!entry.self && { 'data-testid': `circle-${text}` }),
+          ...(entry.nodeId && { 'data-node-id': entry.nodeId }),
+          ...(apart && { 'data-apart': '' }),
+        },
+        undefined,
+        entry.nodeId ? `${text}\n${entry.nodeId}` : text,
+      ),
+      // Long names are cut on a crowded ring; the circle's hover text has the whole address.
+      svg(
+        'text',
+        label,
+        radial && text.length > RADIAL_LABEL_CHARS ? `${text.slice(0, RADIAL_LABEL_CHARS - 1)}…` : text,
+      ),
+    ];
+  });
+
+  const others = drawn.length - 1;
   const desc = picture.querySelector('desc');
   desc.textContent =
-    t('picture.desc', { host: overview.self.host, count: nodes.length }) +
-    nodes.map((node) => `${node.host}:${node.port} ${statusText(node.status)}`).join(', ');
-  const links = placed.map(({ node, x, y }) =>
-    svg('line', {
-      class: `link ${colourOf(node.status)}`,
-      x1: cx,
-      y1: cy,
-      x2: x,
-      y2: y,
-      'stroke-width': 3,
-      'data-testid': `link-${node.host}:${node.port}`,
-    }),
-  );
-  const circles = placed.flatMap(({ node, x, y, label }) => [
-    svg('circle', {
-      class: colourOf(node.status),
-      cx: x,
-      cy: y,
-      r: 16,
-      'data-testid': `circle-${node.host}:${node.port}`,
-    }),
-    svg('text', label, `${node.host}:${node.port}`),
-  ]);
-  picture.replaceChildren(
-    desc,
-    ...links,
-    svg('circle', { class: 'self', cx, cy, r: 22 }),
-    svg('text', { x: cx, y: cy + 40, 'text-anchor': 'middle' }, t('picture.self')),
-    ...circles,
-  );
+    t('picture.desc', { host: overview.self.host, count: others }) +
+    listed.map((node) => `${node.host}:${node.port} ${statusText(node.status)}`).join(', ') +
+    '. ' +
+    (topology.islands.length > 1
+      ? t('picture.islands', { count: topology.islands.length })
+      : t('picture.oneIsland')) +
+    (topology.complete ? ` ${t('picture.complete')}` : '');
+  picture.dataset.islands = String(topology.islands.length);
+  picture.dataset.complete = String(topology.complete);
+  picture.replaceChildren(desc, ...lines, ...circles);
+}
+
+/** Reason, round trip and transport of a status or a reported view, for a line's hover text. */
+function linkFacts(status) {
+  return [
+    statusText(status),
+    status.rttMs === undefined ? undefined : `${t('details.roundTrip')}: ${status.rttMs} ms`,
+    status.transport ? `${t('details.transport')}: ${status.transport.toUpperCase()}` : undefined,
+    status.tls ? `${t('details.tls')}: ${status.tls.protocol} ${status.tls.cipher}` : undefined,
+  ].filter((fact) => fact !== undefined);
+}
+
+function pairKey(a, b) {
+  return a < b ? `${a} ${b}` : `${b} ${a}`;
+}
+
+/** From this many places on the ring, labels run outwards along the radius, so neighbours stay apart. */
+const RADIAL_LABELS_FROM = 12;
+/** Characters of a label running outwards, at most: it must fit between the ring and the edge. */
+const RADIAL_LABEL_CHARS = 24;
+
+/** A label running outwards from its circle along the radius, never upside down. */
+function radialLabel(x, y, dx, dy, r) {
+  const gap = r + 6;
+  const [lx, ly] = [x + gap * dx, y + gap * dy];
+  const degrees = (Math.atan2(dy, dx) * 180) / Math.PI;
+  const left = dx < 0;
+  return {
+    x: lx,
+    y: ly,
+    'text-anchor': left ? 'end' : 'start',
+    'dominant-baseline': 'central',
+    transform: `rotate(${left ? degrees + 180 : degrees} ${lx} ${ly})`,
+  };
 }
 
 /**
  * Where a node's label goes: beside its circle on the left and right (the text running away from
  * it), above it at the top, below it at the bottom, so no label runs over a circle.
  */
-function labelPlace(x, y, dx, dy) {
-  const gap = 16 + 8;
+function labelPlace(x, y, dx, dy, r = 16) {
+  const gap = r + 8;
   if (dx > 0.5) return { x: x + gap, y: y + 4, 'text-anchor': 'start' };
   if (dx < -0.5) return { x: x - gap, y: y + 4, 'text-anchor': 'end' };
   return { x, y: dy < 0 ? y - gap - 2 : y + gap + 8, 'text-anchor': 'middle' };

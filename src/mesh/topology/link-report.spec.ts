@@ -1,0 +1,65 @@
+import { describe, expect, it } from '@jest/globals';
+import { encodeLinkReport, type LinkReport, publishedRtt, readLinkReport } from './link-report.js';
+
+const A = '11111111-1111-4111-8111-111111111111';
+const B = '22222222-2222-4222-8222-222222222222';
+const REPORT: LinkReport = {
+  state: 'connected',
+  transport: 'tls',
+  rttMs: 0.4,
+  since: 1_795_000_000_000,
+  host: 'uc2',
+  port: 7222,
+  version: 'uc-mesh/0.1.0',
+};
+
+describe('link reports', () => {
+  it('travel and come back the same', () => {
+    expect(readLinkReport(A, B, encodeLinkReport(REPORT))).toEqual(REPORT);
+    const down: LinkReport = { state: 'error', reason: 'unreachable', since: 5, host: '10.0.0.2', port: 1 };
+    expect(readLinkReport(A, B, encodeLinkReport(down))).toEqual(down);
+  });
+
+  it('are refused when a field is out of range, or the key is no node ID or the reporter', () => {
+    const wire = encodeLinkReport(REPORT);
+    const bad: Array<[string, unknown]> = [
+      ['state', { ...wire, s: 'great' }],
+      ['reason', { ...wire, r: 'Drop table' }],
+      ['transport', { ...wire, t: 'udp' }],
+      ['negative rtt', { ...wire, rtt: -1 }],
+      ['huge rtt', { ...wire, rtt: 1e12 }],
+      ['since', { ...wire, at: 1.5 }],
+      ['host', { ...wire, h: 'a\u0000b' }],
+      ['empty host', { ...wire, h: '' }],
+      ['port', { ...wire, p: 70000 }],
+      ['version', { ...wire, v: 'x'.repeat(65) }],
+      ['array', [wire]],
+      ['null', null],
+    ];
+    for (const [what, value] of bad) expect([what, readLinkReport(A, B, value)]).toEqual([what, undefined]);
+    expect(readLinkReport(A, 'not-a-node', wire)).toBeUndefined();
+    expect(readLinkReport(A, A, wire)).toBeUndefined();
+  });
+
+  it('keep no round trip for a link that is down', () => {
+    expect(readLinkReport(A, B, { ...encodeLinkReport(REPORT), s: 'error' })?.rttMs).toBeUndefined();
+  });
+});
+
+describe('publishedRtt', () => {
+  it('publishes the first measurement and keeps it through jitter', () => {
+    expect(publishedRtt(undefined, 0.4)).toBe(0.4);
+    expect(publishedRtt(0.4, 1.9)).toBe(0.4);
+    expect(publishedRtt(20, 28)).toBe(20);
+  });
+
+  it('publishes a notable change: at least 2 ms and half the published one', () => {
+    expect(publishedRtt(0.4, 2.6)).toBe(2.6);
+    expect(publishedRtt(20, 31)).toBe(31);
+    expect(publishedRtt(20, 9)).toBe(9);
+  });
+
+  it('publishes none without a measurement', () => {
+    expect(publishedRtt(3, undefined)).toBeUndefined();
+  });
+});

@@ -1,0 +1,189 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { errorMessage } from '../../common/describe-error.js';
+import { MeshEventBus } from '../events/mesh-event-bus.js';
+import type { MeshEventName, StateChangedEvent } from '../events/mesh-events.js';
+import { NodeIdentityService } from '../identity/node-identity.service.js';
+import { LinkService } from '../link/link.service.js';
+import { MESH_CONFIG, type MeshConfig } from '../mesh-config.js';
+import { PeerRegistryService } from '../registry/peer-registry.service.js';
+import { SOFTWARE_VERSION } from '../software-version.js';
+import { MeshStateService } from '../state/mesh-state.service.js';
+import {
+  encodeLinkReport,
+  LINK_REPORTS_MAP,
+  type LinkReport,
+  publishedRtt,
+  readLinkReport,
+} from './link-report.js';
+import type { MeshTopology } from './mesh-topology.js';
+import { assembleTopology } from './topology-assembly.js';
+
+/** Changes of a burst (every link closing at once, a snapshot's entries) make one update. */
+const SETTLE_MS = 100;
+/**
+ * How often round trips are looked at again: only one that moved notably (`publishedRtt`) goes
+ * out, so a steady mesh sends nothing.
+ */
+const RTT_REFRESH_MS = 60_000;
+/** Events after which this node's link table or its peers' may differ. */
+const TRIGGERS: readonly MeshEventName[] = [
+  'mesh.node.added',
+  'mesh.node.updated',
+  'mesh.node.removed',
+  'mesh.link.up',
+  'mesh.link.down',
+  'mesh.activated',
+  'mesh.deactivated',
+];
+
+/**
+ * The whole mesh from this node: every node shares its own link table (peer, state, reason,
+ * transport, round trip, since) through `MeshStateService` (map `mesh.links`, keyed by peer node
+ * ID) — sent to each linked peer on link-up and whenever an entry changes, a round trip only when
+ * it moved notably — and this node assembles everyone's tables into `MeshTopology`.
+ * `mesh.topology.changed` tells each change. Only the tables of nodes linked now are used (a
+ * peer's table is the peer's claim about its own links; this node's links are its own table's).
+ */
+@Injectable()
+export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('MeshTopology');
+  private timer?: NodeJS.Timeout;
+  private refresher?: NodeJS.Timeout;
+  private last = '';
+  private stopped = false;
+  private readonly listener = (): void => this.schedule();
+  /** A peer's table changed (this node's own changes are this service's doing). */
+  private readonly stateListener = (change: StateChangedEvent): void => {
+    if (change.map === LINK_REPORTS_MAP && change.nodeId !== this.identity.nodeId) this.schedule();
+  };
+
+  constructor(
+    @Inject(MESH_CONFIG) private readonly config: MeshConfig,
+    private readonly identity: NodeIdentityService,
+    private readonly link: LinkService,
+    private readonly registry: PeerRegistryService,
+    private readonly state: MeshStateService,
+    private readonly emitter: EventEmitter2,
+    private readonly bus: MeshEventBus,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // The registry tells its changes (an unchecked node, a link's new state) only as events.
+    for (const name of TRIGGERS) this.emitter.on(name, this.listener);
+    this.emitter.on('mesh.state.changed', this.stateListener);
+    this.refresher = setInterval(() => this.refresh(), RTT_REFRESH_MS);
+    this.refresher.unref();
+    this.schedule();
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopped = true;
+    for (const name of TRIGGERS) this.emitter.off(name, this.listener);
+    this.emitter.off('mesh.state.changed', this.stateListener);
+    clearTimeout(this.timer);
+    clearInterval(this.refresher);
+  }
+
+  /** The mesh as this node sees it now; this node's links with their latest round trips. */
+  topology(): MeshTopology {
+    const self = this.identity.nodeId;
+    const reports = new Map<string, Map<string, LinkReport>>();
+    for (const entry of this.state.entries(LINK_REPORTS_MAP)) {
+      // A node not linked now may have been cut off since it wrote: its table is not its present.
+      if (entry.nodeId === self || !this.link.isLinked(entry.nodeId)) continue;
+      const report = readLinkReport(entry.nodeId, entry.key, entry.value);
+      if (!report) continue;
+      let table = reports.get(entry.nodeId);
+      if (!table) reports.set(entry.nodeId, (table = new Map<string, LinkReport>()));
+      table.set(entry.key, report);
+    }
+    return assembleTopology({
+      self: { nodeId: self, host: this.config.host, port: this.link.port, version: SOFTWARE_VERSION },
+      own: this.ownTable((_peer, rtt) => rtt),
+      reports,
+    });
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.refresh();
+    }, SETTLE_MS);
+    this.timer.unref();
+  }
+
+  /** Publishes what changed of this node's table, and tells a changed topology. */
+  private refresh(): void {
+    if (this.stopped) return;
+    try {
+      this.publish();
+      const topology = this.topology();
+      const digest = JSON.stringify(topology);
+      if (digest === this.last) return;
+      this.last = digest;
+      this.bus.emit('mesh.topology.changed', topology);
+    } catch (error: unknown) {
+      this.logger.warn(`topology not updated: ${errorMessage(error)}`);
+    }
+  }
+
+  /** This node's table into the shared map: set what differs (the state sends only that), drop the gone. */
+  private publish(): void {
+    const self = this.identity.nodeId;
+    const published = new Map(
+      this.state.entries<{ rtt?: unknown }>(LINK_REPORTS_MAP, self).map((entry) => [entry.key, entry.value]),
+    );
+    const table = this.ownTable((peer, rtt) => {
+      const before = published.get(peer)?.rtt;
+      return publishedRtt(typeof before === 'number' ? before : undefined, rtt);
+    });
+    for (const [peer, report] of table) this.state.set(LINK_REPORTS_MAP, peer, encodeLinkReport(report));
+    for (const peer of published.keys()) if (!table.has(peer)) this.state.delete(LINK_REPORTS_MAP, peer);
+  }
+
+  /**
+   * This node's links by peer node ID: every listed node whose ID is known, and any node linked
+   * without a list entry. `rtt` picks the round trip to show from the measured one.
+   */
+  private ownTable(
+    rtt: (peer: string, measured: number | undefined) => number | undefined,
+  ): Map<string, LinkReport> {
+    const self = this.identity.nodeId;
+    const table = new Map<string, LinkReport>();
+    for (const node of this.registry.list()) {
+      if (node.nodeId === null || node.nodeId === self || table.has(node.nodeId)) continue;
+      const { status } = node;
+      const connected = status.state === 'connected';
+      const shown = connected ? rtt(node.nodeId, status.rttMs) : undefined;
+      table.set(node.nodeId, {
+        state: status.state,
+        ...(status.reason !== undefined && { reason: status.reason }),
+        ...(connected && status.transport !== undefined && { transport: status.transport }),
+        ...(shown !== undefined && { rttMs: shown }),
+        since: Date.parse(status.since) || 0,
+        host: node.host,
+        port: node.port,
+        ...(status.version !== undefined && { version: status.version }),
+      });
+    }
+    for (const linked of this.link.linkedNodes()) {
+      if (table.has(linked.nodeId)) continue;
+      table.set(linked.nodeId, {
+        state: 'connected',
+        transport: linked.transport,
+        since: Date.parse(linked.since) || 0,
+        host: linked.host,
+        port: linked.port,
+      });
+    }
+    return table;
+  }
+}
