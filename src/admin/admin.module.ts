@@ -20,6 +20,7 @@ import { MeshEventsController } from './mesh/mesh-events.controller.js';
 import { MeshNodesController } from './mesh/mesh-nodes.controller.js';
 import { MeshOverviewService } from './mesh/mesh-overview.service.js';
 import { MeshController } from './mesh/mesh.controller.js';
+import { MeshTlsController } from './mesh/mesh-tls.controller.js';
 import { AdminTokenMetrics } from './metrics/admin-token.metrics.js';
 import { MESH_METRICS_PROVIDERS } from './metrics/mesh-metrics.providers.js';
 import { MetricsController } from './metrics/metrics.controller.js';
@@ -40,6 +41,7 @@ import { AdminPageController } from './page/admin-page.controller.js';
     MeshController,
     MeshNodesController,
     MeshEventsController,
+    MeshTlsController,
     LicenseController,
     CallDataController,
     AdminPageController,

@@ -26,6 +26,7 @@ import { MESH_CONFIG, resolveMeshConfig } from './mesh-config.js';
 import { ConfigurableMeshModule, MESH_MODULE_OPTIONS } from './mesh-module.options.js';
 import { DiscoveryService } from './discovery/discovery.service.js';
 import { MeshStateService } from './state/mesh-state.service.js';
+import { TlsMaterialService } from './tls/tls-material.service.js';
 
 /**
  * The mesh of UC servers. The host application owns the TypeORM DataSource (with
@@ -55,6 +56,7 @@ import { MeshStateService } from './state/mesh-state.service.js';
     MeshHandlerPipeline,
     MessageRouter,
     SocketSet,
+    TlsMaterialService,
     LinkEndpoint,
     ConnectionManager,
     PeerDialers,
@@ -72,6 +74,7 @@ import { MeshStateService } from './state/mesh-state.service.js';
     PeerRegistryService,
     DiscoveryService,
     MeshStateService,
+    TlsMaterialService,
     MeshHooks,
     MESH_MODULE_OPTIONS,
     MESH_CONFIG,

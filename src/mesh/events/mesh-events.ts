@@ -31,6 +31,13 @@ export type LinkErrorEvent =
 /** Payload of `mesh.link.status`: a dialled address's status changed (`transition`: state or reason). */
 export type LinkStatusEvent = LinkTarget & { nodeId?: string; status: LinkStatus; transition: boolean };
 
+/** Payload of `mesh.tls.reloaded`: new TLS material is in force for new links. */
+export interface TlsReloadedEvent {
+  /** `file`: the watched files changed; `api`: `PUT /api/mesh/tls`. */
+  source: 'file' | 'api';
+  certificate: { subject: string; serialNumber: string; fingerprint256: string; validTo: string };
+}
+
 /** Payload of `mesh.license.changed`. */
 export interface LicenseChangedEvent {
   previous: LicenseState;
@@ -69,6 +76,7 @@ export interface MeshEvents {
   'mesh.node.discovered': MeshNodeView;
   'mesh.node.lost': MeshNodeView;
   'mesh.state.changed': StateChangedEvent;
+  'mesh.tls.reloaded': TlsReloadedEvent;
 }
 
 export type MeshEventName = keyof MeshEvents;
@@ -89,6 +97,7 @@ export const MESH_EVENT_NAMES = [
   'mesh.node.discovered',
   'mesh.node.lost',
   'mesh.state.changed',
+  'mesh.tls.reloaded',
 ] as const satisfies readonly MeshEventName[];
 
 // Compile-time check that the list names every event of the map, no more and no less.
