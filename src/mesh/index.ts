@@ -52,6 +52,8 @@ export type { TlsDetails } from './link/tls-upgrade.js';
 export { TlsMaterialService, type TlsOverview, type TlsReplacement } from './tls/tls-material.service.js';
 export { TlsReplaceError } from './tls/tls-material.error.js';
 export type { CertificateInfo } from './tls/certificate-info.js';
+export { MeshDiagnosisService } from './diagnosis/mesh-diagnosis.service.js';
+export type { DiagnosisCheck, DiagnosisLine } from './diagnosis/diagnosis-rules.js';
 export type { Hello } from './handshake/handshake-messages.js';
 export { DiscoveryService } from './discovery/discovery.service.js';
 export { MeshStateService } from './state/mesh-state.service.js';

@@ -27,6 +27,7 @@ import { ConfigurableMeshModule, MESH_MODULE_OPTIONS } from './mesh-module.optio
 import { DiscoveryService } from './discovery/discovery.service.js';
 import { MeshStateService } from './state/mesh-state.service.js';
 import { TlsMaterialService } from './tls/tls-material.service.js';
+import { MeshDiagnosisService } from './diagnosis/mesh-diagnosis.service.js';
 
 /**
  * The mesh of UC servers. The host application owns the TypeORM DataSource (with
@@ -65,6 +66,7 @@ import { TlsMaterialService } from './tls/tls-material.service.js';
     PeerRegistryService,
     DiscoveryService,
     MeshStateService,
+    MeshDiagnosisService,
   ],
   exports: [
     NodeIdentityService,
@@ -75,6 +77,7 @@ import { TlsMaterialService } from './tls/tls-material.service.js';
     DiscoveryService,
     MeshStateService,
     TlsMaterialService,
+    MeshDiagnosisService,
     MeshHooks,
     MESH_MODULE_OPTIONS,
     MESH_CONFIG,
