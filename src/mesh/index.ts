@@ -54,6 +54,7 @@ export { TlsReplaceError } from './tls/tls-material.error.js';
 export type { CertificateInfo } from './tls/certificate-info.js';
 export { MeshDiagnosisService } from './diagnosis/mesh-diagnosis.service.js';
 export type { DiagnosisCheck, DiagnosisLine } from './diagnosis/diagnosis-rules.js';
+export { DIAGNOSIS_HINTS, DIAGNOSIS_MESSAGES } from './diagnosis/diagnosis-texts.js';
 export type { Hello } from './handshake/handshake-messages.js';
 export { DiscoveryService } from './discovery/discovery.service.js';
 export { MeshStateService } from './state/mesh-state.service.js';

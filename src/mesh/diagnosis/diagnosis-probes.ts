@@ -36,6 +36,10 @@ export async function probeAdvertised(
     return { outcome: 'other-node', nodeId: authenticated.connection.peer.nodeId };
   } catch (error: unknown) {
     if (error instanceof LinkFailure && error.reason === 'self') return { outcome: 'self' };
+    // This node could not even say hello (no mesh ID and password yet): nothing was learned.
+    if (error instanceof LinkFailure && error.reason === 'mesh-not-configured-local') {
+      return { outcome: 'not-checked', reason: error.reason, detail: error.message };
+    }
     // A mesh node that refused the hello for another reason is not this one either.
     const detail = error instanceof LinkFailure ? `${error.reason}: ${error.message}` : String(error);
     return { outcome: 'not-mesh', detail };

@@ -135,13 +135,13 @@ describe('diagnose', () => {
     );
     expect(byCheck(skewed, 'clock-offset')).toMatchObject({
       status: 'error',
-      message: 'clocks differ beyond the limit of 30.0 s: uc3:7222 is 7200.0 s ahead',
+      message: 'clocks differ beyond the limit of 30.0 s: uc3:7222 +7200.0 s',
       hint: LINK_HINTS['clock-skew'],
     });
     const drifting = diagnose(facts({ nodes: [peer('uc3', { state: 'connected', clockOffsetMs: -4500 })] }));
     expect(byCheck(drifting, 'clock-offset')).toMatchObject({
       status: 'warning',
-      message: expect.stringContaining('uc3:7222 is 4.5 s behind'),
+      message: expect.stringContaining('uc3:7222 −4.5 s'),
     });
   });
 
@@ -149,7 +149,7 @@ describe('diagnose', () => {
     const lines = diagnose(facts({ nodes: [peer('uc2', { state: 'connected', version: '0.9.0' })] }));
     expect(byCheck(lines, 'software-version')).toMatchObject({
       status: 'warning',
-      message: 'the linked nodes run different versions: 1.0.0 (this node); 0.9.0 (uc2:7222)',
+      message: 'this node runs 1.0.0, linked nodes run other versions: 0.9.0 (uc2:7222)',
     });
   });
 

@@ -1,15 +1,29 @@
 import type { DiscoveryReport } from '../discovery/discovery.service.js';
 import { LINK_HINTS } from '../link/link-hints.js';
+import type { LinkReason } from '../link/link-reason.js';
 import type { LinkStatus } from '../link/link-status.js';
+import {
+  DIAGNOSIS_HINTS,
+  DIAGNOSIS_MESSAGES,
+  type DiagnosisCode,
+  type DiagnosisHintCode,
+  fillTemplate,
+} from './diagnosis-texts.js';
 
 /** One finding of `GET /api/mesh/diagnose`. */
 export interface DiagnosisLine {
   check: DiagnosisCheck;
   status: 'ok' | 'warning' | 'error';
-  /** What was found, in English. */
+  /** What was found, in English: `code`'s template (`DIAGNOSIS_MESSAGES`) with `params`. */
   message: string;
   /** What to do about it (the link reason's hint where one applies); empty when all is well. */
   hint: string;
+  /** Which finding, for a translation of `message`. */
+  code: DiagnosisCode;
+  params: Record<string, string | number>;
+  /** The link reason whose hint `hint` is (`LINK_HINTS`), or the diagnosis' own hint (`DIAGNOSIS_HINTS`). */
+  reason?: LinkReason;
+  hintCode?: DiagnosisHintCode;
   /** The node a per-node line is about: its `host:port`. */
   node?: string;
 }
@@ -32,6 +46,7 @@ export type ProbeResult =
 export type AdvertisedAnswer =
   | { outcome: 'self' }
   | { outcome: 'other-node'; nodeId: string }
+  | { outcome: 'not-checked'; reason: LinkReason; detail: string }
   | { outcome: 'not-mesh' | 'refused' | 'unreachable' | 'timeout'; detail: string };
 
 export interface NodeFacts {
@@ -64,33 +79,19 @@ export const CERTIFICATE_WARNING_DAYS = 30;
 export const CLOCK_WARNING_MS = 2000;
 const DAY_MS = 86_400_000;
 
-const HINTS = {
-  listen:
-    'the clients network interface could not be opened; check the log for why (port in use, bind address not on this computer)',
-  advertised:
-    "peers dial the advertised address: set the node's host (MESH_HOST) and port (MESH_PORT) to a name or address and port where the other nodes reach this node",
-  searchOffAlone: 'add the other nodes as fixed nodes, or switch the automatic search on in the settings',
-  noInterface:
-    'set MESH_DISCOVERY_INTERFACE to an IPv4 address of this computer, or give it a non-internal IPv4 interface',
-  notSent:
-    'wait one search interval; if it stays so, check the log for send errors (no multicast route on the interface)',
-  nothingReceived:
-    'check that the other nodes search too, with the same mesh ID and password, and that multicast DNS (UDP port 5353) passes between them',
-  notLinkedYet: 'wait a moment: the node is being dialled; if it stays so, check its status and the log',
-  versions: 'run the same UC Mesh version on every node; update the older ones',
-  certificate:
-    'replace the certificate: write new PEM files to the configured paths or PUT /api/mesh/tls; new links use it at once',
-  peerCertificate: 'replace the certificate on that node (new PEM files or PUT /api/mesh/tls there)',
-} as const;
+type Hint = { reason: LinkReason } | { hintCode: DiagnosisHintCode };
+type Params = Record<string, string | number>;
 
 /** Turns the facts into the diagnosis, one line per check (per node for the nodes). Pure. */
 export function diagnose(facts: DiagnosisFacts): DiagnosisLine[] {
+  const configured = facts.nodes.filter((node) => node.connect);
   return [
     clientsInterface(facts),
     advertisedAddress(facts),
     discovery(facts),
-    ...facts.nodes.filter((node) => node.connect).map(nodeReachable),
-    ...(facts.nodes.some((node) => node.connect) ? [] : [noNodes()]),
+    ...(configured.length > 0
+      ? configured.map(nodeReachable)
+      : [ok('node-reachable', 'node-reachable.none', {})]),
     clockOffset(facts),
     softwareVersions(facts),
     certificate(facts),
@@ -100,40 +101,52 @@ export function diagnose(facts: DiagnosisFacts): DiagnosisLine[] {
 
 function clientsInterface({ clientsInterface: c }: DiagnosisFacts): DiagnosisLine {
   const check = 'clients-interface';
-  if (c.ownedByApplication) {
-    return ok(check, `the application owns port ${c.port} and hands mesh connections over`);
-  }
-  if (c.listening) return ok(check, `the clients network interface listens on ${c.bind}:${c.port}`);
-  return line(check, 'error', 'the clients network interface does not listen', HINTS.listen);
+  if (c.ownedByApplication) return ok(check, 'clients-interface.owned', { port: c.port });
+  if (c.listening) return ok(check, 'clients-interface.listening', { bind: c.bind, port: c.port });
+  return line(check, 'error', 'clients-interface.closed', {}, { hintCode: 'listen' });
 }
 
 function advertisedAddress({ advertised }: DiagnosisFacts): DiagnosisLine {
   const check = 'advertised-address';
-  const where = `${advertised.host}:${advertised.port}`;
+  const address = `${advertised.host}:${advertised.port}`;
   const answer = advertised.answer;
+  const advertisedHint = { hintCode: 'advertised' } as const;
   switch (answer.outcome) {
     case 'self':
-      return ok(check, `this node answers at its advertised address ${where}`);
+      return ok(check, 'advertised-address.self', { address });
     case 'other-node':
       return line(
         check,
         'error',
-        `another mesh node (${answer.nodeId}) answers at ${where}, the address this node advertises`,
-        HINTS.advertised,
+        'advertised-address.other-node',
+        { address, nodeId: answer.nodeId },
+        advertisedHint,
+      );
+    case 'not-checked':
+      return line(
+        check,
+        'warning',
+        'advertised-address.not-checked',
+        { address, detail: answer.detail },
+        {
+          reason: answer.reason,
+        },
       );
     case 'not-mesh':
       return line(
         check,
         'error',
-        `something that is not this node answers at ${where}, the address this node advertises (${answer.detail})`,
-        HINTS.advertised,
+        'advertised-address.not-mesh',
+        { address, detail: answer.detail },
+        advertisedHint,
       );
     default:
       return line(
         check,
         'error',
-        `this node cannot be reached at ${where}, the address it advertises to its peers (${answer.outcome}: ${answer.detail})`,
-        HINTS.advertised,
+        'advertised-address.unreachable',
+        { address, detail: `${answer.outcome}: ${answer.detail}` },
+        advertisedHint,
       );
   }
 }
@@ -141,69 +154,82 @@ function advertisedAddress({ advertised }: DiagnosisFacts): DiagnosisLine {
 function discovery({ discovery: d, nodes }: DiagnosisFacts): DiagnosisLine {
   const check = 'discovery';
   if (d.off !== undefined) {
-    const fixed = nodes.some((node) => node.connect);
-    return fixed
-      ? ok(check, `the automatic search is off (${d.off}); the configured nodes are linked without it`)
-      : line(
-          check,
-          'warning',
-          `the automatic search is off (${d.off}) and no node is configured: this node links to nobody`,
-          HINTS.searchOffAlone,
-        );
+    return nodes.some((node) => node.connect)
+      ? ok(check, 'discovery.off', { why: d.off })
+      : line(check, 'warning', 'discovery.off-alone', { why: d.off }, { hintCode: 'search-off-alone' });
   }
   if (d.interfaces.length === 0) {
-    return line(
-      check,
-      'error',
-      'the automatic search runs but has no interface to search on',
-      HINTS.noInterface,
-    );
+    return line(check, 'error', 'discovery.no-interface', {}, { hintCode: 'no-interface' });
   }
-  const on = d.interfaces.join(', ');
+  const interfaces = d.interfaces.join(', ');
   if (d.announcementsSent === 0) {
-    return line(check, 'warning', `the search on ${on} has not sent an announcement yet`, HINTS.notSent);
+    return line(check, 'warning', 'discovery.not-sent', { interfaces }, { hintCode: 'not-sent' });
   }
   if (d.announcementsReceived === 0) {
     return line(
       check,
       'warning',
-      `the search on ${on} sent ${d.announcementsSent} announcements but received none from other nodes`,
-      HINTS.nothingReceived,
+      'discovery.nothing-received',
+      { interfaces, sent: d.announcementsSent },
+      { hintCode: 'nothing-received' },
     );
   }
-  return ok(
-    check,
-    `the search on ${on} sent ${d.announcementsSent} announcements and received ${d.announcementsReceived}, the last at ${d.lastReceivedAt ?? '?'}`,
-  );
+  return ok(check, 'discovery.ok', {
+    interfaces,
+    sent: d.announcementsSent,
+    received: d.announcementsReceived,
+    last: d.lastReceivedAt ?? '?',
+  });
 }
 
 function nodeReachable(node: NodeFacts): DiagnosisLine {
   const check = 'node-reachable';
-  const where = `${node.host}:${node.port}`;
+  const address = `${node.host}:${node.port}`;
   const { status, probe } = node;
-  const at = (l: DiagnosisLine): DiagnosisLine => ({ ...l, node: where });
-  if (status.state === 'connected') return at(ok(check, `${where} is linked`));
+  const at = (found: DiagnosisLine): DiagnosisLine => ({ ...found, node: address });
+  if (status.state === 'connected') return at(ok(check, 'node-reachable.linked', { address }));
   if (probe && probe.outcome !== 'open') {
+    // What the probe found now outweighs an older link failure.
+    if (probe.outcome === 'refused') {
+      return at(
+        line(
+          check,
+          'error',
+          'node-reachable.refused',
+          { address, detail: probe.detail },
+          { reason: 'unreachable' },
+        ),
+      );
+    }
     const reason = probe.outcome === 'timeout' ? 'timeout' : 'unreachable';
-    const what =
-      probe.outcome === 'refused' ? 'refuses the connection' : `does not answer (${probe.outcome})`;
-    return at(line(check, 'error', `${where} ${what}: ${probe.detail}`, LINK_HINTS[reason]));
+    return at(
+      line(
+        check,
+        'error',
+        'node-reachable.no-answer',
+        { address, outcome: probe.outcome, detail: probe.detail },
+        { reason },
+      ),
+    );
   }
   if (status.state === 'error' && status.reason !== undefined) {
     const severity = status.reason === 'duplicate' ? 'ok' : 'error';
-    const message = `${where} is not linked: ${status.reason}${status.message ? ` — ${status.message}` : ''}`;
-    return at(line(check, severity, message, LINK_HINTS[status.reason]));
+    const params = { address, reason: status.reason, detail: status.message ?? '' };
+    return at(line(check, severity, 'node-reachable.failed', params, { reason: status.reason }));
   }
   if (status.state === 'disabled') {
-    return at(
-      line(check, 'warning', `${where} is not linked: ${status.message ?? 'disabled'}`, HINTS.notLinkedYet),
-    );
+    const params = { address, detail: status.message ?? 'disabled' };
+    return at(line(check, 'warning', 'node-reachable.disabled', params, { hintCode: 'not-linked-yet' }));
   }
-  return at(line(check, 'warning', `${where} is not linked yet (${status.state})`, HINTS.notLinkedYet));
-}
-
-function noNodes(): DiagnosisLine {
-  return ok('node-reachable', 'no other node is configured or found');
+  return at(
+    line(
+      check,
+      'warning',
+      'node-reachable.pending',
+      { address, state: status.state },
+      { hintCode: 'not-linked-yet' },
+    ),
+  );
 }
 
 function clockOffset({ nodes, maxClockOffsetMs }: DiagnosisFacts): DiagnosisLine {
@@ -211,100 +237,112 @@ function clockOffset({ nodes, maxClockOffsetMs }: DiagnosisFacts): DiagnosisLine
   const measured = nodes.flatMap((node) => {
     const offset = node.status.clockOffsetMs;
     if (offset === undefined) return [];
-    return [{ where: `${node.host}:${node.port}`, offset, refused: node.status.reason === 'clock-skew' }];
+    return [{ address: `${node.host}:${node.port}`, offset, refused: node.status.reason === 'clock-skew' }];
   });
-  if (measured.length === 0) return ok(check, 'no clock offset measured (no linked node sends clock stamps)');
-  const describe = (m: (typeof measured)[number]) =>
-    `${m.where} is ${seconds(Math.abs(m.offset))} ${m.offset >= 0 ? 'ahead' : 'behind'}`;
+  if (measured.length === 0) return ok(check, 'clock-offset.none', {});
+  // Signed, so no word for ahead or behind needs translating: + is the peer ahead.
+  const listed = (list: typeof measured) =>
+    list.map((m) => `${m.address} ${m.offset >= 0 ? '+' : '−'}${seconds(Math.abs(m.offset))}`).join('; ');
+  const limit = seconds(maxClockOffsetMs);
   const skewed = measured.filter((m) => m.refused || Math.abs(m.offset) > maxClockOffsetMs);
   if (skewed.length > 0) {
     return line(
       check,
       'error',
-      `clocks differ beyond the limit of ${seconds(maxClockOffsetMs)}: ${skewed.map(describe).join('; ')}`,
-      LINK_HINTS['clock-skew'],
+      'clock-offset.skew',
+      { limit, nodes: listed(skewed) },
+      { reason: 'clock-skew' },
     );
   }
-  const off = measured.filter((m) => Math.abs(m.offset) > CLOCK_WARNING_MS);
-  if (off.length > 0) {
-    return line(
-      check,
-      'warning',
-      `clocks differ by more than ${seconds(CLOCK_WARNING_MS)} (limit ${seconds(maxClockOffsetMs)}): ${off.map(describe).join('; ')}`,
-      LINK_HINTS['clock-skew'],
-    );
+  const drifting = measured.filter((m) => Math.abs(m.offset) > CLOCK_WARNING_MS);
+  if (drifting.length > 0) {
+    const params = { warnAt: seconds(CLOCK_WARNING_MS), limit, nodes: listed(drifting) };
+    return line(check, 'warning', 'clock-offset.drift', params, { reason: 'clock-skew' });
   }
-  const worst = Math.max(...measured.map((m) => Math.abs(m.offset)));
-  return ok(
-    check,
-    `the clocks of ${measured.length} linked nodes agree with this one within ${Math.ceil(worst)} ms`,
-  );
+  const worst = Math.ceil(Math.max(...measured.map((m) => Math.abs(m.offset))));
+  return ok(check, 'clock-offset.ok', { count: measured.length, worst });
 }
 
 function softwareVersions({ nodes, version }: DiagnosisFacts): DiagnosisLine {
   const check = 'software-version';
-  const byVersion = new Map<string, string[]>([[version, ['this node']]]);
+  const others = new Map<string, string[]>();
   for (const node of nodes) {
     const theirs = node.status.state === 'connected' ? node.status.version : undefined;
-    if (theirs === undefined) continue;
-    byVersion.set(theirs, [...(byVersion.get(theirs) ?? []), `${node.host}:${node.port}`]);
+    if (theirs === undefined || theirs === version) continue;
+    others.set(theirs, [...(others.get(theirs) ?? []), `${node.host}:${node.port}`]);
   }
-  if (byVersion.size === 1) return ok(check, `every linked node runs ${version}`);
-  const listed = [...byVersion].map(([v, who]) => `${v} (${who.join(', ')})`).join('; ');
-  return line(check, 'warning', `the linked nodes run different versions: ${listed}`, HINTS.versions);
+  if (others.size === 0) return ok(check, 'software-version.same', { version });
+  const listed = [...others].map(([v, where]) => `${v} (${where.join(', ')})`).join('; ');
+  return line(
+    check,
+    'warning',
+    'software-version.mixed',
+    { version, others: listed },
+    { hintCode: 'versions' },
+  );
 }
 
 function certificate({ certificate: cert, now }: DiagnosisFacts): DiagnosisLine {
-  const check = 'certificate';
-  if (!cert) return ok(check, 'encryption is off: this node has no certificate');
-  return expiry(check, `this node's certificate (${cert.subject})`, cert.validTo, now, HINTS.certificate);
+  if (!cert) return ok('certificate', 'certificate.none', {});
+  return expiry('certificate', { subject: cert.subject }, cert.validTo, now, 'certificate');
 }
 
 function peerCertificates({ nodes, now }: DiagnosisFacts): DiagnosisLine[] {
   return nodes.flatMap((node) => {
     const expires = node.status.state === 'connected' ? node.status.tls?.peerCertificateExpires : undefined;
     if (expires === undefined) return [];
-    const where = `${node.host}:${node.port}`;
-    const found = expiry(
-      'peer-certificate',
-      `the certificate of ${where}`,
-      expires,
-      now,
-      HINTS.peerCertificate,
-    );
-    return [{ ...found, node: where }];
+    const address = `${node.host}:${node.port}`;
+    return [{ ...expiry('peer-certificate', { address }, expires, now, 'peer-certificate'), node: address }];
   });
 }
 
 function expiry(
-  check: DiagnosisCheck,
-  what: string,
+  check: 'certificate' | 'peer-certificate',
+  params: Params,
   validTo: string,
   now: number,
-  hint: string,
+  hintCode: DiagnosisHintCode,
 ): DiagnosisLine {
   const expires = Date.parse(validTo);
-  if (expires <= now) return line(check, 'error', `${what} expired on ${validTo}`, hint);
+  const date = validTo;
+  if (expires <= now) return line(check, 'error', `${check}.expired`, { ...params, date }, { hintCode });
   const days = Math.floor((expires - now) / DAY_MS);
   if (days < CERTIFICATE_WARNING_DAYS) {
-    return line(check, 'warning', `${what} expires on ${validTo}, in ${days} days`, hint);
+    return line(check, 'warning', `${check}.expiring`, { ...params, date, days }, { hintCode });
   }
-  return ok(check, `${what} is valid until ${validTo}`);
+  return ok(check, `${check}.valid`, { ...params, date });
 }
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-function ok(check: DiagnosisCheck, message: string): DiagnosisLine {
-  return { check, status: 'ok', message, hint: '' };
+function ok(check: DiagnosisCheck, code: DiagnosisCode, params: Params): DiagnosisLine {
+  return {
+    check,
+    status: 'ok',
+    code,
+    params,
+    message: fillTemplate(DIAGNOSIS_MESSAGES[code], params),
+    hint: '',
+  };
 }
 
 function line(
   check: DiagnosisCheck,
   status: DiagnosisLine['status'],
-  message: string,
-  hint: string,
+  code: DiagnosisCode,
+  params: Params,
+  hint: Hint,
 ): DiagnosisLine {
-  return { check, status, message, hint };
+  return {
+    check,
+    status,
+    code,
+    params,
+    message: fillTemplate(DIAGNOSIS_MESSAGES[code], params),
+    ...('reason' in hint
+      ? { reason: hint.reason, hint: LINK_HINTS[hint.reason] }
+      : { hintCode: hint.hintCode, hint: DIAGNOSIS_HINTS[hint.hintCode] }),
+  };
 }
