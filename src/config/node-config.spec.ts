@@ -18,6 +18,7 @@ describe('loadNodeConfig', () => {
         encryption: 'starttls-optional',
         tls: { certFile: undefined, keyFile: undefined, caFile: undefined },
         discovery: true,
+        acceptUnknownPeers: true,
         discoveryIntervalMs: 5000,
         discoveryInterface: undefined,
         peers: [],
@@ -46,6 +47,7 @@ describe('loadNodeConfig', () => {
       MESH_TLS_KEY: 'k.pem',
       MESH_TLS_CA: 'ca.pem',
       MESH_DISCOVERY: 'false',
+      MESH_ACCEPT_UNKNOWN: 'no',
       MESH_DISCOVERY_INTERVAL_MS: '2000',
       MESH_DISCOVERY_INTERFACE: '10.0.0.1',
       MESH_PEERS: 'uc2.example.lan:7222, 10.0.0.3:7300',
@@ -66,6 +68,7 @@ describe('loadNodeConfig', () => {
     });
     expect(config.mesh.tls).toEqual({ certFile: 'c.pem', keyFile: 'k.pem', caFile: 'ca.pem' });
     expect(config.mesh.discoveryIntervalMs).toBe(2000);
+    expect(config.mesh.acceptUnknownPeers).toBe(false);
     expect(config.mesh.maxClockOffsetMs).toBe(10_800_000);
     expect(config.mesh.peers).toEqual([
       { host: 'uc2.example.lan', port: 7222 },

@@ -118,6 +118,7 @@ describe('the mesh admin API on one node', () => {
       passwordSet: true,
       discovery: false,
       discoveryIntervalMs: 5000,
+      acceptUnknown: true,
       self: {
         nodeId: node.nodeId,
         host: '127.0.0.1',
@@ -139,6 +140,7 @@ describe('the mesh admin API on one node', () => {
       password: 'another-password',
       discoveryIntervalMs: 1500,
       enabled: false,
+      acceptUnknown: false,
     });
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({
@@ -148,6 +150,7 @@ describe('the mesh admin API on one node', () => {
       passwordSet: true,
       discovery: false,
       discoveryIntervalMs: 1500,
+      acceptUnknown: false,
     });
     expect(JSON.stringify(changed.body)).not.toContain('another-password');
     expect((await call(node, 'GET', '/api/mesh')).body).toEqual(changed.body);
@@ -157,6 +160,7 @@ describe('the mesh admin API on one node', () => {
       meshId: MESH.MESH_ID,
       password: MESH.MESH_PASSWORD,
       discoveryIntervalMs: 5000,
+      acceptUnknown: true,
     });
     expect(restored).toEqual({ status: 200, body: before });
   });
@@ -170,6 +174,7 @@ describe('the mesh admin API on one node', () => {
     ['password', { password: '' }],
     ['password', { password: 'p'.repeat(257) }],
     ['discovery', { discovery: 1 }],
+    ['acceptUnknown', { acceptUnknown: 'yes' }],
     ['discoveryIntervalMs', { discoveryIntervalMs: 499 }],
     ['discoveryIntervalMs', { discoveryIntervalMs: 3_600_001 }],
     ['discoveryIntervalMs', { discoveryIntervalMs: 1000.5 }],
@@ -447,6 +452,46 @@ describe('the mesh admin API keeps what it was told', () => {
 describe('two real nodes configured through the admin API', () => {
   afterEach(stopAll);
 
+  it('join by one address: two nodes given only the first in MESH_PEERS make a full mesh of three, search off', async () => {
+    const portA = await freePort();
+    const a = await start({ DATA_DIR: await tempDataDir(), MESH_PORT: String(portA) });
+    const peers = { MESH_PEERS: `127.0.0.1:${portA}` };
+    const b = await start({ DATA_DIR: await tempDataDir(), ...peers });
+    const c = await start({ DATA_DIR: await tempDataDir(), ...peers });
+    const full = (node: NodeProcess, others: NodeProcess[]) =>
+      until(
+        'every other node listed connected',
+        async () => {
+          const listed = await nodes(node);
+          return others.every((o) =>
+            listed.some((n) => n.nodeId === o.nodeId && n.status.state === 'connected'),
+          )
+            ? listed
+            : undefined;
+        },
+        UNTIL_LIMIT_MS,
+      );
+    const [atA, atB] = [await full(a, [b, c]), await full(b, [a, c])];
+    await full(c, [a, b]);
+    // Nothing was added on A; B learned C from A's member list: discovered, not fixed.
+    expect(atA.map((n) => n.group)).toEqual(['discovered', 'discovered']);
+    expect(atB.find((n) => n.nodeId === c.nodeId)?.group).toBe('discovered');
+    expect((await call(a, 'GET', '/api/mesh')).body).toMatchObject({ acceptUnknown: true, links: 2 });
+  });
+
+  it('with MESH_ACCEPT_UNKNOWN=false a node given only its address refuses with not-known-remote', async () => {
+    const portA = await freePort();
+    const a = await start({
+      DATA_DIR: await tempDataDir(),
+      MESH_PORT: String(portA),
+      MESH_ACCEPT_UNKNOWN: 'false',
+    });
+    const b = await start({ DATA_DIR: await tempDataDir(), MESH_PEERS: `127.0.0.1:${portA}` });
+    await untilListed(b, portA, 'error', 'not-known-remote');
+    expect(await nodes(a)).toEqual([]);
+    expect((await call(a, 'GET', '/api/mesh')).body).toMatchObject({ acceptUnknown: false });
+  });
+
   it('link when each has the other as a fixed node; unchecking closes the link on both sides', async () => {
     const [portA, portB] = [await freePort(), await freePort()];
     const a = await start({ DATA_DIR: await tempDataDir(), MESH_PORT: String(portA) });
@@ -458,7 +503,10 @@ describe('two real nodes configured through the admin API', () => {
     expect(await untilListed(b, portA, 'connected')).toMatchObject({ nodeId: a.nodeId });
 
     const unchecked = await call(a, 'PATCH', `/api/mesh/nodes/${bOnA.id}`, { connect: false });
-    expect(unchecked.body).toMatchObject({ connect: false, status: { state: 'disabled' } });
+    expect(unchecked.body).toMatchObject({
+      connect: false,
+      status: { state: 'disabled', reason: 'disabled-local', hint: LINK_HINTS['disabled-local'] },
+    });
     await untilListed(b, portA, 'error', 'disabled-remote');
     expect(await untilListed(a, portB, 'disabled')).toMatchObject({ id: bOnA.id, connect: false });
 
