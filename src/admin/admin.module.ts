@@ -21,6 +21,8 @@ import { MeshNodesController } from './mesh/mesh-nodes.controller.js';
 import { MeshOverviewService } from './mesh/mesh-overview.service.js';
 import { MeshController } from './mesh/mesh.controller.js';
 import { MeshTopologyController } from './mesh/mesh-topology.controller.js';
+import { MeshTlsController } from './mesh/mesh-tls.controller.js';
+import { MeshDiagnoseController } from './mesh/mesh-diagnose.controller.js';
 import { AdminTokenMetrics } from './metrics/admin-token.metrics.js';
 import { MESH_METRICS_PROVIDERS } from './metrics/mesh-metrics.providers.js';
 import { MetricsController } from './metrics/metrics.controller.js';
@@ -42,6 +44,8 @@ import { AdminPageController } from './page/admin-page.controller.js';
     MeshNodesController,
     MeshEventsController,
     MeshTopologyController,
+    MeshTlsController,
+    MeshDiagnoseController,
     LicenseController,
     CallDataController,
     AdminPageController,

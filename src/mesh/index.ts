@@ -13,6 +13,7 @@ export type {
   LinkUpEvent,
   MeshDeactivatedEvent,
   StateChangedEvent,
+  TlsReloadedEvent,
 } from './events/mesh-events.js';
 export { HOOK_ORDER, MeshHooks } from './events/mesh-hooks.js';
 export { HookList } from './events/hook-list.js';
@@ -48,6 +49,12 @@ export {
   MeshRequestTimeoutError,
 } from './link/link.errors.js';
 export type { TlsDetails } from './link/tls-upgrade.js';
+export { TlsMaterialService, type TlsOverview, type TlsReplacement } from './tls/tls-material.service.js';
+export { TlsReplaceError } from './tls/tls-material.error.js';
+export type { CertificateInfo } from './tls/certificate-info.js';
+export { MeshDiagnosisService } from './diagnosis/mesh-diagnosis.service.js';
+export type { DiagnosisCheck, DiagnosisLine } from './diagnosis/diagnosis-rules.js';
+export { DIAGNOSIS_HINTS, DIAGNOSIS_MESSAGES } from './diagnosis/diagnosis-texts.js';
 export type { Hello } from './handshake/handshake-messages.js';
 export { DiscoveryService } from './discovery/discovery.service.js';
 export { MeshStateService } from './state/mesh-state.service.js';

@@ -39,6 +39,8 @@ export const MESH_DEFAULTS = {
   maxClockOffsetMs: 30_000,
   /** Long enough for a link to come back after a blip or a quick restart, short for presence. */
   stateGraceMs: 10_000,
+  /** Replaced certificate files are taken within this; a few stat calls each time. */
+  tlsReloadIntervalMs: 5000,
 } as const;
 
 /** Options without a default: left out, they stay out. */
@@ -99,6 +101,7 @@ const optionsSchema = z
     reconnectMaxMs: int(1, DAY_MS).optional(),
     maxClockOffsetMs: int(100, 365 * DAY_MS).optional(),
     stateGraceMs: int(0, DAY_MS).optional(),
+    tlsReloadIntervalMs: int(0, DAY_MS).optional(),
     now: functionOption<() => number>('milliseconds since the epoch').optional(),
   })
   .refine((o) => o.listen !== false || (o.port !== undefined && o.port > 0), {

@@ -27,6 +27,11 @@ export interface MeshModuleOptions {
   encryption?: EncryptionMode;
   /** PEM file paths; without cert/key a self-signed pair is generated. */
   tls?: { certFile?: string; keyFile?: string; caFile?: string };
+  /**
+   * How often the TLS files are checked for new material, which new links then use (existing
+   * links keep theirs until they reconnect); 0 = never. Default 5000.
+   */
+  tlsReloadIntervalMs?: number;
   /** Search the LAN for nodes at an interval. Default true. */
   discovery?: boolean;
   /** Default 5000. */

@@ -28,6 +28,8 @@ import { ConfigurableMeshModule, MESH_MODULE_OPTIONS } from './mesh-module.optio
 import { DiscoveryService } from './discovery/discovery.service.js';
 import { MeshStateService } from './state/mesh-state.service.js';
 import { MeshTopologyService } from './topology/mesh-topology.service.js';
+import { TlsMaterialService } from './tls/tls-material.service.js';
+import { MeshDiagnosisService } from './diagnosis/mesh-diagnosis.service.js';
 
 /**
  * The mesh of UC servers. The host application owns the TypeORM DataSource (with
@@ -57,6 +59,7 @@ import { MeshTopologyService } from './topology/mesh-topology.service.js';
     MeshHandlerPipeline,
     MessageRouter,
     SocketSet,
+    TlsMaterialService,
     LinkEndpoint,
     ConnectionManager,
     PeerDialers,
@@ -67,6 +70,7 @@ import { MeshTopologyService } from './topology/mesh-topology.service.js';
     DiscoveryService,
     MeshStateService,
     MeshTopologyService,
+    MeshDiagnosisService,
   ],
   exports: [
     NodeIdentityService,
@@ -77,6 +81,8 @@ import { MeshTopologyService } from './topology/mesh-topology.service.js';
     DiscoveryService,
     MeshStateService,
     MeshTopologyService,
+    TlsMaterialService,
+    MeshDiagnosisService,
     MeshHooks,
     MESH_MODULE_OPTIONS,
     MESH_CONFIG,

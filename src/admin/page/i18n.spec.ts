@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import vm from 'node:vm';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { LINK_HINTS, LINK_REASONS } from '../../mesh/index.js';
+import { DIAGNOSIS_HINTS, DIAGNOSIS_MESSAGES, LINK_HINTS, LINK_REASONS } from '../../mesh/index.js';
 
 /** What the page's dictionary module exports (it is a browser script, not part of the TypeScript build). */
 type Language = 'en' | 'de';
@@ -70,6 +70,25 @@ describe('the admin page dictionaries', () => {
     // No label for a reason the node does not have.
     const labelled = Object.keys(MESSAGES.en).filter((key) => key.startsWith('reason.'));
     expect(labelled.sort()).toEqual(LINK_REASONS.map((reason) => `reason.${reason}`).sort());
+  });
+
+  it("word every diagnosis finding and hint in both languages; the English is the API's", () => {
+    const { MESSAGES } = dictionary;
+    const texts: Array<[string, string]> = [
+      ...Object.entries(DIAGNOSIS_MESSAGES).map(([code, text]): [string, string] => [
+        `diagnosis.${code}`,
+        text,
+      ]),
+      ...Object.entries(DIAGNOSIS_HINTS).map(([code, text]): [string, string] => [
+        `diagnosis.hint.${code}`,
+        text,
+      ]),
+    ];
+    for (const [key, english] of texts) {
+      expect([key, MESSAGES.en[key]]).toEqual([key, english]);
+      expect([key, typeof MESSAGES.de[key]]).toEqual([key, 'string']);
+      expect(MESSAGES.de[key]).not.toBe(english);
+    }
   });
 
   it("use the product's German terms", () => {

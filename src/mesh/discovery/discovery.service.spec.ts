@@ -262,6 +262,14 @@ describe('DiscoveryService searching', () => {
     mdns.emit('response', peerResponse().packet, { ...PEER, address: '192.0.2.7' });
 
     expect(seen).toEqual([{ nodeId: member.nodeId, host: '127.0.0.2', port: 7300 }]);
+    // The diagnosis' counts: its own announcement at start out, the one verified member's in.
+    expect(service.searchReport).toEqual({
+      off: undefined,
+      interfaces: [INTERFACE],
+      announcementsSent: 1,
+      announcementsReceived: 1,
+      lastReceivedAt: expect.any(String),
+    });
     // Replays are handed over at most once a second.
     for (let i = 0; i < 50; i++) mdns.emit('response', member.packet, PEER);
     expect(seen).toHaveLength(1);
@@ -347,6 +355,7 @@ describe('DiscoveryService searching', () => {
     service = makeService({ discovery: false });
     service.onApplicationBootstrap();
     expect(opened).toHaveLength(0);
+    expect(service.searchReport).toMatchObject({ off: 'switched off', interfaces: [], announcementsSent: 0 });
     change({ discovery: true });
     const mdns = only();
     await service.beforeApplicationShutdown();

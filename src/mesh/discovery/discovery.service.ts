@@ -35,6 +35,15 @@ import {
 import { defaultMdnsFactory, MDNS_FACTORY, type MdnsFactory, type MulticastDns } from './mdns-factory.js';
 import { errorMessage } from '../../common/describe-error.js';
 
+/** See `DiscoveryService.searchReport`. */
+export interface DiscoveryReport {
+  off?: string;
+  interfaces: string[];
+  announcementsSent: number;
+  announcementsReceived: number;
+  lastReceivedAt?: string;
+}
+
 const MDNS_PORT = 5353;
 const MDNS_GROUP = '224.0.0.251';
 /** RFC 6762 §6: the same records go out at most once a second per interface … */
@@ -89,6 +98,9 @@ export class DiscoveryService implements OnApplicationBootstrap, BeforeApplicati
   private search?: Search;
   private shuttingDown = false;
   private readonly closing = new Set<Promise<void>>();
+  private announcementsSent = 0;
+  private announcementsReceived = 0;
+  private lastReceivedAt?: number;
 
   /**
    * @internal Nest constructs it. Left out of the published declarations: `MdnsFactory` is typed
@@ -116,6 +128,23 @@ export class DiscoveryService implements OnApplicationBootstrap, BeforeApplicati
   /** Interface addresses with an open multicast DNS socket; empty while the search is off. */
   get interfaces(): string[] {
     return this.search?.sockets.map((socket) => socket.nic.address) ?? [];
+  }
+
+  /**
+   * What the search does, for a diagnosis: why it is off (undefined while on), its interfaces,
+   * this node's announcements sent and the other nodes' (verified under the mesh key) received
+   * since start, and when the last one arrived.
+   */
+  get searchReport(): DiscoveryReport {
+    return {
+      off: this.search ? undefined : (offReason(this.settings.current) ?? 'not running'),
+      interfaces: this.interfaces,
+      announcementsSent: this.announcementsSent,
+      announcementsReceived: this.announcementsReceived,
+      ...(this.lastReceivedAt !== undefined && {
+        lastReceivedAt: new Date(this.lastReceivedAt).toISOString(),
+      }),
+    };
   }
 
   // LinkService (a dependency, so bootstrapped before this) listens by now: its port is the bound one.
@@ -282,7 +311,10 @@ export class DiscoveryService implements OnApplicationBootstrap, BeforeApplicati
     const now = Date.now();
     for (const txt of serviceTxtRecords(packet, MAX_TXT_PER_PACKET)) {
       const found = verifyAnnouncement(txt, search.key, now);
-      if (found && found.nodeId !== this.identity.nodeId) this.report(search, found, now);
+      if (!found || found.nodeId === this.identity.nodeId) continue;
+      this.announcementsReceived++;
+      this.lastReceivedAt = now;
+      this.report(search, found, now);
     }
   }
 
@@ -334,7 +366,10 @@ export class DiscoveryService implements OnApplicationBootstrap, BeforeApplicati
       address: socket.nic.address,
       txt: announcementTxt(self, search.key, now),
     });
-    socket.mdns.respond({ answers }, (error) => this.sent(socket, error));
+    socket.mdns.respond({ answers }, (error) => {
+      if (!error) this.announcementsSent++;
+      this.sent(socket, error);
+    });
   }
 
   private browse(search: Search, socket: SearchSocket): void {

@@ -32,6 +32,13 @@ export type LinkErrorEvent =
 /** Payload of `mesh.link.status`: a dialled address's status changed (`transition`: state or reason). */
 export type LinkStatusEvent = LinkTarget & { nodeId?: string; status: LinkStatus; transition: boolean };
 
+/** Payload of `mesh.tls.reloaded`: new TLS material is in force for new links. */
+export interface TlsReloadedEvent {
+  /** `file`: the watched files changed; `api`: `PUT /api/mesh/tls`. */
+  source: 'file' | 'api';
+  certificate: { subject: string; serialNumber: string; fingerprint256: string; validTo: string };
+}
+
 /** Payload of `mesh.license.changed`. */
 export interface LicenseChangedEvent {
   previous: LicenseState;
@@ -72,6 +79,7 @@ export interface MeshEvents {
   'mesh.state.changed': StateChangedEvent;
   /** The whole mesh as this node sees it changed (`MeshTopologyService`); settled, not every blip. */
   'mesh.topology.changed': MeshTopology;
+  'mesh.tls.reloaded': TlsReloadedEvent;
 }
 
 export type MeshEventName = keyof MeshEvents;
@@ -93,6 +101,7 @@ export const MESH_EVENT_NAMES = [
   'mesh.node.lost',
   'mesh.state.changed',
   'mesh.topology.changed',
+  'mesh.tls.reloaded',
 ] as const satisfies readonly MeshEventName[];
 
 // Compile-time check that the list names every event of the map, no more and no less.

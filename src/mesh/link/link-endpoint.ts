@@ -9,10 +9,9 @@ import { NodeIdentityService } from '../identity/node-identity.service.js';
 import { MESH_CONFIG, type MeshConfig } from '../mesh-config.js';
 import { MeshSettingsService } from '../settings/mesh-settings.service.js';
 import { SOFTWARE_VERSION } from '../software-version.js';
-import { loadOrCreateTlsMaterial } from '../tls/tls-material.js';
+import { TlsMaterialService } from '../tls/tls-material.service.js';
 import { AdmissionGate } from './admission-gate.js';
 import { driveHandshake, type EstablishedConnection } from './handshake-driver.js';
-import { TlsSettings } from './tls-upgrade.js';
 
 /** A connection that passed the handshake, with the mesh key it was authenticated under. */
 export interface Authenticated {
@@ -30,7 +29,6 @@ export class LinkEndpoint implements OnModuleInit {
   private readonly logger = new Logger('LinkEndpoint');
   /** New at every start: peers tell a restarted node's link from a stale one by it. */
   readonly instanceId = randomUUID();
-  private tls?: TlsSettings;
   /** The clock peers' clocks are measured against, and the offset refused as `clock-skew`. */
   private readonly clock: PeerClock;
   private boundPort?: number;
@@ -43,19 +41,14 @@ export class LinkEndpoint implements OnModuleInit {
     private readonly identity: NodeIdentityService,
     private readonly settings: MeshSettingsService,
     private readonly gate: AdmissionGate,
+    private readonly tlsMaterial: TlsMaterialService,
   ) {
     this.clock = peerClock(config);
   }
 
   async onModuleInit(): Promise<void> {
-    if (this.config.encryption === 'none') return;
-    const material = await loadOrCreateTlsMaterial({
-      ...this.config.tls,
-      dataDir: this.config.dataDir,
-      commonName: this.config.host,
-    });
-    this.tls = new TlsSettings(material);
-    if (material.generated) this.logger.log('generated a self-signed TLS certificate');
+    const material = await this.tlsMaterial.start();
+    if (material?.generated) this.logger.log('generated a self-signed TLS certificate');
   }
 
   /** The port peers dial: the bound one when configured as 0. */
@@ -89,7 +82,8 @@ export class LinkEndpoint implements OnModuleInit {
     const connection = await driveHandshake(socket, {
       role,
       handshake,
-      tls: this.config.encryption === 'none' ? undefined : this.tls,
+      // The material in force now: a replacement applies to handshakes that begin after it.
+      tls: this.config.encryption === 'none' ? undefined : this.tlsMaterial.settings,
       maxFrameBytes: this.config.maxFrameBytes,
       timeoutMs: this.config.handshakeTimeoutMs,
     });

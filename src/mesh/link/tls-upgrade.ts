@@ -8,6 +8,7 @@ import {
   type TLSSocket,
 } from 'node:tls';
 import { LinkFailure } from './link-reason.js';
+import { type CertificateExpiries, certificateExpiries } from '../tls/certificate-info.js';
 
 /** Certificate material of this node's clients network interface. */
 export class TlsSettings {
@@ -51,8 +52,8 @@ function peerKey(socket: Socket | TLSSocket): string {
   return `${socket.remoteAddress}|${socket.remotePort}`;
 }
 
-/** The peer's certificate and the session, as shown in a link's status. */
-export interface TlsDetails {
+/** The peer's certificate and the session, as shown in a link's status; expiry of both certificates. */
+export interface TlsDetails extends CertificateExpiries {
   protocol: string;
   cipher: string;
   subject: string;
@@ -123,6 +124,7 @@ export function tlsDetails(secure: TLSSocket): TlsDetails {
     validFrom: cert.valid_from ? new Date(cert.valid_from).toISOString() : '',
     validTo: cert.valid_to ? new Date(cert.valid_to).toISOString() : '',
     fingerprint256: cert.fingerprint256 ?? '',
+    ...certificateExpiries(secure),
   };
 }
 

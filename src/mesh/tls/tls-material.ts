@@ -68,7 +68,7 @@ export async function loadOrCreateTlsMaterial(options: TlsMaterialOptions): Prom
  * A key OpenSSL can read, a certificate it can read, and the one belonging to the other: else the
  * node would start and fail every TLS handshake, or stop with OpenSSL's words and no file name.
  */
-function checkPair(
+export function checkPair(
   pair: { cert: string; key: string },
   names: { cert: string; key: string; remedy: string },
 ): void {
@@ -93,7 +93,7 @@ function checkPair(
   }
 }
 
-function checkCa(name: string, ca: string): void {
+export function checkCa(name: string, ca: string): void {
   try {
     new X509Certificate(ca);
     createSecureContext({ ca });
@@ -107,7 +107,7 @@ function checkCa(name: string, ca: string): void {
   }
 }
 
-async function readConfigured(variable: string, file: string): Promise<string> {
+export async function readConfigured(variable: string, file: string): Promise<string> {
   const name = `${variable} file ${file}`;
   const remedy = `point ${variable} at a readable PEM file`;
   let text: string;
@@ -129,6 +129,20 @@ function reason(error: unknown): string {
 
 const CERT_FILE = 'node-cert.pem';
 const KEY_FILE = 'node-key.pem';
+
+/** The files the material is read from: the configured ones, else the generated pair's. */
+export function tlsMaterialFiles(options: TlsMaterialOptions): {
+  certFile: string;
+  keyFile: string;
+  caFile?: string;
+} {
+  const dir = join(options.dataDir, 'tls');
+  return {
+    certFile: options.certFile ?? join(dir, CERT_FILE),
+    keyFile: options.keyFile ?? join(dir, KEY_FILE),
+    ...(options.caFile !== undefined && { caFile: options.caFile }),
+  };
+}
 
 async function loadOrCreateGenerated(dir: string, commonName: string): Promise<TlsMaterial> {
   const certFile = join(dir, CERT_FILE);

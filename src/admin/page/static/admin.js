@@ -22,6 +22,8 @@ const state = {
   nodes: new Map(),
   /** `GET /api/mesh/topology`: the whole mesh as this node sees it. */
   topology: undefined,
+  /** The last diagnosis (`GET /api/mesh/diagnose`), drawn in the page's language. */
+  diagnosis: undefined,
   /** Aborts the event stream of the current session. */
   stream: undefined,
   language: chooseLanguage(localStorage.getItem(LANGUAGE_KEY), navigator.languages),
@@ -223,6 +225,7 @@ function render() {
   renderSelf();
   renderNodes();
   renderPicture();
+  renderDiagnosis();
 }
 
 /**
@@ -327,6 +330,14 @@ function statusFacts(node) {
     [t('details.software'), s.version],
     [t('details.clockOffset'), s.clockOffsetMs === undefined ? undefined : clockOffsetText(s.clockOffsetMs)],
     [t('details.roundTrip'), s.rttMs === undefined ? undefined : `${s.rttMs} ms`],
+    [
+      t('details.peerCertificateExpires'),
+      s.tls?.peerCertificateExpires && when(s.tls.peerCertificateExpires),
+    ],
+    [
+      t('details.localCertificateExpires'),
+      s.tls?.localCertificateExpires && when(s.tls.localCertificateExpires),
+    ],
   ];
   if (s.tls) {
     entries.push(
@@ -409,7 +420,7 @@ function nodeRow(node) {
           )
         : undefined,
     ),
-    element('td', {}, link),
+    element('td', {}, link, ...certificateNotes(node.status)),
     element(
       'td',
       {},
@@ -429,6 +440,93 @@ function nodeRow(node) {
           onclick: (event) => openMenu(event, node),
         },
         '⋯',
+      ),
+    ),
+  );
+}
+
+/** Certificates expiring within this are warned about, as the diagnosis does. */
+const CERTIFICATE_WARNING_MS = 30 * 86_400_000;
+
+/**
+ * A connected link's certificate expiry: the peer's always, this node's own when it expires soon;
+ * a warning 30 days ahead and once expired.
+ */
+function certificateNotes(status) {
+  if (status.state !== 'connected' || !status.tls) return [];
+  const notes = [];
+  for (const [expires, own] of [
+    [status.tls.peerCertificateExpires, false],
+    [status.tls.localCertificateExpires, true],
+  ]) {
+    if (!expires) continue;
+    const left = Date.parse(expires) - Date.now();
+    const warn = left < CERTIFICATE_WARNING_MS;
+    if (own && !warn) continue;
+    const key = left <= 0 ? 'tls.expired' : warn ? 'tls.expiresSoon' : 'tls.expires';
+    const text = t(key, { date: when(expires) });
+    notes.push(
+      element(
+        'div',
+        {
+          class: warn ? 'certificate warn' : 'certificate muted',
+          'data-testid': own ? 'own-certificate' : 'certificate',
+          'data-warn': String(warn),
+        },
+        own ? `${t('details.localCertificateExpires')}: ${text}` : text,
+      ),
+    );
+  }
+  return notes;
+}
+
+// ---- diagnosis ---------------------------------------------------------------------------------
+
+/** A finding in the page's language (its code's template), else the API's English. */
+function diagnosisText(line) {
+  const key = `diagnosis.${line.code}`;
+  if (!(key in MESSAGES.en)) return line.message;
+  // Dates as the page's language writes them; the API's are ISO 8601.
+  const params = { ...line.params };
+  for (const name of ['date', 'last']) if (Date.parse(params[name])) params[name] = when(params[name]);
+  return t(key, params);
+}
+
+/** The hint in the page's language: the link reason's, or the diagnosis' own; else the API's. */
+function diagnosisHint(line) {
+  if (line.reason && `hint.${line.reason}` in MESSAGES.en) return t(`hint.${line.reason}`);
+  const own = `diagnosis.hint.${line.hintCode}`;
+  return line.hintCode && own in MESSAGES.en ? t(own) : line.hint;
+}
+
+async function runDiagnosis() {
+  const button = $('#diagnose');
+  button.disabled = true;
+  say($('#diagnosis-state'), 'diagnosis.running');
+  try {
+    state.diagnosis = await api('/api/mesh/diagnose');
+    say($('#diagnosis-state'), '');
+  } catch (error) {
+    say($('#diagnosis-state'), 'diagnosis.failed', { error: error.message });
+  } finally {
+    button.disabled = false;
+  }
+  renderDiagnosis();
+}
+
+function renderDiagnosis() {
+  const lines = state.diagnosis ?? [];
+  const colour = { ok: 'connected', warning: 'warn', error: 'error' };
+  $('#diagnosis').replaceChildren(
+    ...lines.map((line) =>
+      element(
+        'li',
+        { 'data-testid': 'diagnosis-line', 'data-check': line.check, 'data-status': line.status },
+        element('span', { class: `dot ${colour[line.status] ?? 'off'}`, 'aria-hidden': 'true' }),
+        element('strong', {}, `${t(`diagnosis.check.${line.check}`)}${line.node ? ` ${line.node}` : ''}`),
+        ` (${t(`diagnosis.status.${line.status}`)}): `,
+        diagnosisText(line),
+        line.hint ? element('div', { class: 'hint muted' }, diagnosisHint(line)) : undefined,
       ),
     ),
   );
@@ -955,6 +1053,7 @@ $('#settings-form').addEventListener('input', () => (settingsDirty = true));
 $('#license-form').addEventListener('submit', installLicense);
 $('#add-form').addEventListener('submit', addNode);
 $('#details-close').addEventListener('click', () => $('#node-details').close());
+$('#diagnose').addEventListener('click', () => void runDiagnosis());
 $('#node-menu').addEventListener('keydown', menuKeys);
 document.addEventListener('click', (event) => {
   if (!$('#node-menu').contains(event.target) && !event.target.closest?.('[data-role="menu"]')) closeMenu();

@@ -220,6 +220,92 @@ export const MESSAGES = {
     'hint.shutdown': 'a node is shutting down (the peer, or this one); the link comes back when both run',
     'hint.closed':
       'the link was closed on purpose (a node removed or unchecked, the mesh ID or password changed); a checked node is dialled again',
+
+    'details.localCertificateExpires': 'Own certificate expires',
+    'details.peerCertificateExpires': "Peer's certificate expires",
+    'tls.expires': 'certificate until {date}',
+    'tls.expiresSoon': 'certificate expires {date}: replace it',
+    'tls.expired': 'certificate expired {date}',
+
+    'diagnosis.title': 'Diagnosis',
+    'diagnosis.intro':
+      'Checks what an administrator would: the clients network interface, the advertised address, the search, every node, clocks, versions and certificates.',
+    'diagnosis.run': 'Diagnose',
+    'diagnosis.running': 'Diagnosing…',
+    'diagnosis.failed': 'The diagnosis failed: {error}',
+    'diagnosis.empty': 'Not run yet.',
+    'diagnosis.status.ok': 'ok',
+    'diagnosis.status.warning': 'warning',
+    'diagnosis.status.error': 'error',
+    'diagnosis.check.clients-interface': 'Clients network interface',
+    'diagnosis.check.advertised-address': 'Advertised address',
+    'diagnosis.check.discovery': 'Automatic search',
+    'diagnosis.check.node-reachable': 'Node',
+    'diagnosis.check.clock-offset': 'Clocks',
+    'diagnosis.check.software-version': 'Software versions',
+    'diagnosis.check.certificate': 'Certificate',
+    'diagnosis.check.peer-certificate': "Peer's certificate",
+    'diagnosis.clients-interface.owned': 'the application owns port {port} and hands mesh connections over',
+    'diagnosis.clients-interface.listening': 'the clients network interface listens on {bind}:{port}',
+    'diagnosis.clients-interface.closed': 'the clients network interface does not listen',
+    'diagnosis.advertised-address.self': 'this node answers at its advertised address {address}',
+    'diagnosis.advertised-address.other-node':
+      'another mesh node ({nodeId}) answers at {address}, the address this node advertises',
+    'diagnosis.advertised-address.not-mesh':
+      'something that is not this node answers at {address}, the address this node advertises ({detail})',
+    'diagnosis.advertised-address.unreachable':
+      'this node cannot be reached at {address}, the address it advertises to its peers ({detail})',
+    'diagnosis.advertised-address.not-checked':
+      'whether this node answers at {address} could not be checked: {detail}',
+    'diagnosis.discovery.off':
+      'the automatic search is off ({why}); the configured nodes are linked without it',
+    'diagnosis.discovery.off-alone':
+      'the automatic search is off ({why}) and no node is configured: this node links to nobody',
+    'diagnosis.discovery.no-interface': 'the automatic search runs but has no interface to search on',
+    'diagnosis.discovery.not-sent': 'the search on {interfaces} has not sent an announcement yet',
+    'diagnosis.discovery.nothing-received':
+      'the search on {interfaces} sent {sent} announcements but received none from other nodes',
+    'diagnosis.discovery.ok':
+      'the search on {interfaces} sent {sent} announcements and received {received}, the last at {last}',
+    'diagnosis.node-reachable.linked': '{address} is linked',
+    'diagnosis.node-reachable.refused': '{address} refuses the connection: {detail}',
+    'diagnosis.node-reachable.no-answer': '{address} does not answer ({outcome}): {detail}',
+    'diagnosis.node-reachable.failed': '{address} is not linked: {reason} — {detail}',
+    'diagnosis.node-reachable.disabled': '{address} is not linked: {detail}',
+    'diagnosis.node-reachable.pending': '{address} is not linked yet ({state})',
+    'diagnosis.node-reachable.none': 'no other node is configured or found',
+    'diagnosis.clock-offset.none': 'no clock offset measured (no linked node sends clock stamps)',
+    'diagnosis.clock-offset.skew': 'clocks differ beyond the limit of {limit}: {nodes}',
+    'diagnosis.clock-offset.drift': 'clocks differ by more than {warnAt} (limit {limit}): {nodes}',
+    'diagnosis.clock-offset.ok': 'the clocks of {count} linked nodes agree with this one within {worst} ms',
+    'diagnosis.software-version.same': 'every linked node runs {version}',
+    'diagnosis.software-version.mixed': 'this node runs {version}, linked nodes run other versions: {others}',
+    'diagnosis.certificate.none': 'encryption is off: this node has no certificate',
+    'diagnosis.certificate.expired': "this node's certificate ({subject}) expired on {date}",
+    'diagnosis.certificate.expiring': "this node's certificate ({subject}) expires on {date}, in {days} days",
+    'diagnosis.certificate.valid': "this node's certificate ({subject}) is valid until {date}",
+    'diagnosis.peer-certificate.expired': 'the certificate of {address} expired on {date}',
+    'diagnosis.peer-certificate.expiring': 'the certificate of {address} expires on {date}, in {days} days',
+    'diagnosis.peer-certificate.valid': 'the certificate of {address} is valid until {date}',
+    'diagnosis.hint.listen':
+      'the clients network interface could not be opened; check the log for why (port in use, bind address not on this computer)',
+    'diagnosis.hint.advertised':
+      "peers dial the advertised address: set the node's host (MESH_HOST) and port (MESH_PORT) to a name or address and port where the other nodes reach this node",
+    'diagnosis.hint.search-off-alone':
+      'add the other nodes as fixed nodes, or switch the automatic search on in the settings',
+    'diagnosis.hint.no-interface':
+      'set MESH_DISCOVERY_INTERFACE to an IPv4 address of this computer, or give it a non-internal IPv4 interface',
+    'diagnosis.hint.not-sent':
+      'wait one search interval; if it stays so, check the log for send errors (no multicast route on the interface)',
+    'diagnosis.hint.nothing-received':
+      'check that the other nodes search too, with the same mesh ID and password, and that multicast DNS (UDP port 5353) passes between them',
+    'diagnosis.hint.not-linked-yet':
+      'wait a moment: the node is being dialled; if it stays so, check its status and the log',
+    'diagnosis.hint.versions': 'run the same UC Mesh version on every node; update the older ones',
+    'diagnosis.hint.certificate':
+      'replace the certificate: write new PEM files to the configured paths or PUT /api/mesh/tls; new links use it at once',
+    'diagnosis.hint.peer-certificate':
+      'replace the certificate on that node (new PEM files or PUT /api/mesh/tls there)',
   },
   de: {
     'page.title': 'UC Mesh — Administration',
@@ -440,6 +526,100 @@ export const MESSAGES = {
       'Ein Knoten fährt herunter (der andere oder dieser); die Verbindung kommt wieder, wenn beide laufen',
     'hint.closed':
       'Die Verbindung wurde absichtlich getrennt (Knoten entfernt, „Verbinden“ abgeschaltet, Mesh-ID oder Kennwort geändert); ein Knoten mit „Verbinden“ wird erneut angewählt',
+
+    'details.localCertificateExpires': 'Eigenes Zertifikat gültig bis',
+    'details.peerCertificateExpires': 'Zertifikat des Knotens gültig bis',
+    'tls.expires': 'Zertifikat gültig bis {date}',
+    'tls.expiresSoon': 'Zertifikat läuft am {date} ab: bitte ersetzen',
+    'tls.expired': 'Zertifikat am {date} abgelaufen',
+
+    'diagnosis.title': 'Diagnose',
+    'diagnosis.intro':
+      'Prüft, was ein Administrator prüfen würde: Client-Netzwerkschnittstelle, angekündigte Adresse, automatische Suche, jeden Mesh-Knoten, Uhren, Versionen und Zertifikate.',
+    'diagnosis.run': 'Diagnose starten',
+    'diagnosis.running': 'Diagnose läuft …',
+    'diagnosis.failed': 'Die Diagnose ist fehlgeschlagen: {error}',
+    'diagnosis.empty': 'Noch nicht ausgeführt.',
+    'diagnosis.status.ok': 'in Ordnung',
+    'diagnosis.status.warning': 'Warnung',
+    'diagnosis.status.error': 'Fehler',
+    'diagnosis.check.clients-interface': 'Client-Netzwerkschnittstelle',
+    'diagnosis.check.advertised-address': 'Angekündigte Adresse',
+    'diagnosis.check.discovery': 'Automatische Suche',
+    'diagnosis.check.node-reachable': 'Mesh-Knoten',
+    'diagnosis.check.clock-offset': 'Uhren',
+    'diagnosis.check.software-version': 'Softwareversionen',
+    'diagnosis.check.certificate': 'Zertifikat',
+    'diagnosis.check.peer-certificate': 'Zertifikat des Knotens',
+    'diagnosis.clients-interface.owned':
+      'Die Anwendung verwaltet Port {port} selbst und übergibt Mesh-Verbindungen',
+    'diagnosis.clients-interface.listening': 'Die Client-Netzwerkschnittstelle lauscht auf {bind}:{port}',
+    'diagnosis.clients-interface.closed': 'Die Client-Netzwerkschnittstelle lauscht nicht',
+    'diagnosis.advertised-address.self':
+      'Dieser Knoten antwortet unter seiner angekündigten Adresse {address}',
+    'diagnosis.advertised-address.other-node':
+      'Unter {address}, der Adresse, die dieser Knoten ankündigt, antwortet ein anderer Mesh-Knoten ({nodeId})',
+    'diagnosis.advertised-address.not-mesh':
+      'Unter {address}, der Adresse, die dieser Knoten ankündigt, antwortet etwas anderes als dieser Knoten ({detail})',
+    'diagnosis.advertised-address.unreachable':
+      'Dieser Knoten ist unter {address}, der Adresse, die er seinen Mesh-Knoten ankündigt, nicht erreichbar ({detail})',
+    'diagnosis.advertised-address.not-checked':
+      'Ob dieser Knoten unter {address} antwortet, ließ sich nicht prüfen: {detail}',
+    'diagnosis.discovery.off':
+      'Die automatische Suche ist aus ({why}); die fest konfigurierten Knoten werden ohne sie verbunden',
+    'diagnosis.discovery.off-alone':
+      'Die automatische Suche ist aus ({why}) und kein Knoten ist konfiguriert: Dieser Knoten verbindet sich mit niemandem',
+    'diagnosis.discovery.no-interface':
+      'Die automatische Suche läuft, hat aber keine Schnittstelle zum Suchen',
+    'diagnosis.discovery.not-sent': 'Die Suche auf {interfaces} hat noch keine Ankündigung gesendet',
+    'diagnosis.discovery.nothing-received':
+      'Die Suche auf {interfaces} hat {sent} Ankündigungen gesendet, aber keine von anderen Knoten empfangen',
+    'diagnosis.discovery.ok':
+      'Die Suche auf {interfaces} hat {sent} Ankündigungen gesendet und {received} empfangen, die letzte um {last}',
+    'diagnosis.node-reachable.linked': '{address} ist verbunden',
+    'diagnosis.node-reachable.refused': '{address} lehnt die Verbindung ab: {detail}',
+    'diagnosis.node-reachable.no-answer': '{address} antwortet nicht ({outcome}): {detail}',
+    'diagnosis.node-reachable.failed': '{address} ist nicht verbunden: {reason} — {detail}',
+    'diagnosis.node-reachable.disabled': '{address} ist nicht verbunden: {detail}',
+    'diagnosis.node-reachable.pending': '{address} ist noch nicht verbunden ({state})',
+    'diagnosis.node-reachable.none': 'Kein anderer Knoten ist konfiguriert oder gefunden',
+    'diagnosis.clock-offset.none':
+      'Keine Uhrabweichung gemessen (kein verbundener Knoten sendet Zeitstempel)',
+    'diagnosis.clock-offset.skew': 'Die Uhren weichen über die Grenze von {limit} hinaus ab: {nodes}',
+    'diagnosis.clock-offset.drift': 'Die Uhren weichen um mehr als {warnAt} ab (Grenze {limit}): {nodes}',
+    'diagnosis.clock-offset.ok':
+      'Die Uhren von {count} verbundenen Knoten stimmen auf {worst} ms mit dieser überein',
+    'diagnosis.software-version.same': 'Alle verbundenen Knoten verwenden {version}',
+    'diagnosis.software-version.mixed':
+      'Dieser Knoten verwendet {version}, verbundene Knoten andere Versionen: {others}',
+    'diagnosis.certificate.none': 'Die Verschlüsselung ist aus: Dieser Knoten hat kein Zertifikat',
+    'diagnosis.certificate.expired': 'Das Zertifikat dieses Knotens ({subject}) ist am {date} abgelaufen',
+    'diagnosis.certificate.expiring':
+      'Das Zertifikat dieses Knotens ({subject}) läuft am {date} ab, in {days} Tagen',
+    'diagnosis.certificate.valid': 'Das Zertifikat dieses Knotens ({subject}) ist gültig bis {date}',
+    'diagnosis.peer-certificate.expired': 'Das Zertifikat von {address} ist am {date} abgelaufen',
+    'diagnosis.peer-certificate.expiring': 'Das Zertifikat von {address} läuft am {date} ab, in {days} Tagen',
+    'diagnosis.peer-certificate.valid': 'Das Zertifikat von {address} ist gültig bis {date}',
+    'diagnosis.hint.listen':
+      'Die Client-Netzwerkschnittstelle ließ sich nicht öffnen; den Grund nennt das Protokoll (Port belegt, Bind-Adresse nicht auf diesem Rechner)',
+    'diagnosis.hint.advertised':
+      'Die anderen Knoten wählen die angekündigte Adresse an: Setzen Sie Rechnername (MESH_HOST) und Port (MESH_PORT) auf Name oder Adresse und Port, unter denen die anderen Knoten diesen Knoten erreichen',
+    'diagnosis.hint.search-off-alone':
+      'Konfigurieren Sie die anderen Knoten fest oder schalten Sie in den Einstellungen die automatische Suche ein',
+    'diagnosis.hint.no-interface':
+      'Setzen Sie MESH_DISCOVERY_INTERFACE auf eine IPv4-Adresse dieses Rechners oder geben Sie ihm eine nicht interne IPv4-Schnittstelle',
+    'diagnosis.hint.not-sent':
+      'Warten Sie ein Suchintervall; bleibt es so, suchen Sie im Protokoll nach Sendefehlern (keine Multicast-Route auf der Schnittstelle)',
+    'diagnosis.hint.nothing-received':
+      'Prüfen Sie, ob die anderen Knoten ebenfalls suchen, mit derselben Mesh-ID und demselben Kennwort, und ob Multicast-DNS (UDP-Port 5353) zwischen ihnen durchgelassen wird',
+    'diagnosis.hint.not-linked-yet':
+      'Warten Sie einen Moment: Der Knoten wird angewählt; bleibt es so, prüfen Sie seinen Status und das Protokoll',
+    'diagnosis.hint.versions':
+      'Setzen Sie auf allen Knoten dieselbe UC-Mesh-Version ein; aktualisieren Sie die älteren',
+    'diagnosis.hint.certificate':
+      'Ersetzen Sie das Zertifikat: neue PEM-Dateien unter die konfigurierten Pfade schreiben oder PUT /api/mesh/tls; neue Verbindungen verwenden es sofort',
+    'diagnosis.hint.peer-certificate':
+      'Ersetzen Sie das Zertifikat auf jenem Knoten (neue PEM-Dateien oder dort PUT /api/mesh/tls)',
   },
 };
 
