@@ -37,6 +37,8 @@ export const LINK_HINTS: Readonly<Record<LinkReason, string>> = {
     "the peer's administrator unchecked this node; check it again in the peer's node list to link",
   'clock-skew':
     "the two nodes' clocks differ too much; synchronise both with NTP (or raise MESH_MAX_CLOCK_OFFSET_MS)",
+  'version-mismatch':
+    'the two nodes speak no common protocol version (the message names both ranges); update the older node, or lift a protocolVersions restriction',
   duplicate: 'the two nodes dialled each other at once and kept the other link; nothing to do',
   self: 'this address is this node itself; remove it from the node list',
   'rate-limited':
