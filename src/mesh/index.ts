@@ -63,7 +63,12 @@ export {
 } from './settings/mesh-settings.js';
 export type { MeshKey } from './handshake/mesh-key.js';
 export { PeerRegistryService, type SeenNode } from './registry/peer-registry.service.js';
-export { NodeExistsError, NodeNotFixedError, NodeNotFoundError, type MeshNodeView } from './registry/mesh-node.js';
+export {
+  NodeExistsError,
+  NodeNotFixedError,
+  NodeNotFoundError,
+  type MeshNodeView,
+} from './registry/mesh-node.js';
 export type { NodeGroup } from './registry/mesh-node.entity.js';
 export { LicenseService } from './license/license.service.js';
 export { LicenseGuard } from './license/license.guard.js';

@@ -898,7 +898,7 @@ describe('Handshake: protocol versions', () => {
       kind: 'established',
       version: 1,
       // Version 1 carries no verdict.
-      trust: { peerTrusted: true, trustedByPeer: undefined },
+      trust: { peerTrusted: true },
     });
     expect(outcome(result.steps.acceptor)).toMatchObject({ kind: 'established', version: 1 });
     for (const body of [...result.sent.dialer, ...result.sent.acceptor]) {

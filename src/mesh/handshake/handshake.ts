@@ -295,7 +295,7 @@ export class Handshake {
     }
     this.verified = true;
     if (this.trust) {
-      this.trust.trustedByPeer = auth.trusted;
+      if (auth.trusted !== undefined) this.trust.trustedByPeer = auth.trusted;
       if (!certificatesAcceptable(this.required, this.trust)) {
         return this.failBoth(
           new LinkFailure(
