@@ -16,9 +16,9 @@ export const LINK_HINTS: Readonly<Record<LinkReason, string>> = {
   'tls-required-remote':
     'the peer requires TLS but this node has encryption off; switch encryption on here (starttls-optional or starttls-required)',
   'tls-required-local':
-    'this node requires TLS but the peer has encryption off; switch encryption on at the peer, or relax this node to starttls-optional',
+    "this node requires TLS (starttls-required, or requireTls on the peer's entry) but the peer has encryption off; switch encryption on at the peer, or relax the requirement here",
   'certificate-untrusted':
-    "one side does not trust the other's certificate; give both nodes certificates signed by the configured CA (MESH_TLS_CA)",
+    "TLS is required (starttls-required on either side, or a node's requireTls) and one side does not trust the other's certificate; give both nodes certificates signed by the configured CA (MESH_TLS_CA)",
   'tls-failed':
     'the TLS handshake failed; check that the certificate and key files are valid and match, and that both nodes support TLS 1.2 or later',
   'unlicensed-local': 'this node has no valid license for the mesh; install a license token on this node',
