@@ -39,6 +39,8 @@ export { DuplicateMeshRequestHandlerError } from './link/mesh-message.explorer.j
 export type { LinkStatus, LinkTarget } from './link/link-status.js';
 export { LINK_REASONS, LinkFailure, type LinkReason } from './link/link-reason.js';
 export { LINK_HINTS } from './link/link-hints.js';
+export { PROTOCOL_VERSIONS } from './handshake/handshake-messages.js';
+export type { VersionRange } from './handshake/protocol-version.js';
 export {
   BackpressureError,
   MeshLinkClosedError,
