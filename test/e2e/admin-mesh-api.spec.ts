@@ -240,6 +240,7 @@ describe('the mesh admin API on one node', () => {
       port,
       group: 'fixed',
       connect: false,
+      requireTls: false,
       status: expect.objectContaining({ state: 'disabled' }),
     });
     expect(await nodes(node)).toContainEqual(expect.objectContaining({ id: added.id }));

@@ -124,6 +124,13 @@ describe('a fixed node that requires TLS (requireTls through the admin API)', ()
       transport: 'tls',
       tls: { peerTrusted: true, trustedByPeer: false },
     });
+    // …and a warning in the log of each side.
+    await a.node.untilOutput(
+      /TLS without verified certificates \(this node does not trust the peer's certificate\)/,
+    );
+    await lax.node.untilOutput(
+      /TLS without verified certificates \(the peer does not trust this node's certificate\)/,
+    );
     await untilListed(a.node, strict.port, 'error', 'certificate-untrusted');
     await untilListed(strict.node, a.port, 'error', 'certificate-untrusted');
   });
