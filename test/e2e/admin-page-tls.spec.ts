@@ -66,7 +66,9 @@ describe('the admin page and certificates that are not verified', () => {
     await untilAttribute(status, 'data-state', 'connected', LIMIT_MS);
     await untilAttribute(status, 'data-colour', 'unverified', LIMIT_MS);
     expect(await rowB.locator('[data-testid="unverified"]').textContent()).toBe('not verified');
-    expect(await rowB.locator('.dot.unverified').count()).toBe(1);
+    // The status's dot and the link's mark are yellow-green.
+    expect(await status.locator('.dot.unverified').count()).toBe(1);
+    expect(await rowB.locator('[data-testid="unverified"] .dot.unverified').count()).toBe(1);
     expect(
       await page.locator(`#picture line[data-testid="link-127.0.0.1:${portB}"]`).getAttribute('class'),
     ).toBe('link unverified');
