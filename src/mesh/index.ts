@@ -40,6 +40,8 @@ export { DuplicateMeshRequestHandlerError } from './link/mesh-message.explorer.j
 export type { LinkStatus, LinkTarget } from './link/link-status.js';
 export { LINK_REASONS, LinkFailure, type LinkReason } from './link/link-reason.js';
 export { LINK_HINTS } from './link/link-hints.js';
+export { PROTOCOL_VERSIONS } from './handshake/handshake-messages.js';
+export type { VersionRange } from './handshake/protocol-version.js';
 export {
   BackpressureError,
   MeshLinkClosedError,
@@ -78,7 +80,12 @@ export {
 } from './settings/mesh-settings.js';
 export type { MeshKey } from './handshake/mesh-key.js';
 export { PeerRegistryService, type SeenNode } from './registry/peer-registry.service.js';
-export { NodeExistsError, NodeNotFoundError, type MeshNodeView } from './registry/mesh-node.js';
+export {
+  NodeExistsError,
+  NodeNotFixedError,
+  NodeNotFoundError,
+  type MeshNodeView,
+} from './registry/mesh-node.js';
 export type { NodeGroup } from './registry/mesh-node.entity.js';
 export { LicenseService } from './license/license.service.js';
 export { LicenseGuard } from './license/license.guard.js';

@@ -3,6 +3,8 @@ import { ENCRYPTION_MODES, type EncryptionMode } from './link/encryption-mode.js
 import { DEFAULT_MAX_FRAME_BYTES } from './wire/frame-decoder.js';
 import { functionOption, integerOption, validateModuleOptions } from '../common/module-options.js';
 import type { MeshModuleOptions } from './mesh-module.options.js';
+import { PROTOCOL_VERSIONS } from './handshake/handshake-messages.js';
+import { speakableRange, type VersionRange } from './handshake/protocol-version.js';
 
 /**
  * Every default of the mesh, in one place (the standalone node's environment schema imports
@@ -47,8 +49,8 @@ export const MESH_DEFAULTS = {
 type WithoutDefault = 'meshId' | 'password' | 'license' | 'licensePublicKey' | 'discoveryInterface' | 'now';
 
 /** The options with every default applied: what the mesh's services read. */
-export type MeshConfig = Required<Omit<MeshModuleOptions, WithoutDefault>> &
-  Pick<MeshModuleOptions, WithoutDefault>;
+export type MeshConfig = Required<Omit<MeshModuleOptions, WithoutDefault | 'protocolVersions'>> &
+  Pick<MeshModuleOptions, WithoutDefault> & { protocolVersions: VersionRange };
 
 /** The resolved configuration's injection token (a provider of `MeshModule`). */
 export const MESH_CONFIG = Symbol('MESH_CONFIG');
@@ -103,11 +105,24 @@ const optionsSchema = z
     stateGraceMs: int(0, DAY_MS).optional(),
     tlsReloadIntervalMs: int(0, DAY_MS).optional(),
     now: functionOption<() => number>('milliseconds since the epoch').optional(),
+    protocolVersions: z
+      .strictObject(
+        {
+          min: int(PROTOCOL_VERSIONS.min, PROTOCOL_VERSIONS.max).optional(),
+          max: int(PROTOCOL_VERSIONS.min, PROTOCOL_VERSIONS.max).optional(),
+        },
+        { message: 'must be an object {min, max} of protocol versions' },
+      )
+      .optional(),
   })
   .refine((o) => o.listen !== false || (o.port !== undefined && o.port > 0), {
     // Peers dial the advertised port; without a listener of its own nothing can choose one.
     message: 'must be the port the application listens on (1 to 65535) when listen is false',
     path: ['port'],
+  })
+  .refine((o) => (o.protocolVersions?.min ?? 1) <= (o.protocolVersions?.max ?? PROTOCOL_VERSIONS.max), {
+    message: 'must have min not above max',
+    path: ['protocolVersions'],
   });
 
 /**
@@ -125,6 +140,7 @@ export function resolveMeshConfig(options: unknown): MeshConfig {
     host: o.host,
     tls: o.tls ?? {},
     peers: o.peers ?? [],
+    protocolVersions: speakableRange(o.protocolVersions),
     reconnectMinMs,
     reconnectMaxMs,
   };

@@ -93,6 +93,12 @@ export interface MeshModuleOptions {
    * 0: every loss at once. Default 10000.
    */
   stateGraceMs?: number;
+  /**
+   * The protocol versions this node speaks, within those of the build (`PROTOCOL_VERSIONS`): a
+   * narrower range pins a node during a rolling upgrade (and lets tests play an older build).
+   * Peers whose range does not overlap fail with `version-mismatch`. Default: the build's range.
+   */
+  protocolVersions?: { min?: number; max?: number };
   /** The wall clock peers' clocks are measured against (ms since the epoch). Default `Date.now`. */
   now?: () => number;
 }

@@ -7,6 +7,7 @@ import { LocalNodeEntity } from './identity/local-node.entity.js';
 import { LicenseEntity } from './license/license.entity.js';
 import { LicenseService } from './license/license.service.js';
 import { AdmissionGate } from './link/admission-gate.js';
+import { TlsRequirements } from './link/tls-requirements.js';
 import { ConnectionManager } from './link/connection-manager.js';
 import { LinkEndpoint } from './link/link-endpoint.js';
 import { LinkListener } from './link/link-listener.js';
@@ -54,6 +55,7 @@ import { MeshDiagnosisService } from './diagnosis/mesh-diagnosis.service.js';
     MeshSettingsService,
     LicenseService,
     AdmissionGate,
+    TlsRequirements,
     MeshActivation,
     MeshMessageExplorer,
     MeshHandlerPipeline,

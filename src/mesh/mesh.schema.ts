@@ -7,6 +7,7 @@ import { MeshIdentity1795570139947 } from './migrations/1795570139947-MeshIdenti
 import { MeshSettingsAndNodes1795572825128 } from './migrations/1795572825128-MeshSettingsAndNodes.js';
 import { MeshLicense1795573381247 } from './migrations/1795573381247-MeshLicense.js';
 import { MeshAcceptUnknown1795600000000 } from './migrations/1795600000000-MeshAcceptUnknown.js';
+import { MeshNodeRequireTls1796651273343 } from './migrations/1796651273343-MeshNodeRequireTls.js';
 
 /** Tables of the mesh module; a host app lists them (or uses autoLoadEntities). */
 export const meshEntities = [LocalNodeEntity, MeshSettingsEntity, MeshNodeEntity, LicenseEntity];
@@ -17,4 +18,5 @@ export const meshMigrations: Array<new () => MigrationInterface> = [
   MeshSettingsAndNodes1795572825128,
   MeshLicense1795573381247,
   MeshAcceptUnknown1795600000000,
+  MeshNodeRequireTls1796651273343,
 ];

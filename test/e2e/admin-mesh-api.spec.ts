@@ -126,6 +126,8 @@ describe('the mesh admin API on one node', () => {
         encryption: 'starttls-optional',
       },
       links: 0,
+      // Alone, only its own version runs.
+      versions: { software: [expect.stringMatching(/^uc-mesh\/\d+\.\d+\.\d+/)], mixed: false },
     });
     expect(node.output).toContain(`mesh: 127.0.0.1:${(answer.body as { self: { port: number } }).self.port}`);
     expect(JSON.stringify(answer.body)).not.toContain(MESH.MESH_PASSWORD);
@@ -243,6 +245,7 @@ describe('the mesh admin API on one node', () => {
       port,
       group: 'fixed',
       connect: false,
+      requireTls: false,
       status: expect.objectContaining({ state: 'disabled' }),
     });
     expect(await nodes(node)).toContainEqual(expect.objectContaining({ id: added.id }));

@@ -163,6 +163,8 @@ describe('the admin page in a browser', () => {
       Port: String(await meshPort(node)),
       'Node ID': node.nodeId,
       Encryption: 'starttls-optional',
+      // Alone in its mesh: its own version only, not mixed.
+      Software: expect.stringMatching(/^uc-mesh\/\d+\.\d+\.\d+$/),
       Mesh: 'active',
     });
     expect(await text(page.locator('[data-testid="license-state"]'))).toBe('evaluation');
@@ -586,12 +588,17 @@ describe('the admin page in a browser', () => {
     expect(await page.locator('#add-form input[name="connect"]:focus').count()).toBe(1);
     await keys.press('Space');
     await keys.press('Tab');
+    // The "Require TLS" checkbox: on, so the node is added requiring TLS.
+    expect(await page.locator('#add-form input[name="requireTls"]:focus').count()).toBe(1);
+    await keys.press('Space');
+    await keys.press('Tab');
     expect(await page.locator('#add-form button[type="submit"]:focus').count()).toBe(1);
     await keys.press('Enter');
     const added = row(page, `127.0.0.1:${port}`, 'fixed');
     await added.waitFor();
     await untilStatus(added, 'disabled', 'off');
     expect(await added.locator('[data-role="connect"]').isChecked()).toBe(false);
+    expect(await added.locator('[data-role="require-tls"]').isChecked()).toBe(true);
     expect(await text(page.locator('#add-error'))).toBe('');
     await screenshot(page, '7-keyboard-added');
     expectNoProblems(watched);

@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   Body,
   Delete,
   Get,
@@ -40,10 +41,22 @@ export class MeshNodesController {
     return this.registry.addFixed(node);
   }
 
+  /** Sets the checkbox and/or the TLS requirement (409 for `requireTls: true` on a discovered node). */
   @Patch(':id')
   @UseGuards(LicenseGuard)
-  setConnect(@Param('id', nodeIdPipe()) id: string, @Body() body: SetConnectDto): Promise<MeshNodeView> {
-    return this.registry.setConnect(id, body.connect);
+  async setConnect(
+    @Param('id', nodeIdPipe()) id: string,
+    @Body() body: SetConnectDto,
+  ): Promise<MeshNodeView> {
+    const { connect, requireTls } = body;
+    if (connect === undefined && requireTls === undefined) {
+      throw new BadRequestException(['connect or requireTls must be given (true or false)']);
+    }
+    // The requirement first: a node checked again links under it at once.
+    let view =
+      requireTls === undefined ? this.registry.get(id) : await this.registry.setRequireTls(id, requireTls);
+    if (connect !== undefined) view = await this.registry.setConnect(id, connect);
+    return view;
   }
 
   /** "Configure this node permanently"; a fixed node stays as it is. */

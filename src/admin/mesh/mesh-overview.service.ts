@@ -7,7 +7,9 @@ import {
   MeshSettingsService,
   NodeIdentityService,
 } from '../../mesh/index.js';
+import { SOFTWARE_VERSION } from '../../mesh/software-version.js';
 import type { MeshOverview } from './mesh-overview.js';
+import { softwareVersions } from './software-versions.js';
 
 /** Puts together what `GET /api/mesh` shows from the settings, the identity and the interface. */
 @Injectable()
@@ -22,6 +24,7 @@ export class MeshOverviewService {
 
   overview(): MeshOverview {
     const { enabled, meshId, key, discovery, discoveryIntervalMs, acceptUnknown } = this.settings.current;
+    const linked = this.link.linkedNodes();
     return {
       enabled,
       active: this.link.active,
@@ -38,7 +41,11 @@ export class MeshOverviewService {
         port: this.link.port,
         encryption: this.link.encryption,
       },
-      links: this.link.linkedNodes().length,
+      links: linked.length,
+      versions: softwareVersions(
+        SOFTWARE_VERSION,
+        linked.map((node) => node.software),
+      ),
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { EncryptionMode } from '../../mesh/index.js';
+import type { SoftwareVersions } from './software-versions.js';
 
 /** `GET /api/mesh` (CONTRACT §4). Never the password or the keys derived from it. */
 export interface MeshOverview {
@@ -16,4 +17,6 @@ export interface MeshOverview {
   self: { nodeId: string; host: string; port: number; encryption: EncryptionMode };
   /** Mesh links up now: the connections used of the license's `connections`. */
   links: number;
+  /** Software versions of this node and its linked peers; `mixed` when they differ. */
+  versions: SoftwareVersions;
 }

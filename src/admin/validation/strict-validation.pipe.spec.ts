@@ -69,7 +69,7 @@ describe('StrictValidationPipe', () => {
     await expect(
       pipe.transform('constructor', { type: 'param', metatype: String, data: 'id' }),
     ).resolves.toBe('constructor');
-    expect(await refusal(pipe, SetConnectDto, [])).toEqual(['connect must be true or false']);
+    expect(await refusal(pipe, SetConnectDto, [])).toEqual(['body: Validation failed (object is expected)']);
   });
 });
 

@@ -2,6 +2,7 @@ import type { LicenseState } from '../license/license-state.js';
 import type { Direction } from '../link/link.js';
 import type { LinkReason } from '../link/link-reason.js';
 import type { LinkStatus, LinkTarget } from '../link/link-status.js';
+import type { TlsDetails } from '../link/tls-upgrade.js';
 import type { MeshNodeView } from '../registry/mesh-node.js';
 import type { MeshSettingsChanged } from '../settings/mesh-settings.js';
 import type { StateChange } from '../state/state-store.js';
@@ -15,6 +16,12 @@ export interface LinkUpEvent {
   direction: Direction;
   transport: 'tls' | 'tcp';
   remoteAddress: string;
+  /** The peer's software version, from its hello. */
+  software: string;
+  /** The protocol version both sides speak on the link. */
+  protocolVersion: number;
+  /** On TLS: the session, the peer's certificate and both sides' verdicts on the certificates. */
+  tls?: TlsDetails;
 }
 
 /** Payload of `mesh.link.down`. */

@@ -36,7 +36,8 @@ export interface Nonces {
  * The two proofs a side sends, bound to its role. The mesh-ID proof covers only the nonces, so a
  * tampered transcript fails the password proof and is not mistaken for another mesh. The password
  * proof also covers the clock stamps sent with it, if any: they follow the hellos, so the
- * transcript does not hold them, and a relay must not change them unnoticed.
+ * transcript does not hold them, and a relay must not change them unnoticed. Likewise the sender's
+ * verdict on the receiver's certificate (`trusted`, protocol ≥ 2).
  */
 export function proofs(
   key: MeshKey,
@@ -44,10 +45,12 @@ export function proofs(
   transcript: Buffer,
   nonces: Nonces,
   clock?: ClockStamps,
+  trusted?: boolean,
 ): { idProof: Buffer; proof: Buffer } {
   const proof = createHmac('sha256', key.authKey).update(`auth\0${role}\0`).update(transcript);
   // Without stamps the proof is what versions before them compute.
   if (clock) proof.update('clock\0').update(stampBytes(clock));
+  if (trusted !== undefined) proof.update(`trusted\0${trusted ? 1 : 0}`);
   return {
     idProof: createHmac('sha256', key.idKey)
       .update(`id\0${role}\0`)
@@ -73,9 +76,9 @@ export function verifyProofs(
   peerRole: Role,
   transcript: Buffer,
   nonces: Nonces,
-  presented: { idProof: Uint8Array; proof: Uint8Array; clock?: ClockStamps },
+  presented: { idProof: Uint8Array; proof: Uint8Array; clock?: ClockStamps; trusted?: boolean },
 ): 'ok' | 'mesh-id-mismatch' | 'password-mismatch' {
-  const expected = proofs(key, peerRole, transcript, nonces, presented.clock);
+  const expected = proofs(key, peerRole, transcript, nonces, presented.clock, presented.trusted);
   if (!timingSafeEqual(expected.idProof, presented.idProof)) return 'mesh-id-mismatch';
   if (!timingSafeEqual(expected.proof, presented.proof)) return 'password-mismatch';
   return 'ok';

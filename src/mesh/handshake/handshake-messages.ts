@@ -5,7 +5,12 @@ import { ProtocolError } from '../wire/protocol.error.js';
 
 /** First bytes a mesh peer sends; anything else is not a mesh peer. */
 export const PROTOCOL_MAGIC = 'UCMESH';
-export const PROTOCOL_VERSION = 1;
+/**
+ * The protocol versions this build speaks. 1: hello, auth, ready (with optional clock stamps);
+ * 2: the hello also names its lowest version (`minVersion`), and the auth after TLS carries the
+ * sender's verdict on the receiver's certificate (`trusted`, covered by the password proof).
+ */
+export const PROTOCOL_VERSIONS = { min: 1, max: 2 } as const;
 export const NONCE_BYTES = 32;
 
 const bytes = (length: number) =>
@@ -21,26 +26,36 @@ const clockSchema = z
   .strictObject({ transmit: stamp, origin: stamp.optional(), receive: stamp.optional() })
   .optional();
 
-const helloSchema = z.strictObject({
-  t: z.literal('hello'),
-  magic: z.literal(PROTOCOL_MAGIC),
-  version: z.number().int().min(1),
-  nodeId: z.uuid(),
-  /** New at every process start: tells a restarted peer's link from a stale one. */
-  instanceId: z.uuid(),
-  host: z.string().min(1).max(253),
-  port: z.number().int().min(1).max(65535),
-  encryption: z.enum(ENCRYPTION_MODES),
-  nonce: bytes(NONCE_BYTES),
-  software: z.string().max(64),
-  clock: clockSchema,
-});
+const helloSchema = z
+  .strictObject({
+    t: z.literal('hello'),
+    magic: z.literal(PROTOCOL_MAGIC),
+    /** The highest protocol version the sender speaks. */
+    version: z.number().int().min(1).max(65535),
+    /** The lowest; absent (as from a version-1 node) it is `version`. */
+    minVersion: z.number().int().min(1).max(65535).optional(),
+    nodeId: z.uuid(),
+    /** New at every process start: tells a restarted peer's link from a stale one. */
+    instanceId: z.uuid(),
+    host: z.string().min(1).max(253),
+    port: z.number().int().min(1).max(65535),
+    encryption: z.enum(ENCRYPTION_MODES),
+    nonce: bytes(NONCE_BYTES),
+    software: z.string().max(64),
+    clock: clockSchema,
+  })
+  .refine((hello) => (hello.minVersion ?? hello.version) <= hello.version, {
+    message: 'must not be above version',
+    path: ['minVersion'],
+  });
 
 const authSchema = z.strictObject({
   t: z.literal('auth'),
   idProof: bytes(32),
   proof: bytes(32),
   clock: clockSchema,
+  /** Protocol ≥ 2 over TLS: whether the sender trusts the receiver's certificate. */
+  trusted: z.boolean().optional(),
 });
 const readySchema = z.strictObject({ t: z.literal('ready') });
 const errorSchema = z.strictObject({

@@ -6,7 +6,8 @@ import { ENCRYPTION_MODES, type EncryptionMode } from '../link/encryption-mode.j
 import { LinkFailure, type LinkReason } from '../link/link-reason.js';
 import { decodeBody, encodeBody } from '../wire/body-codec.js';
 import type { Role } from './auth-proof.js';
-import { type Hello, PROTOCOL_MAGIC, PROTOCOL_VERSION } from './handshake-messages.js';
+import { type Hello, PROTOCOL_MAGIC, PROTOCOL_VERSIONS } from './handshake-messages.js';
+const PROTOCOL_VERSION = PROTOCOL_VERSIONS.max;
 import { Handshake, type HandshakeOptions, type HandshakeStep, type LocalHello } from './handshake.js';
 import { deriveMeshKey, type MeshKey } from './mesh-key.js';
 import { negotiateTransport } from './transport-negotiation.js';
@@ -44,9 +45,14 @@ interface NodeSetup {
   admit?: HandshakeOptions['admit'];
   /** Omitted: a node of a version without clock stamps. */
   clock?: PeerClock;
+  tlsRequiredFor?: HandshakeOptions['tlsRequiredFor'];
+  versions?: HandshakeOptions['versions'];
 }
 
-function handshake({ role, self, key, admit, clock }: NodeSetup): { handshake: Handshake; self: LocalHello } {
+function handshake({ role, self, key, admit, clock, tlsRequiredFor, versions }: NodeSetup): {
+  handshake: Handshake;
+  self: LocalHello;
+} {
   const hello = localHello(self);
   const options: HandshakeOptions = {
     role,
@@ -55,6 +61,8 @@ function handshake({ role, self, key, admit, clock }: NodeSetup): { handshake: H
   };
   if (admit) options.admit = admit;
   if (clock) options.clock = clock;
+  if (tlsRequiredFor) options.tlsRequiredFor = tlsRequiredFor;
+  if (versions) options.versions = versions;
   return { handshake: new Handshake(options), self: hello };
 }
 
@@ -63,6 +71,8 @@ interface PumpOptions {
   exporters?: { dialer: Buffer; acceptor: Buffer };
   /** A man in the middle: what the other side receives instead of `body`. */
   tamper?: (from: Role, body: Buffer) => Buffer;
+  /** Whether each side's TLS check trusted the other's certificate; default both. */
+  trusts?: Record<Role, boolean>;
 }
 
 interface PumpResult {
@@ -101,8 +111,9 @@ function pump(dialer: Handshake, acceptor: Handshake, options: PumpOptions = {})
     }
     if (!tlsUp && askedForTls.size === 2) {
       tlsUp = true;
-      handle('acceptor', acceptor.tlsEstablished(exporters.acceptor));
-      handle('dialer', dialer.tlsEstablished(exporters.dialer));
+      const trusts = options.trusts ?? { dialer: true, acceptor: true };
+      handle('acceptor', acceptor.tlsEstablished(exporters.acceptor, trusts.acceptor, 'test CA'));
+      handle('dialer', dialer.tlsEstablished(exporters.dialer, trusts.dialer, 'test CA'));
     }
   };
 
@@ -170,15 +181,23 @@ describe('Handshake between a dialer and an acceptor', () => {
       if ('transport' in verdict) {
         const atDialer = outcome(result.steps.dialer);
         const atAcceptor = outcome(result.steps.acceptor);
+        const trust =
+          verdict.transport === 'tls' ? { trust: { peerTrusted: true, trustedByPeer: true } } : {};
         expect(atDialer).toEqual({
           kind: 'established',
           peer: expect.objectContaining(acceptor.self),
           transport: verdict.transport,
+          version: PROTOCOL_VERSION,
+          clock: undefined,
+          ...trust,
         });
         expect(atAcceptor).toEqual({
           kind: 'established',
           peer: expect.objectContaining(dialer.self),
           transport: verdict.transport,
+          version: PROTOCOL_VERSION,
+          clock: undefined,
+          ...trust,
         });
         const askedForTls = (steps: HandshakeStep[]) => steps.some((step) => step.kind === 'upgrade-tls');
         expect(askedForTls(result.steps.dialer)).toBe(verdict.transport === 'tls');
@@ -203,7 +222,8 @@ describe('Handshake between a dialer and an acceptor', () => {
     expect(atAcceptor.peer).toEqual({
       t: 'hello',
       magic: PROTOCOL_MAGIC,
-      version: PROTOCOL_VERSION,
+      version: PROTOCOL_VERSIONS.max,
+      minVersion: PROTOCOL_VERSIONS.min,
       ...dialer.self,
       nonce: expect.any(Uint8Array),
     });
@@ -565,7 +585,6 @@ describe('Handshake on bad input', () => {
     ['a hello with a malformed node ID', encodeBody({ ...validHello, nodeId: 'not-a-uuid' })],
     ['a hello with a short nonce', encodeBody({ ...validHello, nonce: Buffer.alloc(31) })],
     ['a hello with an extra field', encodeBody({ ...validHello, admin: true })],
-    ['a hello of another protocol version', encodeBody({ ...validHello, version: 2 })],
   ])('fails an acceptor whose first frame is %s with protocol-error, and tells the peer', (_name, body) => {
     const steps = startedAcceptor().receive(body);
     expect(failure(steps)).toEqual({ reason: 'protocol-error', refused: false });
@@ -578,6 +597,20 @@ describe('Handshake on bad input', () => {
       message: expect.any(String),
     });
     expect(steps.map((step) => step.kind)).toEqual(['send', 'failed']);
+  });
+
+  it('refuses a hello of a protocol version this node does not speak with version-mismatch, and tells the peer', () => {
+    const steps = startedAcceptor().receive(
+      encodeBody({ ...validHello, version: PROTOCOL_VERSIONS.max + 1 }),
+    );
+    expect(failure(steps)).toEqual({ reason: 'version-mismatch', refused: true });
+    const [errorFrame] = sends(steps);
+    if (!errorFrame) throw new Error('no error frame');
+    expect(decodeBody(errorFrame)).toEqual({
+      t: 'error',
+      reason: 'version-mismatch',
+      message: `no common protocol version: this node speaks ${PROTOCOL_VERSIONS.max + 1}, the peer 1–${PROTOCOL_VERSIONS.max}`,
+    });
   });
 
   it.each([['toString'], ['constructor'], ['__proto__'], ['hasOwnProperty'], ['valueOf']])(
@@ -726,3 +759,185 @@ function freshHello(): Record<string, unknown> {
     nonce: randomBytes(32),
   };
 }
+
+describe('Handshake: certificates one side does not trust', () => {
+  const TLS_MODES: EncryptionMode[] = ['starttls-optional', 'starttls-required'];
+  const cells = TLS_MODES.flatMap((dialer) =>
+    TLS_MODES.flatMap((acceptor) =>
+      (['dialer', 'acceptor', 'both'] as const).map(
+        (distrusting) => [dialer, acceptor, distrusting] as const,
+      ),
+    ),
+  );
+
+  it.each(cells)('dialer %s × acceptor %s, distrusted by %s', (dialerMode, acceptorMode, distrusting) => {
+    const dialer = handshake({ role: 'dialer', self: { encryption: dialerMode } });
+    const acceptor = handshake({ role: 'acceptor', self: { encryption: acceptorMode } });
+    const trusts = { dialer: distrusting === 'acceptor', acceptor: distrusting === 'dialer' };
+    const result = pump(dialer.handshake, acceptor.handshake, { trusts });
+    const required = dialerMode === 'starttls-required' || acceptorMode === 'starttls-required';
+    if (required) {
+      expectNeverEstablished(result);
+      expect(failure(result.steps.dialer).reason).toBe('certificate-untrusted');
+      expect(failure(result.steps.acceptor).reason).toBe('certificate-untrusted');
+      return;
+    }
+    // Both optional: TLS still, each side knowing both verdicts.
+    expect(outcome(result.steps.dialer)).toMatchObject({
+      kind: 'established',
+      transport: 'tls',
+      trust: { peerTrusted: trusts.dialer, trustedByPeer: trusts.acceptor },
+    });
+    expect(outcome(result.steps.acceptor)).toMatchObject({
+      kind: 'established',
+      transport: 'tls',
+      trust: { peerTrusted: trusts.acceptor, trustedByPeer: trusts.dialer },
+    });
+  });
+
+  it('the verdict is covered by the password proof: a relay that flips it fails the link', () => {
+    const dialer = handshake({ role: 'dialer' });
+    const acceptor = handshake({ role: 'acceptor' });
+    const result = pump(dialer.handshake, acceptor.handshake, {
+      trusts: { dialer: false, acceptor: true },
+      tamper: (_from, body) => {
+        const message = decodeBody(body) as Record<string, unknown>;
+        return message.t === 'auth' ? encodeBody({ ...message, trusted: true }) : body;
+      },
+    });
+    expectNeverEstablished(result);
+    expect(failure(result.steps.acceptor).reason).toBe('password-mismatch');
+  });
+
+  it('the untrusting side tells the other why', () => {
+    const dialer = handshake({ role: 'dialer', self: { encryption: 'starttls-required' } });
+    const acceptor = handshake({ role: 'acceptor' });
+    const result = pump(dialer.handshake, acceptor.handshake, { trusts: { dialer: false, acceptor: true } });
+    expect(failedStep(result.steps.dialer).failure.message).toMatch(
+      /peer's certificate is not trusted: test CA/,
+    );
+    expect(failedStep(result.steps.acceptor).failure.message).toMatch(
+      /peer does not trust this node's certificate \(test CA\)/,
+    );
+  });
+});
+
+describe('Handshake: a per-node TLS requirement (requireTls)', () => {
+  const requires = () => true;
+
+  it.each(['dialer', 'acceptor'] as const)(
+    'the %s requiring TLS for the peer refuses a TCP link; the peer sees tls-required-remote',
+    (requiring) => {
+      const dialer = handshake({
+        role: 'dialer',
+        self: { encryption: requiring === 'dialer' ? 'starttls-optional' : 'none' },
+        ...(requiring === 'dialer' && { tlsRequiredFor: requires }),
+      });
+      const acceptor = handshake({
+        role: 'acceptor',
+        self: { encryption: requiring === 'acceptor' ? 'starttls-optional' : 'none' },
+        ...(requiring === 'acceptor' && { tlsRequiredFor: requires }),
+      });
+      const result = pump(dialer.handshake, acceptor.handshake);
+      expectNeverEstablished(result);
+      const other = requiring === 'dialer' ? 'acceptor' : 'dialer';
+      expect(failure(result.steps[requiring]).reason).toBe('tls-required-local');
+      expect(failure(result.steps[other]).reason).toBe('tls-required-remote');
+    },
+  );
+
+  it('asks with the peer hello', () => {
+    const asked: Hello[] = [];
+    const dialer = handshake({ role: 'dialer', self: { host: 'pbx-7', port: 7444 } });
+    const acceptor = handshake({
+      role: 'acceptor',
+      tlsRequiredFor: (peer) => (asked.push(peer), false),
+    });
+    pump(dialer.handshake, acceptor.handshake);
+    expect(asked).toEqual([
+      expect.objectContaining({ nodeId: dialer.self.nodeId, host: 'pbx-7', port: 7444 }),
+    ]);
+  });
+
+  const cells = (['dialer', 'acceptor'] as const).flatMap((requiring) =>
+    (['dialer', 'acceptor'] as const).map((distrusting) => [requiring, distrusting] as const),
+  );
+  it.each(cells)(
+    'the %s requires TLS for the peer, the %s distrusts: certificate-untrusted on both sides',
+    (requiring, distrusting) => {
+      const dialer = handshake({
+        role: 'dialer',
+        ...(requiring === 'dialer' && { tlsRequiredFor: requires }),
+      });
+      const acceptor = handshake({
+        role: 'acceptor',
+        ...(requiring === 'acceptor' && { tlsRequiredFor: requires }),
+      });
+      const trusts = { dialer: distrusting !== 'dialer', acceptor: distrusting !== 'acceptor' };
+      const result = pump(dialer.handshake, acceptor.handshake, { trusts });
+      expectNeverEstablished(result);
+      expect(failure(result.steps.dialer).reason).toBe('certificate-untrusted');
+      expect(failure(result.steps.acceptor).reason).toBe('certificate-untrusted');
+    },
+  );
+
+  it('does not stop a peer it is not asked for: other nodes link over TCP', () => {
+    const dialer = handshake({ role: 'dialer', self: { encryption: 'none' } });
+    const acceptor = handshake({ role: 'acceptor', tlsRequiredFor: () => false });
+    const result = pump(dialer.handshake, acceptor.handshake);
+    expect(outcome(result.steps.acceptor)).toMatchObject({ kind: 'established', transport: 'tcp' });
+  });
+});
+
+describe('Handshake: protocol versions', () => {
+  it('two ranges that overlap speak the highest common version', () => {
+    const dialer = handshake({ role: 'dialer', versions: { min: 1, max: 2 } });
+    const acceptor = handshake({ role: 'acceptor', versions: { min: 1, max: 1 } });
+    const result = pump(dialer.handshake, acceptor.handshake, { trusts: { dialer: true, acceptor: false } });
+    expect(outcome(result.steps.dialer)).toMatchObject({
+      kind: 'established',
+      version: 1,
+      // Version 1 carries no verdict.
+      trust: { peerTrusted: true },
+    });
+    expect(outcome(result.steps.acceptor)).toMatchObject({ kind: 'established', version: 1 });
+    for (const body of [...result.sent.dialer, ...result.sent.acceptor]) {
+      const message = decodeBody(body) as Record<string, unknown>;
+      expect(message).not.toHaveProperty('trusted');
+      // The version-1 node's hello is version 1's shape.
+      if (message.t === 'hello' && message.nodeId === acceptor.self.nodeId) {
+        expect(message).not.toHaveProperty('minVersion');
+      }
+    }
+  });
+
+  it('answers a version-1 hello (no minVersion) in version 1 shape', () => {
+    const acceptor = handshake({ role: 'acceptor', self: { encryption: 'none' } }).handshake;
+    acceptor.start();
+    const steps = acceptor.receive(encodeBody({ ...freshHello(), version: 1, encryption: 'none' }));
+    const [answer] = sends(steps);
+    if (!answer) throw new Error('no answer');
+    expect(decodeBody(answer)).toMatchObject({ t: 'hello', version: 1 });
+    expect(decodeBody(answer)).not.toHaveProperty('minVersion');
+  });
+
+  it('ranges that do not overlap fail with version-mismatch on both sides, naming both', () => {
+    const dialer = handshake({ role: 'dialer', versions: { min: 1, max: 1 } });
+    const acceptor = handshake({ role: 'acceptor', versions: { min: 2, max: 2 } });
+    const result = pump(dialer.handshake, acceptor.handshake);
+    expectNeverEstablished(result);
+    const atDialer = failedStep(result.steps.dialer).failure;
+    const atAcceptor = failedStep(result.steps.acceptor).failure;
+    expect(atDialer.reason).toBe('version-mismatch');
+    expect(atAcceptor.reason).toBe('version-mismatch');
+    expect(atDialer.message).toBe('no common protocol version: this node speaks 1, the peer 2');
+    expect(atAcceptor.message).toBe('no common protocol version: this node speaks 2, the peer 1');
+  });
+
+  it('refuses a hello whose minVersion is above its version', () => {
+    const acceptor = handshake({ role: 'acceptor' }).handshake;
+    acceptor.start();
+    const steps = acceptor.receive(encodeBody({ ...freshHello(), version: 1, minVersion: 2 }));
+    expect(failure(steps).reason).toBe('protocol-error');
+  });
+});

@@ -9,14 +9,21 @@ import { decodeBody, encodeBody } from '../wire/body-codec.js';
 import { ProtocolError } from '../wire/protocol.error.js';
 import { type Nonces, proofs, transcriptHash, verifyProofs, type Role } from './auth-proof.js';
 import {
+  type Auth,
   type Hello,
   NONCE_BYTES,
   parseHandshakeMessage,
   PROTOCOL_MAGIC,
-  PROTOCOL_VERSION,
+  PROTOCOL_VERSIONS,
 } from './handshake-messages.js';
 import type { MeshKey } from './mesh-key.js';
-import { negotiateTransport, type Transport } from './transport-negotiation.js';
+import { agreeVersion, helloRange, VERDICT_VERSION, type VersionRange } from './protocol-version.js';
+import {
+  certificatesAcceptable,
+  negotiateTransport,
+  tlsRequired,
+  type Transport,
+} from './transport-negotiation.js';
 
 /** What a node says about itself in its hello. */
 export interface LocalHello {
@@ -45,6 +52,22 @@ export interface HandshakeOptions {
    * no stamps are sent and none are checked, as in versions before clock stamps.
    */
   clock?: PeerClock;
+  /**
+   * Whether this node requires TLS with trusted certificates for this peer (a fixed node's
+   * `requireTls`), asked once the peer's hello is known. Omitted: only the two encryption settings
+   * decide.
+   */
+  tlsRequiredFor?: (peer: Hello) => boolean;
+  /** The protocol versions this node speaks. Default `PROTOCOL_VERSIONS`. */
+  versions?: VersionRange;
+}
+
+/** Each side's verdict on the other's certificate, on a TLS link. */
+export interface CertificateTrust {
+  /** This node trusts the peer's certificate (it chains to the CA, or no CA is configured). */
+  peerTrusted: boolean;
+  /** The peer trusts this node's certificate; undefined from a peer of protocol version 1. */
+  trustedByPeer?: boolean;
 }
 
 /** What the driver must do next, in order. */
@@ -52,7 +75,16 @@ export type HandshakeStep =
   | { kind: 'send'; body: Buffer }
   | { kind: 'upgrade-tls' }
   /** `clock` is undefined when either side sends no clock stamps. */
-  | { kind: 'established'; peer: Hello; transport: Transport; clock: ClockExchange | undefined }
+  | {
+      kind: 'established';
+      peer: Hello;
+      transport: Transport;
+      clock: ClockExchange | undefined;
+      /** The protocol version both speak. */
+      version: number;
+      /** Set on TLS. */
+      trust?: CertificateTrust;
+    }
   | { kind: 'failed'; failure: LinkFailure; refused: boolean };
 
 type State = 'idle' | 'await-hello' | 'await-tls' | 'await-auth' | 'await-ready' | 'done';
@@ -71,6 +103,10 @@ type State = 'idle' | 'await-hello' | 'await-tls' | 'await-auth' | 'await-ready'
  * one also the previous message's send time echoed and its arrival time. The dialer measures from
  * the acceptor's hello and auth, the acceptor from the dialer's auth. A side stamps only when the
  * peer's hello carried stamps, so a peer of an older version gets none.
+ *
+ * Hellos name the protocol versions each side speaks; both speak the highest common one (from
+ * version 2 on, the auths after TLS carry each side's verdict on the other's certificate). A
+ * version-1 peer's hello names one version and is answered in version 1's shape.
  */
 export class Handshake {
   private state: State = 'idle';
@@ -85,10 +121,17 @@ export class Handshake {
   /** When the frame being handled arrived, by this node's clock. */
   private arrival = 0;
   private readonly clock?: ClockExchange;
+  private readonly versions: VersionRange;
+  /** The version both speak, once the peer's hello is known. */
+  private version = 1;
+  /** Either side's setting or this node's requirement for the peer demands TLS. */
+  private required = false;
+  private trust?: CertificateTrust;
 
   constructor(private readonly options: HandshakeOptions) {
     this.ownNonce = randomBytes(NONCE_BYTES);
     if (options.clock) this.clock = new ClockExchange(options.clock);
+    this.versions = options.versions ?? PROTOCOL_VERSIONS;
   }
 
   get done(): boolean {
@@ -127,9 +170,20 @@ export class Handshake {
     }
   }
 
-  /** The STARTTLS upgrade finished; `exporter` is the TLS keying-material exporter's output. */
-  tlsEstablished(exporter: Buffer): HandshakeStep[] {
+  /**
+   * The STARTTLS upgrade finished; `exporter` is the TLS keying-material exporter's output,
+   * `peerTrusted` this node's verdict on the peer's certificate (`why` not, when false). An
+   * untrusted certificate fails the link only where TLS is required.
+   */
+  tlsEstablished(exporter: Buffer, peerTrusted = true, why = 'not trusted'): HandshakeStep[] {
     this.expect('await-tls');
+    this.trust = { peerTrusted };
+    if (!certificatesAcceptable(this.required, this.trust)) {
+      return this.failBoth(
+        new LinkFailure('certificate-untrusted', `the peer's certificate is not trusted: ${why}`),
+        `the peer does not trust this node's certificate (${why}) and TLS is required`,
+      );
+    }
     this.seal(exporter);
     if (this.options.role === 'acceptor') {
       this.state = 'await-auth';
@@ -169,11 +223,14 @@ export class Handshake {
 
   private onHello(hello: Hello, body: Buffer): HandshakeStep[] {
     const { role, self } = this.options;
-    if (hello.version !== PROTOCOL_VERSION) {
-      throw new ProtocolError(
-        `unsupported protocol version ${hello.version} (this node speaks ${PROTOCOL_VERSION})`,
-      );
+    const agreed = agreeVersion(this.versions, helloRange(hello));
+    if ('reason' in agreed) {
+      const failure = new LinkFailure(agreed.reason, agreed.message);
+      return role === 'acceptor'
+        ? this.refuse(agreed.reason, agreed.peerMessage, failure)
+        : this.failBoth(failure, agreed.peerMessage);
     }
+    this.version = agreed.version;
     if (hello.nodeId === self.nodeId) {
       return this.fail('self', 'this address is this node itself', role === 'acceptor');
     }
@@ -191,13 +248,22 @@ export class Handshake {
       }
       const refusal = this.options.admit?.(hello);
       if (refusal) return this.refuse(refusal.reason, refusal.message);
-      this.acceptorHello = this.helloBody(this.stamping);
+    }
+    const requiredForPeer = this.options.tlsRequiredFor?.(hello) ?? false;
+    this.required = tlsRequired(self.encryption, hello.encryption, requiredForPeer);
+    const verdict = negotiateTransport(self.encryption, hello.encryption, requiredForPeer);
+    // Only this node knows its requirement for the peer: it tells the peer, before its own hello.
+    if ('reason' in verdict && verdict.tellPeer) {
+      const failure = new LinkFailure(verdict.reason, verdict.message);
+      return this.failWith(failure, true, verdict.tellPeer);
+    }
+    if (role === 'acceptor') {
+      this.acceptorHello = this.helloBody(this.stamping, hello.minVersion === undefined);
       steps.push({ kind: 'send', body: this.acceptorHello });
     } else {
       this.acceptorHello = body;
     }
     // Both sides see both settings, so both reach the same verdict without another message.
-    const verdict = negotiateTransport(self.encryption, hello.encryption);
     if ('reason' in verdict) return [...steps, ...this.fail(verdict.reason, verdict.message, false)];
     this.transport = verdict.transport;
     if (verdict.transport === 'tls') {
@@ -212,7 +278,7 @@ export class Handshake {
     return this.sendAuth('await-auth');
   }
 
-  private onAuth(auth: { idProof: Uint8Array; proof: Uint8Array; clock?: ClockStamps }): HandshakeStep[] {
+  private onAuth(auth: Auth): HandshakeStep[] {
     const { role } = this.options;
     const key = this.key();
     const peerRole = role === 'dialer' ? 'acceptor' : 'dialer';
@@ -228,6 +294,18 @@ export class Handshake {
       );
     }
     this.verified = true;
+    if (this.trust) {
+      if (auth.trusted !== undefined) this.trust.trustedByPeer = auth.trusted;
+      if (!certificatesAcceptable(this.required, this.trust)) {
+        return this.failBoth(
+          new LinkFailure(
+            'certificate-untrusted',
+            "the peer does not trust this node's certificate, and this node requires TLS for it",
+          ),
+          "this node does not trust the peer's certificate, and the peer requires TLS for this node",
+        );
+      }
+    }
     // Checked only now: an unauthenticated peer's stamps prove nothing, and a wrong password is
     // the more useful reason to show.
     this.measure(auth.clock);
@@ -247,18 +325,34 @@ export class Handshake {
   private sendAuth(next: State): HandshakeStep[] {
     this.state = next;
     const clock = this.stamping ? this.clock?.stamps() : undefined;
-    const auth = proofs(this.key(), this.options.role, this.sealed(), this.sealedNonces(), clock);
+    // Version 1 has no field for the verdict: its strict parser would refuse one.
+    const trusted = this.version >= VERDICT_VERSION ? this.trust?.peerTrusted : undefined;
+    const auth = proofs(this.key(), this.options.role, this.sealed(), this.sealedNonces(), clock, trusted);
     return [
-      { kind: 'send', body: encodeBody(clock ? { t: 'auth', ...auth, clock } : { t: 'auth', ...auth }) },
+      {
+        kind: 'send',
+        body: encodeBody({
+          t: 'auth',
+          ...auth,
+          ...(clock && { clock }),
+          ...(trusted !== undefined && { trusted }),
+        }),
+      },
     ];
   }
 
-  /** This node's hello, with its clock's stamps when `stamped`. */
-  private helloBody(stamped: boolean): Buffer {
+  /**
+   * This node's hello, with its clock's stamps when `stamped`. In version 1's shape (one
+   * `version`, no `minVersion`, which its strict parser would refuse) when this node speaks only
+   * version 1 or answers a version-1 peer (`answeringV1`).
+   */
+  private helloBody(stamped: boolean, answeringV1 = false): Buffer {
+    const v1 = this.versions.max === 1 || answeringV1;
     const hello = {
       t: 'hello',
       magic: PROTOCOL_MAGIC,
-      version: PROTOCOL_VERSION,
+      version: answeringV1 ? this.version : this.versions.max,
+      ...(!v1 && { minVersion: this.versions.min }),
       ...this.options.self,
       nonce: this.ownNonce,
     };
@@ -298,26 +392,43 @@ export class Handshake {
   private established(): HandshakeStep {
     if (!this.peer || !this.transport) throw new Error('handshake established too early');
     const clock = this.stamping ? this.clock : undefined;
-    return { kind: 'established', peer: this.peer, transport: this.transport, clock };
+    const { peer, transport, version, trust } = this;
+    return { kind: 'established', peer, transport, clock, version, ...(trust && { trust: { ...trust } }) };
   }
 
-  /** Acceptor refuses the peer: the peer shows `reason`; this side reports the refusal. */
-  private refuse(reason: LinkReason, message: string): HandshakeStep[] {
+  /**
+   * Acceptor refuses the peer: the peer shows `reason` with `message`; this side reports the
+   * refusal (as `failure` when its own words differ).
+   */
+  private refuse(
+    reason: LinkReason,
+    message: string,
+    failure = new LinkFailure(reason, message),
+  ): HandshakeStep[] {
     this.state = 'done';
     return [
       { kind: 'send', body: encodeBody({ t: 'error', reason, message }) },
-      { kind: 'failed', failure: new LinkFailure(reason, message), refused: true },
+      { kind: 'failed', failure, refused: true },
     ];
+  }
+
+  /** Both sides show the failure's reason, each in its own words (`peerMessage` the peer's). */
+  private failBoth(failure: LinkFailure, peerMessage: string): HandshakeStep[] {
+    return this.failWith(failure, true, { reason: failure.reason, message: peerMessage });
   }
 
   private fail(reason: LinkReason, message: string, tellPeer: boolean): HandshakeStep[] {
     return this.failWith(new LinkFailure(reason, message), tellPeer);
   }
 
-  private failWith(failure: LinkFailure, tellPeer: boolean): HandshakeStep[] {
+  private failWith(
+    failure: LinkFailure,
+    tellPeer: boolean,
+    told: { reason: LinkReason; message: string } = failure,
+  ): HandshakeStep[] {
     this.state = 'done';
     const failed: HandshakeStep = { kind: 'failed', failure, refused: false };
-    const { reason, message } = failure;
+    const { reason, message } = told;
     return tellPeer
       ? [{ kind: 'send', body: encodeBody({ t: 'error', reason, message }) }, failed]
       : [failed];

@@ -1,7 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { ENCRYPTION_MODES, type EncryptionMode } from '../link/encryption-mode.js';
 import type { LinkReason } from '../link/link-reason.js';
-import { negotiateTransport, type Transport } from './transport-negotiation.js';
+import {
+  certificatesAcceptable,
+  negotiateTransport,
+  tlsRequired,
+  type Transport,
+} from './transport-negotiation.js';
 
 type Verdict = Transport | Extract<LinkReason, 'tls-required-local' | 'tls-required-remote'>;
 
@@ -42,4 +47,52 @@ describe('negotiateTransport', () => {
       expect(negotiateTransport(other, 'starttls-required')).not.toEqual({ transport: 'tcp' });
     }
   });
+});
+
+describe('negotiateTransport with a per-node requirement', () => {
+  it('refuses what would be TCP, telling the peer, and leaves TLS and refusals by setting as they were', () => {
+    for (const a of ENCRYPTION_MODES) {
+      for (const b of ENCRYPTION_MODES) {
+        const plain = negotiateTransport(a, b);
+        const required = negotiateTransport(a, b, true);
+        if ('transport' in plain && plain.transport === 'tcp') {
+          expect(required).toMatchObject({
+            reason: 'tls-required-local',
+            tellPeer: { reason: 'tls-required-remote' },
+          });
+        } else {
+          expect(required).toEqual(plain);
+        }
+      }
+    }
+  });
+});
+
+describe('tlsRequired and certificatesAcceptable', () => {
+  it('requires TLS when either side is starttls-required or this node requires it for the peer', () => {
+    expect(tlsRequired('starttls-optional', 'starttls-optional', false)).toBe(false);
+    expect(tlsRequired('starttls-required', 'starttls-optional', false)).toBe(true);
+    expect(tlsRequired('starttls-optional', 'starttls-required', false)).toBe(true);
+    expect(tlsRequired('starttls-optional', 'starttls-optional', true)).toBe(true);
+  });
+
+  it.each([
+    [false, true, undefined, true],
+    [false, false, false, true],
+    [true, true, true, true],
+    [true, true, undefined, true],
+    [true, false, true, false],
+    [true, true, false, false],
+    [true, false, false, false],
+  ])(
+    'required %s, peerTrusted %s, trustedByPeer %s: acceptable %s',
+    (required, peerTrusted, trustedByPeer, ok) => {
+      expect(
+        certificatesAcceptable(required, {
+          peerTrusted,
+          ...(trustedByPeer !== undefined && { trustedByPeer }),
+        }),
+      ).toBe(ok);
+    },
+  );
 });

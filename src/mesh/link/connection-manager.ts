@@ -138,15 +138,10 @@ export class ConnectionManager {
     this.logger.log(
       `link up: ${link.peer.host}:${link.peer.port} (${link.nodeId}) ${direction} ${link.transport}`,
     );
+    const unverified = unverifiedWarning(link);
+    if (unverified) this.logger.warn(`link to ${link.peer.host}:${link.peer.port}: ${unverified}`);
     for (const watcher of this.watchers) watcher.up(link);
-    const up = {
-      nodeId: link.nodeId,
-      host: link.peer.host,
-      port: link.peer.port,
-      direction,
-      transport: link.transport,
-      remoteAddress: link.remoteAddress,
-    };
+    const up = upEvent(link);
     // The host hears of it at once, so its listeners see `up` before any `down` of this link; the
     // registry lists the node, then CallData asks it for news (hooks, in order, failures logged).
     this.bus.emit('mesh.link.up', up);
@@ -165,15 +160,7 @@ export class ConnectionManager {
   }
 
   linkedNodes(): LinkedNode[] {
-    return this.links().map((link) => ({
-      nodeId: link.nodeId,
-      host: link.peer.host,
-      port: link.peer.port,
-      direction: link.direction,
-      transport: link.transport,
-      remoteAddress: link.remoteAddress,
-      since: link.establishedAt.toISOString(),
-    }));
+    return this.links().map((link) => ({ ...upEvent(link), since: link.establishedAt.toISOString() }));
   }
 
   private get limit(): number {
@@ -215,4 +202,29 @@ export class ConnectionManager {
     });
     for (const watcher of this.watchers) watcher.down(link, failure);
   }
+}
+
+function upEvent(link: Link): LinkUpEvent {
+  return {
+    nodeId: link.nodeId,
+    host: link.peer.host,
+    port: link.peer.port,
+    direction: link.direction,
+    transport: link.transport,
+    remoteAddress: link.remoteAddress,
+    software: link.peer.software,
+    protocolVersion: link.protocolVersion,
+    ...(link.tls && { tls: link.tls }),
+  };
+}
+
+/** A TLS link whose certificates are not verified both ways: encrypted, but worth a warning. */
+function unverifiedWarning(link: Link): string | undefined {
+  const { peerTrusted, trustedByPeer } = link.tls ?? {};
+  const why = [
+    peerTrusted === false && "this node does not trust the peer's certificate",
+    trustedByPeer === false && "the peer does not trust this node's certificate",
+  ].filter(Boolean);
+  if (why.length === 0) return undefined;
+  return `TLS without verified certificates (${why.join('; ')}); encrypted and authenticated by the mesh password only — give both nodes certificates of the configured CA`;
 }

@@ -8,7 +8,7 @@ import { encodeBody } from '../wire/body-codec.js';
 import { frame, FrameDecoder } from '../wire/frame-decoder.js';
 import { ProtocolError } from '../wire/protocol.error.js';
 import { LinkFailure } from './link-reason.js';
-import { type TlsDetails, tlsDetails, type TlsSettings, untrustedPeer, upgradeToTls } from './tls-upgrade.js';
+import { peerTrust, type TlsDetails, tlsDetails, type TlsSettings, upgradeToTls } from './tls-upgrade.js';
 
 /** Hello and auth are a few hundred bytes; nothing larger is read before the peer has proved itself. */
 export const HANDSHAKE_MAX_FRAME_BYTES = 16 * 1024;
@@ -27,6 +27,8 @@ export interface EstablishedConnection {
   socket: Socket | TLSSocket;
   peer: Hello;
   transport: Transport;
+  /** The protocol version both sides speak. */
+  version: number;
   tls?: TlsDetails;
   decoder: FrameDecoder;
   /** Frames that arrived in the same read as the end of the handshake. */
@@ -139,16 +141,8 @@ export function driveHandshake(
           decoder = new FrameDecoder(options.maxFrameBytes, HANDSHAKE_MAX_FRAME_BYTES);
           attach(secure);
           details = tlsDetails(secure);
-          const distrust = untrustedPeer(secure, tls);
-          if (distrust) {
-            const message = `the peer does not trust this node's certificate (${distrust.message})`;
-            return fail(
-              distrust,
-              false,
-              encodeBody({ t: 'error', reason: 'certificate-untrusted', message }),
-            );
-          }
-          run(options.handshake.tlsEstablished(exporter), []);
+          const trust = peerTrust(secure, tls);
+          run(options.handshake.tlsEstablished(exporter, trust.trusted, trust.why), []);
         },
         (error: unknown) => fail(error instanceof LinkFailure ? error : socketFailure(error as Error)),
       );
@@ -173,7 +167,8 @@ export function driveHandshake(
               socket: current,
               peer: step.peer,
               transport: step.transport,
-              tls: details,
+              version: step.version,
+              tls: details && step.trust && { ...details, ...step.trust },
               decoder,
               early: rest,
               clock: step.clock,

@@ -12,6 +12,8 @@ import { SOFTWARE_VERSION } from '../software-version.js';
 import { TlsMaterialService } from '../tls/tls-material.service.js';
 import { AdmissionGate } from './admission-gate.js';
 import { driveHandshake, type EstablishedConnection } from './handshake-driver.js';
+import type { LinkTarget } from './link-status.js';
+import { TlsRequirements } from './tls-requirements.js';
 
 /** A connection that passed the handshake, with the mesh key it was authenticated under. */
 export interface Authenticated {
@@ -42,6 +44,7 @@ export class LinkEndpoint implements OnModuleInit {
     private readonly settings: MeshSettingsService,
     private readonly gate: AdmissionGate,
     private readonly tlsMaterial: TlsMaterialService,
+    private readonly tlsRequirements: TlsRequirements,
   ) {
     this.clock = peerClock(config);
   }
@@ -62,8 +65,11 @@ export class LinkEndpoint implements OnModuleInit {
     this.markReady();
   }
 
-  /** Runs the handshake over a connected socket; rejects with a HandshakeFailure. */
-  async handshake(socket: Socket, role: 'dialer' | 'acceptor'): Promise<Authenticated> {
+  /**
+   * Runs the handshake over a connected socket; rejects with a HandshakeFailure. `dialled`: the
+   * address a dialer dialled, by which a fixed node's TLS requirement is found before its ID is.
+   */
+  async handshake(socket: Socket, role: 'dialer' | 'acceptor', dialled?: LinkTarget): Promise<Authenticated> {
     const key = this.settings.current.key;
     const handshake = new Handshake({
       role,
@@ -78,6 +84,9 @@ export class LinkEndpoint implements OnModuleInit {
       meshKey: key,
       admit: role === 'acceptor' ? (peer: Hello) => this.gate.admit(peer) : undefined,
       clock: this.clock,
+      tlsRequiredFor: ({ nodeId, host, port }: Hello) =>
+        this.tlsRequirements.requiredFor({ nodeId, host, port, dialled }),
+      versions: this.config.protocolVersions,
     });
     const connection = await driveHandshake(socket, {
       role,

@@ -16,9 +16,9 @@ export const LINK_HINTS: Readonly<Record<LinkReason, string>> = {
   'tls-required-remote':
     'the peer requires TLS but this node has encryption off; switch encryption on here (starttls-optional or starttls-required)',
   'tls-required-local':
-    'this node requires TLS but the peer has encryption off; switch encryption on at the peer, or relax this node to starttls-optional',
+    "this node requires TLS (starttls-required, or requireTls on the peer's entry) but the peer has encryption off; switch encryption on at the peer, or relax the requirement here",
   'certificate-untrusted':
-    "one side does not trust the other's certificate; give both nodes certificates signed by the configured CA (MESH_TLS_CA)",
+    "TLS is required (starttls-required on either side, or a node's requireTls) and one side does not trust the other's certificate; give both nodes certificates signed by the configured CA (MESH_TLS_CA)",
   'tls-failed':
     'the TLS handshake failed; check that the certificate and key files are valid and match, and that both nodes support TLS 1.2 or later',
   'unlicensed-local': 'this node has no valid license for the mesh; install a license token on this node',
@@ -39,6 +39,8 @@ export const LINK_HINTS: Readonly<Record<LinkReason, string>> = {
     'this node is unchecked in the node list here; check it again to link (the peer shows disabled-remote)',
   'clock-skew':
     "the two nodes' clocks differ too much; synchronise both with NTP (or raise MESH_MAX_CLOCK_OFFSET_MS)",
+  'version-mismatch':
+    'the two nodes speak no common protocol version (the message names both ranges); update the older node, or lift a protocolVersions restriction',
   duplicate: 'the two nodes dialled each other at once and kept the other link; nothing to do',
   self: 'this address is this node itself; remove it from the node list',
   'rate-limited':

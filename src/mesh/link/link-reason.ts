@@ -24,6 +24,8 @@ export const LINK_REASONS = [
   'disabled-local',
   /** The peer's clock is further off than `maxClockOffsetMs` (measured by either side). */
   'clock-skew',
+  /** The two nodes' protocol version ranges do not overlap (the message names both). */
+  'version-mismatch',
   'duplicate',
   'self',
   'rate-limited',

@@ -17,6 +17,9 @@ export interface LinkStatus {
   transport?: 'tls' | 'tcp';
   /** The peer's software version. */
   version?: string;
+  /** The protocol version both sides speak on the link. */
+  protocolVersion?: number;
+  /** On TLS, with both sides' verdicts on the certificates (`peerTrusted`, `trustedByPeer`). */
   tls?: TlsDetails;
   /**
    * The peer's clock minus this node's, in ms (positive: the peer is ahead), measured NTP-style in

@@ -115,6 +115,7 @@ export class Link {
     this.decoder = connection.decoder;
     this.peer = connection.peer;
     this.transport = connection.transport;
+    this.protocolVersion = connection.version;
     this.tls = connection.tls;
     this.nodeId = connection.peer.nodeId;
     this.remoteAddress = `${connection.socket.remoteAddress ?? '?'}:${connection.socket.remotePort ?? '?'}`;
@@ -147,6 +148,8 @@ export class Link {
 
   readonly peer: Hello;
   readonly transport: Transport;
+  /** The protocol version both sides speak on this link. */
+  readonly protocolVersion: number;
   readonly tls?: TlsDetails;
 
   get closed(): boolean {

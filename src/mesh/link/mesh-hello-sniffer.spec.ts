@@ -86,10 +86,10 @@ describe('isMeshHello', () => {
 
   it('recognises a hello whatever map header its MessagePack encoder chose', () => {
     const body = dialerHello('none').subarray(FRAME_HEADER_BYTES);
-    expect(body.subarray(0, 3)).toEqual(Buffer.from([0xde, 0x00, 10])); // what nodes write: map16
+    expect(body.subarray(0, 3)).toEqual(Buffer.from([0xde, 0x00, 11])); // what nodes write: map16
     const entries = body.subarray(3);
-    const fixmap = frame(Buffer.concat([Buffer.from([0x80 | 10]), entries]));
-    const map32 = frame(Buffer.concat([Buffer.from([0xdf, 0, 0, 0, 10]), entries]));
+    const fixmap = frame(Buffer.concat([Buffer.from([0x80 | 11]), entries]));
+    const map32 = frame(Buffer.concat([Buffer.from([0xdf, 0, 0, 0, 11]), entries]));
     for (const hello of [fixmap, map32]) {
       expect(isMeshHello(hello)).toBe(true);
       expect(isMeshHello(hello.subarray(0, MESH_HELLO_SNIFF_BYTES))).toBe(true);

@@ -73,6 +73,7 @@ export class PeerDialer {
       remoteAddress: link.remoteAddress,
       transport: link.transport,
       version: link.peer.software,
+      protocolVersion: link.protocolVersion,
       tls: link.tls,
     });
   }

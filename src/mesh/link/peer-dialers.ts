@@ -121,7 +121,7 @@ export class PeerDialers {
         fail(socketFailure(error));
       });
     });
-    const authenticated = await this.endpoint.handshake(socket, 'dialer');
+    const authenticated = await this.endpoint.handshake(socket, 'dialer', target);
     // Unchecked, removed or superseded while the handshake ran: this link is not wanted any more.
     if (!this.dialers.has(targetKey(target))) {
       authenticated.connection.socket.destroy();

@@ -61,15 +61,24 @@ export interface TlsDetails extends CertificateExpiries {
   validFrom: string;
   validTo: string;
   fingerprint256: string;
+  /**
+   * This node trusts the peer's certificate: it chains to `MESH_TLS_CA`, or no CA is configured
+   * (then no chain is checked). False only where TLS is not required: the link is encrypted and
+   * the peer authenticated by the password proof bound to the session, but not by its certificate.
+   */
+  peerTrusted?: boolean;
+  /** The peer's verdict on this node's certificate; absent from a peer of protocol version 1. */
+  trustedByPeer?: boolean;
 }
 
 const EXPORTER_LABEL = 'EXPORTER-ucmesh-v1-auth';
 const EXPORTER_BYTES = 32;
 
 /**
- * Upgrades a socket to TLS in place (STARTTLS). Chain verification is checked here rather than by
- * OpenSSL's `rejectUnauthorized`, so that the side that distrusts the other can tell it why
- * before closing (see `untrustedPeer`).
+ * Upgrades a socket to TLS in place (STARTTLS). Both sides present certificates and neither lets
+ * OpenSSL reject the other's (`rejectUnauthorized: false`): OpenSSL still checks the chain against
+ * the CA and records the outcome (`authorized`, `authorizationError`), which `peerTrust` reads, so
+ * the handshake decides by the rule (transport-negotiation.ts) and tells the peer why.
  */
 export async function upgradeToTls(
   socket: Socket,
@@ -102,14 +111,11 @@ function startClient(socket: Socket, settings: TlsSettings): Promise<TLSSocket> 
   });
 }
 
-/** Why this side does not trust the peer's certificate, or undefined when it does. */
-export function untrustedPeer(secure: TLSSocket, settings: TlsSettings): LinkFailure | undefined {
-  if (!settings.verifyPeers || secure.authorized) return undefined;
-  const why =
-    secure.authorizationError instanceof Error
-      ? secure.authorizationError.message
-      : String(secure.authorizationError);
-  return new LinkFailure('certificate-untrusted', `the peer's certificate is not trusted: ${why}`);
+/** Whether this side trusts the peer's certificate, and why not. Without a CA nothing is checked. */
+export function peerTrust(secure: TLSSocket, settings: TlsSettings): { trusted: boolean; why?: string } {
+  if (!settings.verifyPeers || secure.authorized) return { trusted: true };
+  const error = secure.authorizationError as unknown;
+  return { trusted: false, why: error instanceof Error ? error.message : String(error) };
 }
 
 export function tlsDetails(secure: TLSSocket): TlsDetails {

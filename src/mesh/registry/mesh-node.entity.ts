@@ -29,6 +29,13 @@ export class MeshNodeEntity {
   @Column({ type: 'boolean', default: true })
   connect!: boolean;
 
+  /**
+   * A fixed node's TLS requirement: links to and from it must be TLS with certificates trusted
+   * both ways (else `tls-required-local` / `certificate-untrusted`), whatever the encryption setting.
+   */
+  @Column({ name: 'require_tls', type: 'boolean', default: false })
+  requireTls!: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -9,6 +9,8 @@ export interface MeshNodeView {
   port: number;
   group: NodeGroup;
   connect: boolean;
+  /** Links to and from this (fixed) node must be TLS with trusted certificates. */
+  requireTls: boolean;
   status: LinkStatus;
 }
 
@@ -28,6 +30,14 @@ export class NodeExistsError extends Error {
   ) {
     super(`a fixed node ${host}:${port} exists already`);
     this.name = 'NodeExistsError';
+  }
+}
+
+/** `requireTls` was asked of a discovered node: only a fixed node can require TLS. Maps to 409. */
+export class NodeNotFixedError extends Error {
+  constructor(readonly id: string) {
+    super('only a fixed node can require TLS: configure the node permanently (pin it) first');
+    this.name = 'NodeNotFixedError';
   }
 }
 

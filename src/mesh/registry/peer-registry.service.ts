@@ -24,7 +24,14 @@ import { MESH_CONFIG, type MeshConfig } from '../mesh-config.js';
 import { MeshSettingsService } from '../settings/mesh-settings.service.js';
 import type { MeshSettingsChanged } from '../settings/mesh-settings.js';
 import { MeshNodeEntity } from './mesh-node.entity.js';
-import { type MeshNodeView, NodeExistsError, NodeNotFoundError, RegistryStoppedError } from './mesh-node.js';
+import {
+  type MeshNodeView,
+  NodeExistsError,
+  NodeNotFixedError,
+  NodeNotFoundError,
+  RegistryStoppedError,
+} from './mesh-node.js';
+import { type TlsRequirementQuery, TlsRequirements } from '../link/tls-requirements.js';
 import { describeError } from '../../common/describe-error.js';
 import type { SeenNode } from './member-list.js';
 
@@ -65,8 +72,10 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
     hooks: MeshHooks,
     private readonly gate: AdmissionGate,
     activation: MeshActivation,
+    tlsRequirements: TlsRequirements,
   ) {
     gate.add(ADMISSION_STAGE.membership, (peer) => this.admit(peer));
+    tlsRequirements.add((peer) => this.requiresTls(peer));
     hooks.settingsChanged.add('PeerRegistryService', HOOK_ORDER.registry, (change) =>
       this.onSettingsChanged(change),
     );
@@ -153,21 +162,78 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
   }
 
   /** Adds a node by hand; a discovered node at that address becomes fixed. */
-  addFixed(node: { host: string; port: number; connect?: boolean }): Promise<MeshNodeView> {
+  addFixed(node: {
+    host: string;
+    port: number;
+    connect?: boolean;
+    requireTls?: boolean;
+  }): Promise<MeshNodeView> {
     return this.serial(() => this.doAddFixed(node));
   }
 
-  private async doAddFixed(node: { host: string; port: number; connect?: boolean }): Promise<MeshNodeView> {
+  private async doAddFixed(node: {
+    host: string;
+    port: number;
+    connect?: boolean;
+    requireTls?: boolean;
+  }): Promise<MeshNodeView> {
     const host = node.host.toLowerCase();
     const existing = this.byAddress(host, node.port);
     if (existing?.group === 'fixed') throw new NodeExistsError(host, node.port);
+    const requireTls = node.requireTls ?? false;
     if (existing) {
-      await this.save(existing, { group: 'fixed', connect: node.connect ?? existing.connect });
+      await this.save(existing, { group: 'fixed', connect: node.connect ?? existing.connect, requireTls });
+      this.enforceTls(existing);
       this.applyConnect(existing);
       return this.view(existing);
     }
-    const entry = await this.insert({ host, port: node.port, group: 'fixed', connect: node.connect ?? true });
+    const entry = await this.insert({
+      host,
+      port: node.port,
+      group: 'fixed',
+      connect: node.connect ?? true,
+      requireTls,
+    });
     return this.view(entry);
+  }
+
+  /**
+   * A fixed node's TLS requirement: on, a link to or from it must be TLS with certificates trusted
+   * both ways; a link that is not is closed and made again under the rule.
+   * @throws NodeNotFixedError when turned on for a discovered node.
+   */
+  setRequireTls(id: string, requireTls: boolean): Promise<MeshNodeView> {
+    return this.serial(async () => {
+      const entry = this.entry(id);
+      if (requireTls && entry.group !== 'fixed') throw new NodeNotFixedError(id);
+      if (entry.requireTls !== requireTls) {
+        await this.save(entry, { requireTls });
+        this.enforceTls(entry);
+      }
+      return this.view(entry);
+    });
+  }
+
+  /** Closes a link to a node requiring TLS that is TCP or whose certificates are not trusted both ways. */
+  private enforceTls(entry: MeshNodeEntity): void {
+    if (!entry.requireTls || entry.nodeId === null) return;
+    const link = this.link.linkedNodes().find((linked) => linked.nodeId === entry.nodeId);
+    if (!link) return;
+    const verified = link.tls?.peerTrusted !== false && link.tls?.trustedByPeer !== false;
+    if (link.transport === 'tls' && verified) return;
+    this.logger.log(`${entry.host}:${entry.port} now requires TLS: its ${link.transport} link is made again`);
+    this.link.closeLink(entry.nodeId, 'closed');
+  }
+
+  /**
+   * Whether the peer is a node requiring TLS: found by the address dialled, its node ID or the
+   * address its hello advertises (any of them requiring it is enough: a wrong match only tightens).
+   */
+  private requiresTls({ nodeId, host, port, dialled }: TlsRequirementQuery): boolean {
+    const dialledEntry = dialled && this.byAddress(dialled.host, dialled.port);
+    return [dialledEntry, this.byNodeId(nodeId), this.byAddress(host, port)].some(
+      (entry) => entry?.requireTls === true,
+    );
   }
 
   /** The checkbox: unchecked closes the link and refuses the node's dials (`disabled-remote`). */
@@ -264,7 +330,12 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
     const result = this.queue.then(work);
     this.queue = result.catch((error: unknown) => {
       // A request for an unknown or duplicate node is the caller's business, not a fault.
-      if (error instanceof NodeNotFoundError || error instanceof NodeExistsError) return;
+      if (
+        error instanceof NodeNotFoundError ||
+        error instanceof NodeExistsError ||
+        error instanceof NodeNotFixedError
+      )
+        return;
       this.logger.error('registry update failed', describeError(error));
     });
     return result;
@@ -371,6 +442,7 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
       port: entry.port,
       group: entry.group,
       connect: entry.connect,
+      requireTls: entry.requireTls,
       status,
     };
   }

@@ -19,4 +19,9 @@ export class AddNodeDto {
   @IsOmittable()
   @IsBoolean({ message: 'connect must be true or false' })
   connect?: boolean;
+
+  /** Links to and from this node must be TLS with certificates trusted both ways; default false. */
+  @IsOmittable()
+  @IsBoolean({ message: 'requireTls must be true or false' })
+  requireTls?: boolean;
 }

@@ -229,13 +229,24 @@ function render() {
 }
 
 /**
- * The colour class of a status: green connected, yellow error, grey off (or on the way). A peer
- * that unchecked this node switched the link off on purpose: grey on both sides, with the reason.
+ * The colour class of a status: green connected, yellow-green connected over TLS whose certificates
+ * are not verified both ways, yellow error, grey off (or on the way). A peer that unchecked this
+ * node switched the link off on purpose: grey on both sides, with the reason.
  */
 function colourOf(status) {
-  if (status.state === 'connected') return 'connected';
+  if (status.state === 'connected') return unverified(status) ? 'unverified' : 'connected';
   if (status.state === 'error' && status.reason !== 'disabled-remote') return 'error';
   return 'off';
+}
+
+/** A TLS link on which either side does not trust the other's certificate (encrypted all the same). */
+function unverified(status) {
+  return status.tls?.peerTrusted === false || status.tls?.trustedByPeer === false;
+}
+
+/** A certificate verdict: yes, no, or unknown (a peer of protocol version 1 gives none). */
+function trustText(verdict) {
+  return t(verdict === true ? 'trust.yes' : verdict === false ? 'trust.no' : 'trust.unknown');
 }
 
 function element(tag, attributes = {}, ...children) {
@@ -268,6 +279,15 @@ function renderSelf() {
     [t('self.port'), String(overview.self.port)],
     [t('self.nodeId'), overview.self.nodeId],
     [t('self.encryption'), t(`encryption.${overview.self.encryption}`)],
+    [
+      t('self.software'),
+      overview.versions
+        ? overview.versions.mixed
+          ? t('self.softwareMixed', { versions: overview.versions.software.join(', ') })
+          : overview.versions.software.join(', ')
+        : undefined,
+      'software-versions',
+    ],
     [
       t('self.mesh'),
       t(overview.active ? 'self.active' : overview.enabled ? 'self.unlicensed' : 'self.disabled'),
@@ -328,6 +348,8 @@ function statusFacts(node) {
     [t('details.remoteAddress'), s.remoteAddress],
     [t('details.transport'), s.transport ? s.transport.toUpperCase() : undefined],
     [t('details.software'), s.version],
+    [t('details.protocol'), s.protocolVersion === undefined ? undefined : String(s.protocolVersion)],
+    [t('details.requireTls'), node.group === 'fixed' ? trustText(node.requireTls) : undefined],
     [t('details.clockOffset'), s.clockOffsetMs === undefined ? undefined : clockOffsetText(s.clockOffsetMs)],
     [t('details.roundTrip'), s.rttMs === undefined ? undefined : `${s.rttMs} ms`],
     [
@@ -346,6 +368,8 @@ function statusFacts(node) {
       [t('details.issuer'), s.tls.issuer],
       [t('details.valid'), `${when(s.tls.validFrom)} – ${when(s.tls.validTo)}`],
       [t('details.fingerprint'), s.tls.fingerprint256],
+      [t('details.peerTrusted'), trustText(s.tls.peerTrusted)],
+      [t('details.trustedByPeer'), trustText(s.tls.trustedByPeer)],
     );
   }
   return entries.filter(([, value]) => value !== undefined && value !== '');
@@ -420,7 +444,34 @@ function nodeRow(node) {
           )
         : undefined,
     ),
-    element('td', {}, link, ...certificateNotes(node.status)),
+    element(
+      'td',
+      {},
+      link,
+      ...certificateNotes(node.status),
+      colour === 'unverified'
+        ? element(
+            'div',
+            { class: 'unverified', 'data-testid': 'unverified', title: t('link.unverifiedHint') },
+            element('span', { class: 'dot unverified', 'aria-hidden': 'true' }),
+            t('link.unverified'),
+          )
+        : undefined,
+      node.group === 'fixed'
+        ? element(
+            'label',
+            { class: 'check muted' },
+            element('input', {
+              type: 'checkbox',
+              checked: node.requireTls,
+              'data-role': 'require-tls',
+              'aria-label': t('nodes.requireTlsFor', { address }),
+              onchange: (event) => setRequireTls(node, event.target),
+            }),
+            ` ${t('nodes.requireTls')}`,
+          )
+        : undefined,
+    ),
     element(
       'td',
       {},
@@ -897,6 +948,20 @@ async function setConnect(node, checkbox) {
   }
 }
 
+async function setRequireTls(node, checkbox) {
+  try {
+    const updated = await api(`/api/mesh/nodes/${node.id}`, {
+      method: 'PATCH',
+      body: { requireTls: checkbox.checked },
+    });
+    remember(updated);
+    render();
+  } catch (error) {
+    checkbox.checked = !checkbox.checked;
+    connectionNotice('nodes.changeFailed', { address: `${node.host}:${node.port}`, error: error.message });
+  }
+}
+
 async function addNode(event) {
   event.preventDefault();
   const form = event.target;
@@ -910,7 +975,7 @@ async function addNode(event) {
   try {
     const node = await api('/api/mesh/nodes', {
       method: 'POST',
-      body: { host, port, connect: form.connect.checked },
+      body: { host, port, connect: form.connect.checked, requireTls: form.requireTls.checked },
     });
     remember(node);
     render();

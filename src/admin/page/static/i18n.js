@@ -40,6 +40,8 @@ export const MESSAGES = {
     'self.port': 'Port',
     'self.nodeId': 'Node ID',
     'self.encryption': 'Encryption',
+    'self.software': 'Software',
+    'self.softwareMixed': 'mixed versions: {versions}',
     'self.mesh': 'Mesh',
     'self.active': 'active',
     'self.unlicensed': 'not active (unlicensed)',
@@ -76,6 +78,8 @@ export const MESSAGES = {
     'nodes.colActions': 'Actions',
     'nodes.empty': 'No nodes in this group.',
     'nodes.connect': 'Connect {address}',
+    'nodes.requireTls': 'Require TLS',
+    'nodes.requireTlsFor': 'Require TLS for {address}',
     'nodes.details': 'Details',
     'nodes.actions': 'Actions for {address}',
     'nodes.changeFailed': 'Could not change {address}: {error}',
@@ -84,6 +88,7 @@ export const MESSAGES = {
     'add.host': 'Computer name',
     'add.port': 'Port',
     'add.connect': 'Connect',
+    'add.requireTls': 'Require TLS',
     'add.submit': 'Add node',
     'add.badHost': 'host must be a computer name or an IP address of 1 to 253 characters',
     'add.badPort': 'port must be an integer from 1 to 65535',
@@ -99,6 +104,10 @@ export const MESSAGES = {
     'picture.desc': 'This node {host} and {count} other nodes: ',
     'picture.self': 'this node',
     'legend.connected': 'connected',
+    'legend.unverified': 'connected, certificate not verified',
+    'link.unverified': 'not verified',
+    'link.unverifiedHint':
+      'Encrypted (TLS) and authenticated by the mesh password, but a certificate is not trusted by the other side; see Details',
     'legend.error': 'error',
     'legend.off': 'off or connecting',
     'legend.missing': 'no link (dashed)',
@@ -133,6 +142,13 @@ export const MESSAGES = {
     'details.issuer': 'Issuer',
     'details.valid': 'Valid',
     'details.fingerprint': 'SHA-256',
+    'details.peerTrusted': "Peer's certificate trusted here",
+    'details.trustedByPeer': "This node's certificate trusted by the peer",
+    'details.protocol': 'Protocol version',
+    'details.requireTls': 'TLS required',
+    'trust.yes': 'yes',
+    'trust.no': 'no',
+    'trust.unknown': 'unknown',
     'clock.ahead': 'peer {by} ahead',
     'clock.behind': 'peer {by} behind',
     'clock.same': 'same as this node',
@@ -166,6 +182,7 @@ export const MESSAGES = {
     'reason.disabled-remote': 'Switched off on the other node',
     'reason.disabled-local': 'Switched off on this node',
     'reason.clock-skew': 'Clocks too far apart',
+    'reason.version-mismatch': 'No common protocol version',
     'reason.duplicate': 'Already linked (duplicate connection)',
     'reason.self': 'This is this node itself',
     'reason.rate-limited': 'Too many attempts; waiting',
@@ -184,9 +201,9 @@ export const MESSAGES = {
     'hint.tls-required-remote':
       'the peer requires TLS but this node has encryption off; switch encryption on here (starttls-optional or starttls-required)',
     'hint.tls-required-local':
-      'this node requires TLS but the peer has encryption off; switch encryption on at the peer, or relax this node to starttls-optional',
+      "this node requires TLS (starttls-required, or requireTls on the peer's entry) but the peer has encryption off; switch encryption on at the peer, or relax the requirement here",
     'hint.certificate-untrusted':
-      "one side does not trust the other's certificate; give both nodes certificates signed by the configured CA (MESH_TLS_CA)",
+      "TLS is required (starttls-required on either side, or a node's requireTls) and one side does not trust the other's certificate; give both nodes certificates signed by the configured CA (MESH_TLS_CA)",
     'hint.tls-failed':
       'the TLS handshake failed; check that the certificate and key files are valid and match, and that both nodes support TLS 1.2 or later',
     'hint.unlicensed-local':
@@ -209,6 +226,8 @@ export const MESSAGES = {
       'this node is unchecked in the node list here; check it again to link (the peer shows disabled-remote)',
     'hint.clock-skew':
       "the two nodes' clocks differ too much; synchronise both with NTP (or raise MESH_MAX_CLOCK_OFFSET_MS)",
+    'hint.version-mismatch':
+      'the two nodes speak no common protocol version (the message names both ranges); update the older node, or lift a protocolVersions restriction',
     'hint.duplicate': 'the two nodes dialled each other at once and kept the other link; nothing to do',
     'hint.self': 'this address is this node itself; remove it from the node list',
     'hint.rate-limited':
@@ -341,6 +360,8 @@ export const MESSAGES = {
     'self.port': 'Port',
     'self.nodeId': 'Knoten-ID',
     'self.encryption': 'Verschlüsselung',
+    'self.software': 'Software',
+    'self.softwareMixed': 'gemischte Versionen: {versions}',
     'self.mesh': 'Mesh',
     'self.active': 'aktiv',
     'self.unlicensed': 'nicht aktiv (keine gültige Lizenz)',
@@ -377,6 +398,8 @@ export const MESSAGES = {
     'nodes.colActions': 'Aktionen',
     'nodes.empty': 'Keine Knoten in dieser Gruppe.',
     'nodes.connect': '{address} verbinden',
+    'nodes.requireTls': 'TLS erzwingen',
+    'nodes.requireTlsFor': 'TLS für {address} erzwingen',
     'nodes.details': 'Details',
     'nodes.actions': 'Aktionen für {address}',
     'nodes.changeFailed': '{address} konnte nicht geändert werden: {error}',
@@ -385,6 +408,7 @@ export const MESSAGES = {
     'add.host': 'Computername',
     'add.port': 'Port',
     'add.connect': 'Verbinden',
+    'add.requireTls': 'TLS erzwingen',
     'add.submit': 'Knoten hinzufügen',
     'add.badHost': 'Der Computername muss ein Rechnername oder eine IP-Adresse mit 1 bis 253 Zeichen sein.',
     'add.badPort': 'Der Port muss eine ganze Zahl von 1 bis 65535 sein.',
@@ -400,6 +424,10 @@ export const MESSAGES = {
     'picture.desc': 'Dieser Knoten {host} und {count} weitere Knoten: ',
     'picture.self': 'dieser Knoten',
     'legend.connected': 'verbunden',
+    'legend.unverified': 'verbunden, Zertifikat nicht verifiziert',
+    'link.unverified': 'nicht verifiziert',
+    'link.unverifiedHint':
+      'Verschlüsselt (TLS) und über das Mesh-Kennwort authentifiziert, aber eine Seite vertraut dem Zertifikat der anderen nicht; siehe Details',
     'legend.error': 'Fehler',
     'legend.off': 'aus oder im Aufbau',
     'legend.missing': 'keine Verbindung (gestrichelt)',
@@ -434,6 +462,13 @@ export const MESSAGES = {
     'details.issuer': 'Aussteller',
     'details.valid': 'Gültig',
     'details.fingerprint': 'SHA-256',
+    'details.peerTrusted': 'Zertifikat der Gegenstelle vertrauenswürdig',
+    'details.trustedByPeer': 'Eigenes Zertifikat bei der Gegenstelle vertrauenswürdig',
+    'details.protocol': 'Protokollversion',
+    'details.requireTls': 'TLS erzwungen',
+    'trust.yes': 'ja',
+    'trust.no': 'nein',
+    'trust.unknown': 'unbekannt',
     'clock.ahead': 'Gegenstelle {by} vor',
     'clock.behind': 'Gegenstelle {by} nach',
     'clock.same': 'wie dieser Knoten',
@@ -467,6 +502,7 @@ export const MESSAGES = {
     'reason.disabled-remote': 'Auf dem anderen Knoten ausgeschaltet',
     'reason.disabled-local': 'Auf diesem Knoten ausgeschaltet',
     'reason.clock-skew': 'Uhrzeiten weichen zu stark ab',
+    'reason.version-mismatch': 'Keine gemeinsame Protokollversion',
     'reason.duplicate': 'Bereits verbunden (doppelte Verbindung)',
     'reason.self': 'Das ist dieser Knoten selbst',
     'reason.rate-limited': 'Zu viele Versuche; wartet',
@@ -486,9 +522,9 @@ export const MESSAGES = {
     'hint.tls-required-remote':
       'Der andere Knoten verlangt TLS, hier ist die Verschlüsselung aus; schalten Sie sie hier ein (starttls-optional oder starttls-required)',
     'hint.tls-required-local':
-      'Dieser Knoten verlangt TLS, beim anderen ist die Verschlüsselung aus; schalten Sie sie dort ein oder stellen Sie diesen Knoten auf starttls-optional',
+      'Dieser Knoten verlangt TLS (starttls-required oder „TLS erzwingen“ beim Eintrag des anderen Knotens), beim anderen ist die Verschlüsselung aus; schalten Sie sie dort ein oder lockern Sie die Anforderung hier',
     'hint.certificate-untrusted':
-      'Eine Seite vertraut dem Zertifikat der anderen nicht; geben Sie beiden Knoten Zertifikate, die von der eingestellten CA (MESH_TLS_CA) signiert sind',
+      'TLS ist erforderlich (starttls-required auf einer Seite oder „TLS erzwingen“ für den Knoten) und eine Seite vertraut dem Zertifikat der anderen nicht; geben Sie beiden Knoten Zertifikate, die von der eingestellten CA (MESH_TLS_CA) signiert sind',
     'hint.tls-failed':
       'Der TLS-Handshake ist fehlgeschlagen; prüfen Sie, ob Zertifikat- und Schlüsseldatei gültig sind und zusammenpassen und ob beide Knoten TLS 1.2 oder neuer beherrschen',
     'hint.unlicensed-local':
@@ -513,6 +549,8 @@ export const MESSAGES = {
       'Für diesen Knoten ist „Verbinden“ hier abgeschaltet; setzen Sie den Haken in der Knotenliste wieder, um ihn zu verbinden (der andere Knoten zeigt „Auf dem anderen Knoten ausgeschaltet“)',
     'hint.clock-skew':
       'Die Uhren der beiden Knoten weichen zu stark voneinander ab; synchronisieren Sie beide per NTP (oder erhöhen Sie MESH_MAX_CLOCK_OFFSET_MS)',
+    'hint.version-mismatch':
+      'Die beiden Knoten sprechen keine gemeinsame Protokollversion (die Meldung nennt beide Bereiche); aktualisieren Sie den älteren Knoten oder heben Sie eine Einschränkung von protocolVersions auf',
     'hint.duplicate':
       'Die beiden Knoten haben sich gleichzeitig angewählt und die andere Verbindung behalten; nichts zu tun',
     'hint.self': 'Diese Adresse ist dieser Knoten selbst; entfernen Sie sie aus der Knotenliste',
