@@ -55,6 +55,12 @@ export { MeshStateError } from './state/mesh-state.error.js';
 export { STATE_LIMITS } from './state/state-limits.js';
 export type { StateChangeReason, StateEntry } from './state/state-store.js';
 export { MeshSettingsService } from './settings/mesh-settings.service.js';
+export { PasswordRotationService } from './link/password-rotation.service.js';
+export {
+  DEFAULT_PASSWORD_GRACE_MS,
+  MAX_PASSWORD_GRACE_MS,
+  type RotationProgress,
+} from './settings/password-rotation.js';
 export {
   MeshSettingsError,
   type MeshSettings,

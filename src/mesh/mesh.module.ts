@@ -13,6 +13,7 @@ import { LinkListener } from './link/link-listener.js';
 import { MeshActivation } from './link/mesh-activation.js';
 import { MeshHandlerPipeline } from './link/mesh-handler-pipeline.js';
 import { MessageRouter } from './link/message-router.js';
+import { PasswordRotationService } from './link/password-rotation.service.js';
 import { PeerDialers } from './link/peer-dialers.js';
 import { SocketSet } from './link/socket-set.js';
 import { MeshNodeEntity } from './registry/mesh-node.entity.js';
@@ -58,6 +59,7 @@ import { MeshStateService } from './state/mesh-state.service.js';
     LinkEndpoint,
     ConnectionManager,
     PeerDialers,
+    PasswordRotationService,
     LinkListener,
     LinkService,
     PeerRegistryService,
@@ -73,6 +75,7 @@ import { MeshStateService } from './state/mesh-state.service.js';
     DiscoveryService,
     MeshStateService,
     MeshHooks,
+    PasswordRotationService,
     MESH_MODULE_OPTIONS,
     MESH_CONFIG,
   ],

@@ -116,6 +116,8 @@ describe('the mesh admin API on one node', () => {
       licensed: true,
       meshId: 'admin-api',
       passwordSet: true,
+      passwordGraceMs: 3_600_000,
+      passwordRotation: { active: false, until: null, onNew: 0, linked: 0 },
       discovery: false,
       discoveryIntervalMs: 5000,
       self: {

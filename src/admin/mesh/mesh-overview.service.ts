@@ -6,6 +6,7 @@ import {
   type MeshModuleOptions,
   MeshSettingsService,
   NodeIdentityService,
+  PasswordRotationService,
 } from '../../mesh/index.js';
 import type { MeshOverview } from './mesh-overview.js';
 
@@ -17,11 +18,12 @@ export class MeshOverviewService {
     private readonly identity: NodeIdentityService,
     private readonly link: LinkService,
     private readonly license: LicenseService,
+    private readonly rotation: PasswordRotationService,
     @Inject(MESH_MODULE_OPTIONS) private readonly options: Pick<MeshModuleOptions, 'host'>,
   ) {}
 
   overview(): MeshOverview {
-    const { enabled, meshId, key, discovery, discoveryIntervalMs } = this.settings.current;
+    const { enabled, meshId, key, passwordGraceMs, discovery, discoveryIntervalMs } = this.settings.current;
     return {
       enabled,
       active: this.link.active,
@@ -29,6 +31,8 @@ export class MeshOverviewService {
       meshId: meshId ?? null,
       // The key exists exactly when both mesh ID and password are set; the password is not kept.
       passwordSet: key !== undefined,
+      passwordGraceMs,
+      passwordRotation: this.rotation.progress(),
       discovery,
       discoveryIntervalMs,
       self: {

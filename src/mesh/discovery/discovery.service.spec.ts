@@ -85,6 +85,7 @@ function makeService(
       enabled: true,
       meshId: 'site-mesh',
       key: meshKey,
+      passwordGraceMs: 0,
       discovery: true,
       discoveryIntervalMs: INTERVAL_MS,
       ...overrides,

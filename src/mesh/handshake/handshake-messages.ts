@@ -40,6 +40,8 @@ const authSchema = z.strictObject({
   t: z.literal('auth'),
   idProof: bytes(32),
   proof: bytes(32),
+  /** The proof under the sender's previous key, during a password change's grace period. */
+  previousProof: bytes(32).optional(),
   clock: clockSchema,
 });
 const readySchema = z.strictObject({ t: z.literal('ready') });

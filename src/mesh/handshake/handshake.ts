@@ -7,7 +7,7 @@ import type { EncryptionMode } from '../link/encryption-mode.js';
 import { asLinkReason, LinkFailure, type LinkReason } from '../link/link-reason.js';
 import { decodeBody, encodeBody } from '../wire/body-codec.js';
 import { ProtocolError } from '../wire/protocol.error.js';
-import { type Nonces, proofs, transcriptHash, verifyProofs, type Role } from './auth-proof.js';
+import { type Nonces, transcriptHash, type Role } from './auth-proof.js';
 import {
   type Hello,
   NONCE_BYTES,
@@ -15,6 +15,7 @@ import {
   PROTOCOL_MAGIC,
   PROTOCOL_VERSION,
 } from './handshake-messages.js';
+import { type KeyRing, ringProofs, verifyRingProofs } from './key-ring.js';
 import type { MeshKey } from './mesh-key.js';
 import { negotiateTransport, type Transport } from './transport-negotiation.js';
 
@@ -34,6 +35,11 @@ export interface HandshakeOptions {
   /** Undefined while no mesh ID and password are set: this node cannot authenticate. */
   meshKey: MeshKey | undefined;
   /**
+   * The key before the last password change, during its grace period: this side also proves
+   * itself with it and accepts a peer that proves it (see key-ring.ts). Omitted: none.
+   */
+  previousKey?: MeshKey;
+  /**
    * Acceptor: decides, from the peer's hello, whether to go on. A refusal carries the reason as
    * the peer shall show it (e.g. `mesh-disabled-remote`).
    */
@@ -52,7 +58,16 @@ export type HandshakeStep =
   | { kind: 'send'; body: Buffer }
   | { kind: 'upgrade-tls' }
   /** `clock` is undefined when either side sends no clock stamps. */
-  | { kind: 'established'; peer: Hello; transport: Transport; clock: ClockExchange | undefined }
+  | {
+      kind: 'established';
+      peer: Hello;
+      transport: Transport;
+      clock: ClockExchange | undefined;
+      /** The key of this node's the peer proved: the current one, or the previous during grace. */
+      proved: MeshKey;
+      /** The sealed transcript, which later re-proofs over the link are bound to. */
+      transcript: Buffer;
+    }
   | { kind: 'failed'; failure: LinkFailure; refused: boolean };
 
 type State = 'idle' | 'await-hello' | 'await-tls' | 'await-auth' | 'await-ready' | 'done';
@@ -82,6 +97,7 @@ export class Handshake {
   private transcript?: Buffer;
   private nonces?: Nonces;
   private verified = false;
+  private proved?: MeshKey;
   /** When the frame being handled arrived, by this node's clock. */
   private arrival = 0;
   private readonly clock?: ClockExchange;
@@ -212,11 +228,17 @@ export class Handshake {
     return this.sendAuth('await-auth');
   }
 
-  private onAuth(auth: { idProof: Uint8Array; proof: Uint8Array; clock?: ClockStamps }): HandshakeStep[] {
+  private onAuth(auth: {
+    idProof: Uint8Array;
+    proof: Uint8Array;
+    previousProof?: Uint8Array;
+    clock?: ClockStamps;
+  }): HandshakeStep[] {
     const { role } = this.options;
-    const key = this.key();
+    const ring = this.ring();
     const peerRole = role === 'dialer' ? 'acceptor' : 'dialer';
-    const verdict = verifyProofs(key, peerRole, this.sealed(), this.sealedNonces(), auth);
+    const result = verifyRingProofs(ring, peerRole, this.sealed(), this.sealedNonces(), auth);
+    const verdict = result.verdict;
     if (verdict === 'mesh-id-mismatch') {
       return this.fail(verdict, 'the peer belongs to another mesh (mesh ID differs)', true);
     }
@@ -228,6 +250,7 @@ export class Handshake {
       );
     }
     this.verified = true;
+    if (result.verdict === 'ok') this.proved = result.proved === 'current' ? ring.current : ring.previous;
     // Checked only now: an unauthenticated peer's stamps prove nothing, and a wrong password is
     // the more useful reason to show.
     this.measure(auth.clock);
@@ -247,7 +270,7 @@ export class Handshake {
   private sendAuth(next: State): HandshakeStep[] {
     this.state = next;
     const clock = this.stamping ? this.clock?.stamps() : undefined;
-    const auth = proofs(this.key(), this.options.role, this.sealed(), this.sealedNonces(), clock);
+    const auth = ringProofs(this.ring(), this.options.role, this.sealed(), this.sealedNonces(), clock);
     return [
       { kind: 'send', body: encodeBody(clock ? { t: 'auth', ...auth, clock } : { t: 'auth', ...auth }) },
     ];
@@ -290,15 +313,22 @@ export class Handshake {
     return this.nonces;
   }
 
-  private key(): MeshKey {
+  private ring(): KeyRing {
     if (!this.options.meshKey) throw new Error('no mesh key');
-    return this.options.meshKey;
+    return { current: this.options.meshKey, previous: this.options.previousKey };
   }
 
   private established(): HandshakeStep {
-    if (!this.peer || !this.transport) throw new Error('handshake established too early');
+    if (!this.peer || !this.transport || !this.proved) throw new Error('handshake established too early');
     const clock = this.stamping ? this.clock : undefined;
-    return { kind: 'established', peer: this.peer, transport: this.transport, clock };
+    return {
+      kind: 'established',
+      peer: this.peer,
+      transport: this.transport,
+      clock,
+      proved: this.proved,
+      transcript: this.sealed(),
+    };
   }
 
   /** Acceptor refuses the peer: the peer shows `reason`; this side reports the refusal. */

@@ -71,7 +71,7 @@ export class LinkEndpoint implements OnModuleInit {
 
   /** Runs the handshake over a connected socket; rejects with a HandshakeFailure. */
   async handshake(socket: Socket, role: 'dialer' | 'acceptor'): Promise<Authenticated> {
-    const key = this.settings.current.key;
+    const { key, previousKey } = this.settings.current;
     const handshake = new Handshake({
       role,
       self: {
@@ -83,6 +83,7 @@ export class LinkEndpoint implements OnModuleInit {
         software: SOFTWARE_VERSION,
       },
       meshKey: key,
+      previousKey,
       admit: role === 'acceptor' ? (peer: Hello) => this.gate.admit(peer) : undefined,
       clock: this.clock,
     });
