@@ -56,6 +56,8 @@ export { STATE_LIMITS } from './state/state-limits.js';
 export type { StateChangeReason, StateEntry } from './state/state-store.js';
 export { MeshSettingsService } from './settings/mesh-settings.service.js';
 export { PasswordRotationService } from './link/password-rotation.service.js';
+export { LinkHistoryService } from './history/link-history.service.js';
+export { LINK_HISTORY_LIMIT, type LinkHistoryEntry } from './history/link-history.js';
 export {
   DEFAULT_PASSWORD_GRACE_MS,
   MAX_PASSWORD_GRACE_MS,

@@ -14,6 +14,8 @@ import { MeshActivation } from './link/mesh-activation.js';
 import { MeshHandlerPipeline } from './link/mesh-handler-pipeline.js';
 import { MessageRouter } from './link/message-router.js';
 import { PasswordRotationService } from './link/password-rotation.service.js';
+import { LinkHistoryEntity } from './history/link-history.entity.js';
+import { LinkHistoryService } from './history/link-history.service.js';
 import { PeerDialers } from './link/peer-dialers.js';
 import { SocketSet } from './link/socket-set.js';
 import { MeshNodeEntity } from './registry/mesh-node.entity.js';
@@ -39,7 +41,13 @@ import { MeshStateService } from './state/mesh-state.service.js';
 @Global()
 @Module({
   imports: [
-    TypeOrmModule.forFeature([LocalNodeEntity, MeshSettingsEntity, MeshNodeEntity, LicenseEntity]),
+    TypeOrmModule.forFeature([
+      LocalNodeEntity,
+      MeshSettingsEntity,
+      MeshNodeEntity,
+      LicenseEntity,
+      LinkHistoryEntity,
+    ]),
     DiscoveryModule,
   ],
   providers: [
@@ -60,6 +68,7 @@ import { MeshStateService } from './state/mesh-state.service.js';
     ConnectionManager,
     PeerDialers,
     PasswordRotationService,
+    LinkHistoryService,
     LinkListener,
     LinkService,
     PeerRegistryService,
@@ -76,6 +85,7 @@ import { MeshStateService } from './state/mesh-state.service.js';
     MeshStateService,
     MeshHooks,
     PasswordRotationService,
+    LinkHistoryService,
     MESH_MODULE_OPTIONS,
     MESH_CONFIG,
   ],

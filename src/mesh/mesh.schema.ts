@@ -7,9 +7,17 @@ import { MeshIdentity1795570139947 } from './migrations/1795570139947-MeshIdenti
 import { MeshSettingsAndNodes1795572825128 } from './migrations/1795572825128-MeshSettingsAndNodes.js';
 import { MeshLicense1795573381247 } from './migrations/1795573381247-MeshLicense.js';
 import { MeshPasswordRotation1796650740633 } from './migrations/1796650740633-MeshPasswordRotation.js';
+import { MeshLinkHistory1796651424033 } from './migrations/1796651424033-MeshLinkHistory.js';
+import { LinkHistoryEntity } from './history/link-history.entity.js';
 
 /** Tables of the mesh module; a host app lists them (or uses autoLoadEntities). */
-export const meshEntities = [LocalNodeEntity, MeshSettingsEntity, MeshNodeEntity, LicenseEntity];
+export const meshEntities = [
+  LocalNodeEntity,
+  MeshSettingsEntity,
+  MeshNodeEntity,
+  LicenseEntity,
+  LinkHistoryEntity,
+];
 
 /** Migrations of the mesh module, oldest first; a host app runs them with its own. */
 export const meshMigrations: Array<new () => MigrationInterface> = [
@@ -17,4 +25,5 @@ export const meshMigrations: Array<new () => MigrationInterface> = [
   MeshSettingsAndNodes1795572825128,
   MeshLicense1795573381247,
   MeshPasswordRotation1796650740633,
+  MeshLinkHistory1796651424033,
 ];

@@ -275,6 +275,7 @@ describe('the mesh admin API on one node', () => {
     ['PATCH', '/api/mesh/nodes/%s', { connect: true }],
     ['POST', '/api/mesh/nodes/%s/pin', undefined],
     ['DELETE', '/api/mesh/nodes/%s', undefined],
+    ['GET', '/api/mesh/nodes/%s/history', undefined],
   ])('%s %s: 400 naming id for a non-UUID, 404 for an unknown one', async (method, path, body) => {
     for (const id of ['abc', '123', `${UNKNOWN_ID}x`]) {
       expectBadRequestNaming(await call(node, method, path.replace('%s', id), body), 'id');

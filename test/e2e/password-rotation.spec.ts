@@ -135,7 +135,7 @@ describe('password rotation without a dropped link', () => {
     const d = await start(await freePort(), [ports[0] as number]);
     await d.untilOutput(new RegExp(`link to 127\\.0\\.0\\.1:${ports[0]} failed: password-mismatch`));
     await a.untilOutput(/inbound link from 127\.0\.0\.1 failed: password-mismatch/);
-  });
+  }, 300_000);
 
   it('keeps the grace across a restart, links a node not switched as "previous", and refuses it when the grace ends', async () => {
     const [portA, portB] = [await freePort(), await freePort()];
@@ -164,7 +164,7 @@ describe('password rotation without a dropped link', () => {
     });
     expect(await rotation(a)).toMatchObject({ active: false, until: null });
     await b.untilOutput(new RegExp(`link to 127\\.0\\.0\\.1:${portA} failed: password-mismatch`));
-  });
+  }, 240_000);
 
   it('with a grace of 0 the old password stops at once, as before rotation existed', async () => {
     const [portA, portB] = [await freePort(), await freePort()];
