@@ -1,4 +1,6 @@
+import { createPrivateKey } from 'node:crypto';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { generateVendorKeys, issueLicenseToken } from '../../src/mesh/license/license-issuer.js';
 import { call, nodeList, untilLinked } from '../helpers/node-api.js';
 import { freePort, NodeProcess, tempDataDir } from '../helpers/node-process.js';
 import { until } from '../helpers/until.js';
@@ -74,11 +76,22 @@ async function links(
 describe('password rotation without a dropped link', () => {
   it('three linked nodes get a new password one after the other: no link goes down, all end on it, the old one is refused', async () => {
     const ports = [await freePort(), await freePort(), await freePort()];
+    // The evaluation's 2 links would turn the fourth node away before its password is checked.
+    const vendor = generateVendorKeys();
+    const license = {
+      MESH_LICENSE: await issueLicenseToken(createPrivateKey(vendor.privateKey), {
+        licensee: 'rotation test',
+        connections: 4,
+        validForMs: 3_600_000,
+      }),
+      MESH_LICENSE_PUBLIC_KEY: vendor.publicKey,
+    };
     const nodes = await Promise.all(
       ports.map((port) =>
         start(
           port,
           ports.filter((p) => p !== port),
+          license,
         ),
       ),
     );
@@ -131,10 +144,16 @@ describe('password rotation without a dropped link', () => {
       }
     });
 
-    // A fourth node on the old password is refused now that the rotation ended.
-    const d = await start(await freePort(), [ports[0] as number]);
+    // A fourth node on the old password is refused now that the rotation ended (A lists it, so it
+    // is turned away for its password, not as an unknown node).
+    const portD = await freePort();
+    const d = await start(portD, [ports[0] as number], license);
+    expect((await call(a, 'POST', '/api/mesh/nodes', { host: '127.0.0.1', port: portD })).status).toBe(201);
     await d.untilOutput(new RegExp(`link to 127\\.0\\.0\\.1:${ports[0]} failed: password-mismatch`));
-    await a.untilOutput(/inbound link from 127\.0\.0\.1 failed: password-mismatch/);
+    await until('a shows d refused for its password', async () => {
+      const status = (await nodeList(a)).find((entry) => entry.port === portD)?.status;
+      return status?.state === 'error' && status.reason === 'password-mismatch' ? status : undefined;
+    });
   }, 300_000);
 
   it('keeps the grace across a restart, links a node not switched as "previous", and refuses it when the grace ends', async () => {
