@@ -23,7 +23,9 @@ export class LinkHistoryService implements BeforeApplicationShutdown {
     @InjectRepository(LinkHistoryEntity) private readonly rows: Repository<LinkHistoryEntity>,
     hooks: MeshHooks,
   ) {
-    hooks.linkStatus.add('LinkHistoryService', HOOK_ORDER.features, (change) => this.record(change));
+    // First, and synchronous: the change is queued before the host hears of it, so a history
+    // asked for after a `mesh.link.status` event holds it.
+    hooks.linkStatus.add('LinkHistoryService', HOOK_ORDER.links, (change) => this.record(change));
   }
 
   /** The address's last status changes, newest first. */

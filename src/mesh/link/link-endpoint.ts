@@ -17,7 +17,7 @@ import { TlsSettings } from './tls-upgrade.js';
 /** A connection that passed the handshake, with the mesh key it was authenticated under. */
 export interface Authenticated {
   connection: EstablishedConnection;
-  /** The key in force when the handshake began: a link of a key changed meanwhile is dropped. */
+  /** The key in force when the handshake began (the link itself records which key the peer proved). */
   key: MeshKey | undefined;
 }
 

@@ -265,7 +265,10 @@ function renderSelf() {
       t(overview.active ? 'self.active' : overview.enabled ? 'self.unlicensed' : 'self.disabled'),
       'mesh-state',
     ],
-    [t('self.rotation'), rotationText(overview.passwordRotation), 'password-rotation'],
+    // Only while a password change is in its grace period.
+    ...(overview.passwordRotation?.active
+      ? [[t('self.rotation'), rotationText(overview.passwordRotation), 'password-rotation']]
+      : []),
   ]);
   // The license's reason is a code and its message the node's own words: shown as they are.
   const reason = license.reason ?? t('license.unlicensed');
@@ -288,7 +291,6 @@ function renderSelf() {
 
 /** "3 of 5 linked nodes on the new password …" while a password change is in its grace period. */
 function rotationText(rotation) {
-  if (!rotation?.active) return undefined;
   const params = { onNew: rotation.onNew, linked: rotation.linked };
   return rotation.until
     ? t('rotation.progressUntil', { ...params, until: when(rotation.until) })
