@@ -72,6 +72,14 @@ export type {
   TopologyNode,
 } from './topology/mesh-topology.js';
 export { MeshSettingsService } from './settings/mesh-settings.service.js';
+export { PasswordRotationService } from './link/password-rotation.service.js';
+export { LinkHistoryService } from './history/link-history.service.js';
+export { LINK_HISTORY_LIMIT, type LinkHistoryEntry } from './history/link-history.js';
+export {
+  DEFAULT_PASSWORD_GRACE_MS,
+  MAX_PASSWORD_GRACE_MS,
+  type RotationProgress,
+} from './settings/password-rotation.js';
 export {
   MeshSettingsError,
   type MeshSettings,

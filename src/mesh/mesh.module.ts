@@ -14,6 +14,9 @@ import { LinkListener } from './link/link-listener.js';
 import { MeshActivation } from './link/mesh-activation.js';
 import { MeshHandlerPipeline } from './link/mesh-handler-pipeline.js';
 import { MessageRouter } from './link/message-router.js';
+import { PasswordRotationService } from './link/password-rotation.service.js';
+import { LinkHistoryEntity } from './history/link-history.entity.js';
+import { LinkHistoryService } from './history/link-history.service.js';
 import { PeerDialers } from './link/peer-dialers.js';
 import { SocketSet } from './link/socket-set.js';
 import { MeshNodeEntity } from './registry/mesh-node.entity.js';
@@ -43,7 +46,13 @@ import { MeshDiagnosisService } from './diagnosis/mesh-diagnosis.service.js';
 @Global()
 @Module({
   imports: [
-    TypeOrmModule.forFeature([LocalNodeEntity, MeshSettingsEntity, MeshNodeEntity, LicenseEntity]),
+    TypeOrmModule.forFeature([
+      LocalNodeEntity,
+      MeshSettingsEntity,
+      MeshNodeEntity,
+      LicenseEntity,
+      LinkHistoryEntity,
+    ]),
     DiscoveryModule,
   ],
   providers: [
@@ -65,6 +74,8 @@ import { MeshDiagnosisService } from './diagnosis/mesh-diagnosis.service.js';
     LinkEndpoint,
     ConnectionManager,
     PeerDialers,
+    PasswordRotationService,
+    LinkHistoryService,
     LinkListener,
     LinkService,
     PeerRegistryService,
@@ -86,6 +97,8 @@ import { MeshDiagnosisService } from './diagnosis/mesh-diagnosis.service.js';
     TlsMaterialService,
     MeshDiagnosisService,
     MeshHooks,
+    PasswordRotationService,
+    LinkHistoryService,
     MESH_MODULE_OPTIONS,
     MESH_CONFIG,
   ],

@@ -116,6 +116,8 @@ describe('the mesh admin API on one node', () => {
       licensed: true,
       meshId: 'admin-api',
       passwordSet: true,
+      passwordGraceMs: 3_600_000,
+      passwordRotation: { active: false, until: null, onNew: 0, linked: 0 },
       discovery: false,
       discoveryIntervalMs: 5000,
       acceptUnknown: true,
@@ -281,6 +283,7 @@ describe('the mesh admin API on one node', () => {
     ['PATCH', '/api/mesh/nodes/%s', { connect: true }],
     ['POST', '/api/mesh/nodes/%s/pin', undefined],
     ['DELETE', '/api/mesh/nodes/%s', undefined],
+    ['GET', '/api/mesh/nodes/%s/history', undefined],
   ])('%s %s: 400 naming id for a non-UUID, 404 for an unknown one', async (method, path, body) => {
     for (const id of ['abc', '123', `${UNKNOWN_ID}x`]) {
       expectBadRequestNaming(await call(node, method, path.replace('%s', id), body), 'id');

@@ -222,7 +222,15 @@ describe('the admin page in a browser', () => {
       Group: 'fixed',
       State: 'connected',
       Transport: 'TLS',
+      'Password proved': 'the current one',
     });
+    // "When did it drop, and why?": newest first, the link up after the dials while B was down.
+    const history = details.locator('[data-testid="history"] li');
+    await history.first().waitFor();
+    expect(await history.first().getAttribute('data-state')).toBe('connected');
+    expect(await details.locator('[data-testid="history"] li[data-state="error"]').count()).toBeGreaterThan(
+      0,
+    );
     await screenshot(page, '2-details');
     await page.keyboard.press('Escape');
     await details.waitFor({ state: 'hidden' });

@@ -3,6 +3,7 @@ import { MeshOverviewService } from '../../src/admin/mesh/mesh-overview.service.
 import { PROTOCOL_VERSIONS } from '../../src/mesh/handshake/handshake-messages.js';
 import { LicenseService } from '../../src/mesh/license/license.service.js';
 import { LinkService } from '../../src/mesh/link/link.service.js';
+import { PasswordRotationService } from '../../src/mesh/link/password-rotation.service.js';
 import { NodeIdentityService } from '../../src/mesh/identity/node-identity.service.js';
 import { MeshSettingsService } from '../../src/mesh/settings/mesh-settings.service.js';
 import { SOFTWARE_VERSION } from '../../src/mesh/software-version.js';
@@ -18,6 +19,7 @@ function overview(node: MeshNode) {
     app.get(NodeIdentityService),
     app.get(LinkService),
     app.get(LicenseService),
+    app.get(PasswordRotationService),
     { host: '127.0.0.1' },
   ).overview();
 }

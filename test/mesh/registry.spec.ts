@@ -73,12 +73,12 @@ describe('the node list: groups, checkbox, pin, merge, persistence', () => {
     expect(a.link.linkedNodes().map((n) => n.nodeId)).toEqual([b.nodeId]);
   });
 
-  it('a new password drops links that no longer authenticate; the stored settings win after a restart', async () => {
+  it('a new password without grace drops links that no longer authenticate; the stored settings win after a restart', async () => {
     const [a, b] = [await start(), await start()];
     await registry(a).addFixed(b.target);
     await a.untilStatus(b.target, 'connected');
 
-    await settings(a).update({ password: 'a-new-password' });
+    await settings(a).update({ password: 'a-new-password', passwordGraceMs: 0 });
     await a.untilStatus(b.target, 'error', 'password-mismatch');
     await settings(b).update({ password: 'a-new-password' });
     await a.untilStatus(b.target, 'connected');

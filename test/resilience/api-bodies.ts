@@ -5,7 +5,7 @@ export const ROUTES = {
   settings: {
     method: 'PUT',
     path: () => '/api/mesh/settings',
-    keys: ['enabled', 'meshId', 'password', 'discovery', 'discoveryIntervalMs'],
+    keys: ['enabled', 'meshId', 'password', 'passwordGraceMs', 'discovery', 'discoveryIntervalMs'],
   },
   addNode: { method: 'POST', path: () => '/api/mesh/nodes', keys: ['host', 'port', 'connect'] },
   setConnect: {

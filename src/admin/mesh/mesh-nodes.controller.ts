@@ -12,7 +12,13 @@ import {
   UseGuards,
   UsePipes,
 } from '@nestjs/common';
-import { LicenseGuard, type MeshNodeView, PeerRegistryService } from '../../mesh/index.js';
+import {
+  LicenseGuard,
+  type LinkHistoryEntry,
+  LinkHistoryService,
+  type MeshNodeView,
+  PeerRegistryService,
+} from '../../mesh/index.js';
 import { AdminApi } from '../auth/admin-api.decorator.js';
 import { AddNodeDto } from './dto/add-node.dto.js';
 import { SetConnectDto } from './dto/set-connect.dto.js';
@@ -27,11 +33,20 @@ import { meshValidationPipe, nodeIdPipe } from './mesh-validation.js';
 @UsePipes(meshValidationPipe())
 @UseFilters(MeshErrorsFilter)
 export class MeshNodesController {
-  constructor(private readonly registry: PeerRegistryService) {}
+  constructor(
+    private readonly registry: PeerRegistryService,
+    private readonly history: LinkHistoryService,
+  ) {}
 
   @Get()
   list(): MeshNodeView[] {
     return this.registry.list();
+  }
+
+  /** The node's last link status changes, newest first ("when did it drop, and why?"). */
+  @Get(':id/history')
+  nodeHistory(@Param('id', nodeIdPipe()) id: string): Promise<LinkHistoryEntry[]> {
+    return this.history.list(this.registry.get(id));
   }
 
   /** 201 with the node in group `fixed`; a discovered node at that address moves there. */

@@ -6,6 +6,7 @@ import {
   type MeshModuleOptions,
   MeshSettingsService,
   NodeIdentityService,
+  PasswordRotationService,
 } from '../../mesh/index.js';
 import { SOFTWARE_VERSION } from '../../mesh/software-version.js';
 import type { MeshOverview } from './mesh-overview.js';
@@ -19,11 +20,13 @@ export class MeshOverviewService {
     private readonly identity: NodeIdentityService,
     private readonly link: LinkService,
     private readonly license: LicenseService,
+    private readonly rotation: PasswordRotationService,
     @Inject(MESH_MODULE_OPTIONS) private readonly options: Pick<MeshModuleOptions, 'host'>,
   ) {}
 
   overview(): MeshOverview {
-    const { enabled, meshId, key, discovery, discoveryIntervalMs, acceptUnknown } = this.settings.current;
+    const { enabled, meshId, key, passwordGraceMs, discovery, discoveryIntervalMs, acceptUnknown } =
+      this.settings.current;
     const linked = this.link.linkedNodes();
     return {
       enabled,
@@ -32,6 +35,8 @@ export class MeshOverviewService {
       meshId: meshId ?? null,
       // The key exists exactly when both mesh ID and password are set; the password is not kept.
       passwordSet: key !== undefined,
+      passwordGraceMs,
+      passwordRotation: this.rotation.progress(),
       discovery,
       discoveryIntervalMs,
       acceptUnknown,

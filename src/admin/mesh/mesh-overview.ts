@@ -1,4 +1,4 @@
-import type { EncryptionMode } from '../../mesh/index.js';
+import type { EncryptionMode, RotationProgress } from '../../mesh/index.js';
 import type { SoftwareVersions } from './software-versions.js';
 
 /** `GET /api/mesh` (CONTRACT §4). Never the password or the keys derived from it. */
@@ -10,6 +10,10 @@ export interface MeshOverview {
   meshId: string | null;
   /** Whether a password is in force (with the mesh ID it makes the key). */
   passwordSet: boolean;
+  /** How long a changed password's predecessor stays valid, in ms (0 = not at all). */
+  passwordGraceMs: number;
+  /** A password change in progress: until when the previous one is valid, how many nodes switched. */
+  passwordRotation: RotationProgress;
   discovery: boolean;
   discoveryIntervalMs: number;
   /** Authenticated nodes not in the list are accepted (listed as discovered) and members spread. */

@@ -85,6 +85,7 @@ function makeService(
       enabled: true,
       meshId: 'site-mesh',
       key: meshKey,
+      passwordGraceMs: 0,
       discovery: true,
       discoveryIntervalMs: INTERVAL_MS,
       acceptUnknown: true,
@@ -276,6 +277,17 @@ describe('DiscoveryService searching', () => {
     await jest.advanceTimersByTimeAsync(1100);
     mdns.emit('response', member.packet, PEER);
     expect(seen).toHaveLength(2);
+  });
+
+  it('during a password rotation also finds nodes not switched yet (announcing with the previous key)', () => {
+    service = makeService({ key: otherKey, previousKey: meshKey, previousKeyUntil: new Date() });
+    service.onApplicationBootstrap();
+    const mdns = only();
+    const notSwitched = peerResponse(meshKey);
+    const switched = peerResponse(otherKey);
+    mdns.emit('response', notSwitched.packet, PEER);
+    mdns.emit('response', switched.packet, PEER);
+    expect(seen.map((node) => node.nodeId)).toEqual([notSwitched.nodeId, switched.nodeId]);
   });
 
   it('survives malformed packets and socket warnings and errors', async () => {

@@ -309,8 +309,13 @@ export class DiscoveryService implements OnApplicationBootstrap, BeforeApplicati
   private onResponse(search: Search, socket: SearchSocket, packet: unknown, from: RemoteInfo): void {
     if (socket.closed || this.search !== search || !this.handles(search, socket, from)) return;
     const now = Date.now();
+    // During a password rotation nodes not switched yet announce with the previous key.
+    const previous = this.settings.current.previousKey;
+    const previousKey = previous ? deriveDiscoveryKey(previous) : undefined;
     for (const txt of serviceTxtRecords(packet, MAX_TXT_PER_PACKET)) {
-      const found = verifyAnnouncement(txt, search.key, now);
+      const found =
+        verifyAnnouncement(txt, search.key, now) ??
+        (previousKey ? verifyAnnouncement(txt, previousKey, now) : undefined);
       if (!found || found.nodeId === this.identity.nodeId) continue;
       this.announcementsReceived++;
       this.lastReceivedAt = now;

@@ -53,6 +53,8 @@ const authSchema = z.strictObject({
   t: z.literal('auth'),
   idProof: bytes(32),
   proof: bytes(32),
+  /** The proof under the sender's previous key, during a password change's grace period. */
+  previousProof: bytes(32).optional(),
   clock: clockSchema,
   /** Protocol ≥ 2 over TLS: whether the sender trusts the receiver's certificate. */
   trusted: z.boolean().optional(),

@@ -190,6 +190,8 @@ describe('Handshake between a dialer and an acceptor', () => {
           version: PROTOCOL_VERSION,
           clock: undefined,
           ...trust,
+          proved: meshKey,
+          transcript: expect.any(Buffer),
         });
         expect(atAcceptor).toEqual({
           kind: 'established',
@@ -198,6 +200,8 @@ describe('Handshake between a dialer and an acceptor', () => {
           version: PROTOCOL_VERSION,
           clock: undefined,
           ...trust,
+          proved: meshKey,
+          transcript: expect.any(Buffer),
         });
         const askedForTls = (steps: HandshakeStep[]) => steps.some((step) => step.kind === 'upgrade-tls');
         expect(askedForTls(result.steps.dialer)).toBe(verdict.transport === 'tls');
@@ -212,6 +216,25 @@ describe('Handshake between a dialer and an acceptor', () => {
       }
     },
   );
+
+  it('links a node in a password rotation with one not switched yet; each says which key was proved', () => {
+    const switched = new Handshake({
+      role: 'dialer',
+      self: localHello(),
+      meshKey: otherPassword,
+      previousKey: meshKey,
+    });
+    const notSwitched = handshake({ role: 'acceptor' });
+    const result = pump(switched, notSwitched.handshake);
+    // The node not switched verified the proof of its own (current) key; the switched node the
+    // proof of its previous one.
+    expect(outcome(result.steps.acceptor)).toMatchObject({ kind: 'established', proved: meshKey });
+    expect(outcome(result.steps.dialer)).toMatchObject({ kind: 'established', proved: meshKey });
+
+    const forgotten = handshake({ role: 'acceptor', key: otherPassword });
+    const refused = pump(handshake({ role: 'dialer' }).handshake, forgotten.handshake);
+    expect(failure(refused.steps.acceptor).reason).toBe('password-mismatch');
+  });
 
   it('shows each side the hello the other sent', () => {
     const dialer = handshake({ role: 'dialer', self: { host: 'alpha', port: 1000, software: 'pbx 9' } });

@@ -7,7 +7,7 @@ import type { EncryptionMode } from '../link/encryption-mode.js';
 import { asLinkReason, LinkFailure, type LinkReason } from '../link/link-reason.js';
 import { decodeBody, encodeBody } from '../wire/body-codec.js';
 import { ProtocolError } from '../wire/protocol.error.js';
-import { type Nonces, proofs, transcriptHash, verifyProofs, type Role } from './auth-proof.js';
+import { type Nonces, transcriptHash, type Role } from './auth-proof.js';
 import {
   type Auth,
   type Hello,
@@ -16,6 +16,7 @@ import {
   PROTOCOL_MAGIC,
   PROTOCOL_VERSIONS,
 } from './handshake-messages.js';
+import { type KeyRing, ringProofs, verifyRingProofs } from './key-ring.js';
 import type { MeshKey } from './mesh-key.js';
 import { agreeVersion, helloRange, VERDICT_VERSION, type VersionRange } from './protocol-version.js';
 import {
@@ -40,6 +41,11 @@ export interface HandshakeOptions {
   self: LocalHello;
   /** Undefined while no mesh ID and password are set: this node cannot authenticate. */
   meshKey: MeshKey | undefined;
+  /**
+   * The key before the last password change, during its grace period: this side also proves
+   * itself with it and accepts a peer that proves it (see key-ring.ts). Omitted: none.
+   */
+  previousKey?: MeshKey;
   /**
    * Acceptor: decides, from the peer's hello, whether to go on. A refusal carries the reason as
    * the peer shall show it (e.g. `mesh-disabled-remote`).
@@ -84,6 +90,10 @@ export type HandshakeStep =
       version: number;
       /** Set on TLS. */
       trust?: CertificateTrust;
+      /** The key of this node's the peer proved: the current one, or the previous during grace. */
+      proved: MeshKey;
+      /** The sealed transcript, which later re-proofs over the link are bound to. */
+      transcript: Buffer;
     }
   | { kind: 'failed'; failure: LinkFailure; refused: boolean };
 
@@ -118,6 +128,7 @@ export class Handshake {
   private transcript?: Buffer;
   private nonces?: Nonces;
   private verified = false;
+  private proved?: MeshKey;
   /** When the frame being handled arrived, by this node's clock. */
   private arrival = 0;
   private readonly clock?: ClockExchange;
@@ -280,9 +291,10 @@ export class Handshake {
 
   private onAuth(auth: Auth): HandshakeStep[] {
     const { role } = this.options;
-    const key = this.key();
+    const ring = this.ring();
     const peerRole = role === 'dialer' ? 'acceptor' : 'dialer';
-    const verdict = verifyProofs(key, peerRole, this.sealed(), this.sealedNonces(), auth);
+    const result = verifyRingProofs(ring, peerRole, this.sealed(), this.sealedNonces(), auth);
+    const verdict = result.verdict;
     if (verdict === 'mesh-id-mismatch') {
       return this.fail(verdict, 'the peer belongs to another mesh (mesh ID differs)', true);
     }
@@ -294,6 +306,7 @@ export class Handshake {
       );
     }
     this.verified = true;
+    if (result.verdict === 'ok') this.proved = result.proved === 'current' ? ring.current : ring.previous;
     if (this.trust) {
       if (auth.trusted !== undefined) this.trust.trustedByPeer = auth.trusted;
       if (!certificatesAcceptable(this.required, this.trust)) {
@@ -327,7 +340,14 @@ export class Handshake {
     const clock = this.stamping ? this.clock?.stamps() : undefined;
     // Version 1 has no field for the verdict: its strict parser would refuse one.
     const trusted = this.version >= VERDICT_VERSION ? this.trust?.peerTrusted : undefined;
-    const auth = proofs(this.key(), this.options.role, this.sealed(), this.sealedNonces(), clock, trusted);
+    const auth = ringProofs(
+      this.ring(),
+      this.options.role,
+      this.sealed(),
+      this.sealedNonces(),
+      clock,
+      trusted,
+    );
     return [
       {
         kind: 'send',
@@ -384,16 +404,25 @@ export class Handshake {
     return this.nonces;
   }
 
-  private key(): MeshKey {
+  private ring(): KeyRing {
     if (!this.options.meshKey) throw new Error('no mesh key');
-    return this.options.meshKey;
+    return { current: this.options.meshKey, previous: this.options.previousKey };
   }
 
   private established(): HandshakeStep {
-    if (!this.peer || !this.transport) throw new Error('handshake established too early');
+    if (!this.peer || !this.transport || !this.proved) throw new Error('handshake established too early');
     const clock = this.stamping ? this.clock : undefined;
     const { peer, transport, version, trust } = this;
-    return { kind: 'established', peer, transport, clock, version, ...(trust && { trust: { ...trust } }) };
+    return {
+      kind: 'established',
+      peer,
+      transport,
+      clock,
+      version,
+      ...(trust && { trust: { ...trust } }),
+      proved: this.proved,
+      transcript: this.sealed(),
+    };
   }
 
   /**

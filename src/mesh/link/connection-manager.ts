@@ -5,7 +5,9 @@ import { MeshHooks } from '../events/mesh-hooks.js';
 import { NodeIdentityService } from '../identity/node-identity.service.js';
 import { LicenseService } from '../license/license.service.js';
 import { MESH_CONFIG, type MeshConfig } from '../mesh-config.js';
+import type { ProvedKey } from '../handshake/key-ring.js';
 import { MeshSettingsService } from '../settings/mesh-settings.service.js';
+import { provedKey } from '../settings/password-rotation.js';
 import { ADMISSION_STAGE, AdmissionGate } from './admission-gate.js';
 import type { Authenticated } from './link-endpoint.js';
 import { LinkFailure, type LinkReason } from './link-reason.js';
@@ -73,9 +75,7 @@ export class ConnectionManager {
         : undefined,
     );
     activation.changed.add('ConnectionManager', 10, (change) => {
-      if (change.credentialsChanged && change.active) {
-        this.closeAll(new LinkFailure('closed', 'the mesh ID or password changed'), 'closed');
-      }
+      if (change.credentialsChanged && change.active) this.closeUnaccepted(change.previousKeyForgotten);
       if (change.wasActive && !change.active) {
         const failure =
           change.why === 'disabled'
@@ -110,9 +110,9 @@ export class ConnectionManager {
    * or the existing one that won the tie-break.
    * @throws LinkFailure when the link is not wanted (mesh inactive, re-keyed, stopping, over the license)
    */
-  adopt({ connection, key }: Authenticated, direction: Direction): Link {
+  adopt({ connection }: Authenticated, direction: Direction): Link {
     const link = new Link(connection, direction, this.linkOptions, this.linkHandlers, this.traffic);
-    const gone = this.unwanted(key);
+    const gone = this.unwanted(link);
     if (gone) {
       link.close(gone, gone.reason === 'unlicensed-local' ? 'unlicensed-remote' : 'closed');
       throw gone;
@@ -167,8 +167,38 @@ export class ConnectionManager {
     return this.license.current.connections;
   }
 
+  /**
+   * Which of this node's keys the link's peer proved, by the keys in force now: `current`,
+   * `previous` (during a password rotation), or undefined when it proved neither.
+   */
+  provedKey(link: Link): ProvedKey | undefined {
+    return provedKey(link.provenKeys, this.settings.current);
+  }
+
+  /**
+   * Closes the links whose peer proved no key this node accepts any more: all of them after a new
+   * mesh ID or a password change without grace (as before rotation existed); only those still on
+   * the previous password when a rotation ends, which their peers then see as `password-mismatch`.
+   */
+  private closeUnaccepted(rotationEnded: boolean): void {
+    const failure = rotationEnded
+      ? new LinkFailure(
+          'password-mismatch',
+          'the peer still uses the previous mesh password, whose grace period ended',
+        )
+      : new LinkFailure('closed', 'the mesh ID or password changed');
+    for (const link of this.links()) {
+      if (this.provedKey(link) === undefined)
+        link.close(
+          failure,
+          failure.reason,
+          rotationEnded ? 'the peer forgot the previous mesh password' : failure.message,
+        );
+    }
+  }
+
   /** The mesh may have been switched off, unlicensed, re-keyed or stopped while the handshake ran. */
-  private unwanted(key: Authenticated['key']): LinkFailure | undefined {
+  private unwanted(link: Link): LinkFailure | undefined {
     if (this.stopping) return new LinkFailure('shutdown', 'this node is shutting down');
     if (!this.activation.active) {
       return new LinkFailure(
@@ -176,7 +206,7 @@ export class ConnectionManager {
         'the mesh is not active on this node',
       );
     }
-    if (key !== this.settings.current.key)
+    if (this.provedKey(link) === undefined)
       return new LinkFailure('closed', 'the mesh ID or password changed during the handshake');
     return undefined;
   }

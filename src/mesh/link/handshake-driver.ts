@@ -3,6 +3,7 @@ import type { ClockExchange } from '../clock/clock-exchange.js';
 import type { TLSSocket } from 'node:tls';
 import type { Hello } from '../handshake/handshake-messages.js';
 import type { Handshake, HandshakeStep } from '../handshake/handshake.js';
+import type { MeshKey } from '../handshake/mesh-key.js';
 import type { Transport } from '../handshake/transport-negotiation.js';
 import { encodeBody } from '../wire/body-codec.js';
 import { frame, FrameDecoder } from '../wire/frame-decoder.js';
@@ -35,6 +36,10 @@ export interface EstablishedConnection {
   early: Buffer[];
   /** The peer's clock as the handshake measured it; undefined when the peer sends no stamps. */
   clock?: ClockExchange;
+  /** The key of this node's the peer proved (the previous one during a password's grace period). */
+  proved: MeshKey;
+  /** The handshake's transcript hash: re-proofs over the link are bound to it. */
+  transcript: Buffer;
 }
 
 /** A handshake that ended without a link; `refused` when this node turned the peer away. */
@@ -172,6 +177,8 @@ export function driveHandshake(
               decoder,
               early: rest,
               clock: step.clock,
+              proved: step.proved,
+              transcript: step.transcript,
             });
             return;
         }

@@ -18,7 +18,7 @@ import { TlsRequirements } from './tls-requirements.js';
 /** A connection that passed the handshake, with the mesh key it was authenticated under. */
 export interface Authenticated {
   connection: EstablishedConnection;
-  /** The key in force when the handshake began: a link of a key changed meanwhile is dropped. */
+  /** The key in force when the handshake began (the link itself records which key the peer proved). */
   key: MeshKey | undefined;
 }
 
@@ -70,7 +70,7 @@ export class LinkEndpoint implements OnModuleInit {
    * address a dialer dialled, by which a fixed node's TLS requirement is found before its ID is.
    */
   async handshake(socket: Socket, role: 'dialer' | 'acceptor', dialled?: LinkTarget): Promise<Authenticated> {
-    const key = this.settings.current.key;
+    const { key, previousKey } = this.settings.current;
     const handshake = new Handshake({
       role,
       self: {
@@ -82,6 +82,7 @@ export class LinkEndpoint implements OnModuleInit {
         software: SOFTWARE_VERSION,
       },
       meshKey: key,
+      previousKey,
       admit: role === 'acceptor' ? (peer: Hello) => this.gate.admit(peer) : undefined,
       clock: this.clock,
       tlsRequiredFor: ({ nodeId, host, port }: Hello) =>

@@ -29,6 +29,11 @@ export interface LinkStatus {
   clockOffsetMs?: number;
   /** Round trip to the peer in ms, smoothed over the pings, while connected. */
   rttMs?: number;
+  /**
+   * While connected: which of this node's mesh passwords the peer proved — `current`, or
+   * `previous` during a password change's grace period (the peer has not been switched yet).
+   */
+  password?: 'current' | 'previous';
 }
 
 /** A host and port to dial: the peer's clients network interface. */

@@ -121,6 +121,8 @@ export class Link {
     this.remoteAddress = `${connection.socket.remoteAddress ?? '?'}:${connection.socket.remotePort ?? '?'}`;
     this.early = connection.early;
     this.clock = connection.clock;
+    this.transcript = connection.transcript;
+    this.provenKeys = [connection.proved.authKey];
     this.socket.setNoDelay(true);
     this.socket.on('drain', () => this.onDrain());
     this.socket.on('error', (error: Error) =>
@@ -151,6 +153,13 @@ export class Link {
   /** The protocol version both sides speak on this link. */
   readonly protocolVersion: number;
   readonly tls?: TlsDetails;
+  /** The handshake's transcript hash, which re-proofs over this link are bound to. */
+  readonly transcript: Buffer;
+  /**
+   * The password keys (`authKey`s) the peer has proved on this link, in the handshake or by a
+   * re-proof after a password change: which of this node's passwords it knows.
+   */
+  readonly provenKeys: Buffer[];
 
   get closed(): boolean {
     return this.failure !== undefined;

@@ -13,8 +13,13 @@ export interface ActivationChange {
   active: boolean;
   /** What switched it: the mesh's `enabled` setting or the license. */
   why: 'disabled' | 'unlicensed';
-  /** The mesh ID or password changed: links of the old credentials must go. */
+  /**
+   * The keys accepted changed (mesh ID or password, or a rotation's end): links whose peer proved
+   * none of them any more must go. During a password's grace period the others stay.
+   */
   credentialsChanged: boolean;
+  /** A rotation ended: a peer still on the previous password gets `password-mismatch`. */
+  previousKeyForgotten: boolean;
   /** The license allows fewer links than before. */
   limitLowered: boolean;
 }
@@ -41,19 +46,24 @@ export class MeshActivation implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.hooks.settingsChanged.add('MeshActivation', HOOK_ORDER.links, ({ previous, credentialsChanged }) =>
-      this.apply({
-        wasActive: previous.enabled && this.license.licensed,
-        why: 'disabled',
-        credentialsChanged,
-        limitLowered: false,
-      }),
+    this.hooks.settingsChanged.add(
+      'MeshActivation',
+      HOOK_ORDER.links,
+      ({ previous, credentialsChanged, previousKeyForgotten }) =>
+        this.apply({
+          wasActive: previous.enabled && this.license.licensed,
+          why: 'disabled',
+          credentialsChanged,
+          previousKeyForgotten: previousKeyForgotten !== undefined,
+          limitLowered: false,
+        }),
     );
     this.hooks.licenseChanged.add('MeshActivation', HOOK_ORDER.links, ({ previous, current }) =>
       this.apply({
         wasActive: this.settings.current.enabled && previous.licensed,
         why: 'unlicensed',
         credentialsChanged: false,
+        previousKeyForgotten: false,
         limitLowered: current.connections < previous.connections,
       }),
     );

@@ -1,3 +1,4 @@
+import type { ProvedKey } from '../handshake/key-ring.js';
 import type { Link } from './link.js';
 import { linkHint } from './link-hints.js';
 import { LinkFailure } from './link-reason.js';
@@ -9,6 +10,8 @@ export interface PeerDialerDeps {
   dial(target: LinkTarget): Promise<Link>;
   /** The current link to a node, whichever side dialled it. */
   linkTo(nodeId: string): Link | undefined;
+  /** Which of this node's passwords the link's peer proved (see `LinkStatus.password`). */
+  password(link: Link): ProvedKey | undefined;
   /** Why this node may not dial now (mesh disabled, not configured), or undefined. */
   blocked(): LinkFailure | { state: 'disabled'; message: string } | undefined;
   /** `transition` is true when the state or reason changed, not just the details. */
@@ -42,8 +45,10 @@ export class PeerDialer {
     if (this.current.state !== 'connected' || !link || link.closed) return this.current;
     const clockOffsetMs = link.clockOffsetMs;
     const rttMs = link.rttMs;
+    const password = this.deps.password(link);
     return {
       ...this.current,
+      ...(password !== undefined && { password }),
       ...(clockOffsetMs !== undefined && { clockOffsetMs: tenths(clockOffsetMs) }),
       ...(rttMs !== undefined && { rttMs: tenths(rttMs) }),
     };

@@ -60,6 +60,7 @@ export class PeerDialers {
       {
         dial: (t) => this.dial(t),
         linkTo: (id) => this.connections.get(id),
+        password: (link) => this.connections.provedKey(link),
         blocked: () => this.blocked(),
         changed: (d, transition) => this.changed(d, transition),
       },
@@ -85,6 +86,11 @@ export class PeerDialers {
 
   status(target: LinkTarget): LinkStatus | undefined {
     return this.dialers.get(targetKey(target))?.status;
+  }
+
+  /** How many addresses this node keeps linked have no link now. */
+  unlinked(): number {
+    return [...this.dialers.values()].filter((dialer) => dialer.status.state !== 'connected').length;
   }
 
   /** Dial every address now, without waiting out its backoff. */

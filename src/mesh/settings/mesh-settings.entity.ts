@@ -19,6 +19,17 @@ export class MeshSettingsEntity {
   @Column({ name: 'auth_key', type: 'bytea', nullable: true })
   authKey!: Buffer | null;
 
+  /** The previous password's key during a rotation's grace period (same mesh ID, same `idKey`). */
+  @Column({ name: 'previous_auth_key', type: 'bytea', nullable: true })
+  previousAuthKey!: Buffer | null;
+
+  /** When the previous key stops being accepted; null outside a rotation. */
+  @Column({ name: 'previous_key_until', type: 'timestamptz', nullable: true })
+  previousKeyUntil!: Date | null;
+
+  @Column({ name: 'password_grace_ms', type: 'integer', default: 3_600_000 })
+  passwordGraceMs!: number;
+
   @Column({ type: 'boolean' })
   discovery!: boolean;
 

@@ -1,7 +1,9 @@
 import { IsBoolean, IsInt, IsString, Length, Max, Min } from 'class-validator';
+import { MAX_PASSWORD_GRACE_MS } from '../../../mesh/index.js';
 import { IsOmittable } from '../mesh-validation.js';
 
 const INTERVAL = 'discoveryIntervalMs must be an integer from 500 to 3600000';
+const GRACE = `passwordGraceMs must be an integer from 0 to ${MAX_PASSWORD_GRACE_MS}`;
 
 /** Body of `PUT /api/mesh/settings`: any of the settings; an empty body changes nothing. */
 export class UpdateMeshSettingsDto {
@@ -20,6 +22,17 @@ export class UpdateMeshSettingsDto {
   @IsString({ message: 'password must be a string of 1 to 256 characters' })
   @Length(1, 256, { message: 'password must be a string of 1 to 256 characters' })
   password?: string;
+
+  /**
+   * How long the previous password stays valid after a new one is set, so nodes not switched yet
+   * keep linking (default 3600000 = 1 h); 0 = the old password stops at once and links close.
+   * Applies to the next password change.
+   */
+  @IsOmittable()
+  @IsInt({ message: GRACE })
+  @Min(0, { message: GRACE })
+  @Max(MAX_PASSWORD_GRACE_MS, { message: GRACE })
+  passwordGraceMs?: number;
 
   @IsOmittable()
   @IsBoolean({ message: 'discovery must be true or false' })

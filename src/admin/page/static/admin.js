@@ -293,6 +293,10 @@ function renderSelf() {
       t(overview.active ? 'self.active' : overview.enabled ? 'self.unlicensed' : 'self.disabled'),
       'mesh-state',
     ],
+    // Only while a password change is in its grace period.
+    ...(overview.passwordRotation?.active
+      ? [[t('self.rotation'), rotationText(overview.passwordRotation), 'password-rotation']]
+      : []),
   ]);
   // The license's reason is a code and its message the node's own words: shown as they are.
   const reason = license.reason ?? t('license.unlicensed');
@@ -311,6 +315,14 @@ function renderSelf() {
       'license-connections',
     ],
   ]);
+}
+
+/** "3 of 5 linked nodes on the new password …" while a password change is in its grace period. */
+function rotationText(rotation) {
+  const params = { onNew: rotation.onNew, linked: rotation.linked };
+  return rotation.until
+    ? t('rotation.progressUntil', { ...params, until: when(rotation.until) })
+    : t('rotation.progress', params);
 }
 
 function statusText(status) {
@@ -360,6 +372,7 @@ function statusFacts(node) {
       t('details.localCertificateExpires'),
       s.tls?.localCertificateExpires && when(s.tls.localCertificateExpires),
     ],
+    [t('details.password'), s.password ? t(`password.${s.password}`) : undefined],
   ];
   if (s.tls) {
     entries.push(
@@ -865,6 +878,7 @@ function fillSettings() {
   form.discoveryIntervalMs.value = String(overview.discoveryIntervalMs);
   form.meshId.value = overview.meshId ?? '';
   form.password.value = '';
+  form.passwordGraceMs.value = String(overview.passwordGraceMs);
   passwordPlaceholder();
   settingsDirty = false;
 }
@@ -889,6 +903,8 @@ async function saveSettings(event) {
   if (interval !== overview.discoveryIntervalMs) change.discoveryIntervalMs = interval;
   if (form.meshId.value !== (overview.meshId ?? '')) change.meshId = form.meshId.value;
   if (form.password.value !== '') change.password = form.password.value;
+  const grace = Number(form.passwordGraceMs.value);
+  if (grace !== overview.passwordGraceMs) change.passwordGraceMs = grace;
   const message = $('#settings-message');
   try {
     state.overview = await api('/api/mesh/settings', { method: 'PUT', body: change });
@@ -1022,7 +1038,34 @@ function showDetails(id) {
   if (!node) return;
   $('#details-title').textContent = `${node.host}:${node.port}`;
   facts($('#details-facts'), statusFacts(node));
+  $('#details-history').replaceChildren();
   $('#node-details').showModal();
+  void showHistory(node);
+}
+
+/** "When did it drop, and why?": the node's last status changes, newest first. */
+async function showHistory(node) {
+  const list = $('#details-history');
+  try {
+    const entries = await api(`/api/mesh/nodes/${encodeURIComponent(node.id)}/history`);
+    const items = entries.map((entry) =>
+      element(
+        'li',
+        { 'data-state': entry.state },
+        element('time', { datetime: entry.at }, when(entry.at)),
+        ' ',
+        statusText(entry),
+        entry.message ? ` — ${entry.message}` : '',
+      ),
+    );
+    const empty = element('li', {});
+    say(empty, 'details.historyEmpty');
+    list.replaceChildren(...(items.length > 0 ? items : [empty]));
+  } catch (error) {
+    const failed = element('li', { class: 'error' });
+    say(failed, 'details.historyFailed', { error: error.message });
+    list.replaceChildren(failed);
+  }
 }
 
 // ---- the node menu (context menu) -------------------------------------------------------------
