@@ -124,7 +124,19 @@ async function lookAtLinks(target: ProbeTarget, nodeIds: string[], mark: LinkedM
   const connected = new Set(
     (list.body as NodeEntry[]).filter((n) => n.status.state === 'connected').map((n) => n.nodeId),
   );
-  if (others.every((id) => connected.has(id))) mark.linkedAt = overview?.at;
+  const missing = others.filter((id) => !connected.has(id));
+  if (missing.length === 0) mark.linkedAt = overview?.at;
+  else {
+    const entries = list.body as NodeEntry[];
+    const shown = missing.slice(0, 3).map((id) => {
+      const entry = entries.find((n) => n.nodeId === id);
+      return entry ? `${entry.host} ${entry.status.state}` : `${id.slice(0, 8)} not listed`;
+    });
+    const unknown = entries
+      .filter((n) => n.nodeId === null || !nodeIds.includes(n.nodeId))
+      .map((n) => `${n.host}=${n.nodeId ?? 'null'}/${n.status.state}`);
+    mark.problem = `${links} links, but ${missing.length} not connected in the list: ${shown.join(', ')}; other entries: ${unknown.join(', ')}`;
+  }
 }
 
 /**

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadavg } from 'node:os';
 import { median } from '../common/stats.js';
-import type { LanMesh, PortCounters } from './lan-mesh.js';
+import type { LanHost } from '../../test/helpers/netns-lan.js';
+import { type LanMesh, MESH_PORT, type PortCounters } from './lan-mesh.js';
+import { type PacketCensus, PacketCapture } from './packet-census.js';
 
 /** What every node sent on an idle, formed mesh, per second: on the wire and in mesh frames. */
 export interface IdleCost {
@@ -18,6 +20,8 @@ export interface IdleCost {
   /** Mesh frame bytes, mean. */
   meshFrameBytes: number;
   loadAverage: number;
+  /** What node 2 (not the one every node was given) sent, by kind, per second. */
+  census: PacketCensus;
 }
 
 const FRAMES_OUT = 'ucmesh_link_messages_total{direction="out"}';
@@ -33,10 +37,13 @@ export async function idleCostRun(mesh: LanMesh, seconds: number, settleSeconds:
   const urls = mesh.nodes.map((_, i) => `${mesh.base(i)}/metrics`);
   const names = [FRAMES_OUT, BYTES_OUT];
   const before = await mesh.step<Array<Record<string, number>>>({ do: 'metrics', urls, names });
+  const host = mesh.hosts[1] as LanHost;
+  const capture = PacketCapture.start(host.namespace, host.interface, host.address, MESH_PORT, seconds + 30);
   const start = await mesh.portCounters();
   const startedAt = performance.now();
   await sleep(seconds * 1000);
   const end = await mesh.portCounters();
+  const census = await capture.stop();
   const elapsed = (performance.now() - startedAt) / 1000;
   const after = await mesh.step<Array<Record<string, number>>>({ do: 'metrics', urls, names });
   const rate = (pick: (c: PortCounters) => number) =>
@@ -58,5 +65,6 @@ export async function idleCostRun(mesh: LanMesh, seconds: number, settleSeconds:
     wireBytesPerLinkSecond: median(bytes) / (mesh.size - 1),
     meshFrameBytes: frames > 0 ? frameBytes / frames : Number.NaN,
     loadAverage: loadavg()[0] ?? Number.NaN,
+    census,
   };
 }

@@ -11,7 +11,7 @@ import { SharedPostgres } from './shared-postgres.js';
 const run = promisify(execFile);
 const PROBE_SCRIPT = workerScript(import.meta.url, 'admin-probe.js');
 export const NAMESPACE_PREFIX = 'ucscale';
-const MESH_PORT = 7222;
+export const MESH_PORT = 7222;
 const HTTP_PORT = 7224;
 const ADMIN_TOKEN = 'ucmesh-bench-lan-admin-token';
 /** Nodes starting at once: Nest and the migrations of a new database are CPU-bound, on two cores. */

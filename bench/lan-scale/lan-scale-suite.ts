@@ -259,6 +259,27 @@ export function formatLanScaleTables(result: LanScaleSuiteResult): string {
         ]),
       ),
     );
+    for (const idle of result.idle) {
+      const perSecond = (value: number) => formatFixed(value / idle.census.seconds);
+      tables.push(
+        formatTable(
+          [
+            `node 2 of ${idle.nodes} (${idle.mode}) sent`,
+            'packets/s',
+            'payload B/s',
+            'wire B/s (est.)',
+            'payload B/packet',
+          ],
+          Object.entries(idle.census.kinds).map(([kind, count]) => [
+            kind,
+            perSecond(count.packets),
+            perSecond(count.payloadBytes),
+            perSecond(count.wireBytes),
+            formatFixed(count.payloadBytes / count.packets),
+          ]),
+        ),
+      );
+    }
     for (const law of result.idleLaw) {
       tables.push(
         `Idle law (${law.mode}): per node ≈ ${formatFixed(law.perLinkBytes)} B/s × (N − 1) links (R² ${formatFixed(law.r2, 3)}).`,
