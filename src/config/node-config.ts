@@ -45,6 +45,7 @@ const environmentSchema = z.object({
   MESH_TLS_KEY: nonEmpty.optional(),
   MESH_TLS_CA: nonEmpty.optional(),
   MESH_DISCOVERY: flag.default(MESH_DEFAULTS.discovery),
+  MESH_ACCEPT_UNKNOWN: flag.default(MESH_DEFAULTS.acceptUnknownPeers),
   MESH_DISCOVERY_INTERVAL_MS: integer(500, 3_600_000).default(MESH_DEFAULTS.discoveryIntervalMs),
   MESH_DISCOVERY_INTERFACE: address('an IPv4 address', (s) => isIPv4(s)).optional(),
   MESH_PEERS: z
@@ -90,6 +91,8 @@ export interface NodeConfig {
     tls: { certFile?: string; keyFile?: string; caFile?: string };
     discovery: boolean;
     discoveryIntervalMs: number;
+    /** Accept authenticated nodes not in the list (`MESH_ACCEPT_UNKNOWN`). */
+    acceptUnknownPeers: boolean;
     discoveryInterface?: string;
     /** Addresses to keep linked from the start, besides the fixed nodes. */
     peers: Array<{ host: string; port: number }>;
@@ -138,6 +141,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv): NodeConfig {
       encryption: e.MESH_ENCRYPTION,
       tls: { certFile: e.MESH_TLS_CERT, keyFile: e.MESH_TLS_KEY, caFile: e.MESH_TLS_CA },
       discovery: e.MESH_DISCOVERY,
+      acceptUnknownPeers: e.MESH_ACCEPT_UNKNOWN,
       discoveryIntervalMs: e.MESH_DISCOVERY_INTERVAL_MS,
       discoveryInterface: e.MESH_DISCOVERY_INTERFACE,
       peers: e.MESH_PEERS ?? [],

@@ -15,6 +15,8 @@ export const MESH_DEFAULTS = {
   enabled: true,
   encryption: 'starttls-optional' as EncryptionMode,
   discovery: true,
+  /** Authenticated nodes not in the list are accepted and listed as discovered. */
+  acceptUnknownPeers: true,
   discoveryIntervalMs: 5000,
   dataDir: 'data',
   livenessTimeoutMs: 3000,
@@ -40,14 +42,7 @@ export const MESH_DEFAULTS = {
 } as const;
 
 /** Options without a default: left out, they stay out. */
-type WithoutDefault =
-  | 'meshId'
-  | 'password'
-  | 'license'
-  | 'licensePublicKey'
-  | 'discoveryInterface'
-  | 'acceptUnknownPeers'
-  | 'now';
+type WithoutDefault = 'meshId' | 'password' | 'license' | 'licensePublicKey' | 'discoveryInterface' | 'now';
 
 /** The options with every default applied: what the mesh's services read. */
 export type MeshConfig = Required<Omit<MeshModuleOptions, WithoutDefault>> &

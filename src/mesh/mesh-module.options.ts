@@ -65,7 +65,10 @@ export interface MeshModuleOptions {
   maxPendingHandshakes?: number;
   /**
    * Accept links from authenticated nodes that are not in the list (they are then listed as
-   * discovered). Default: while the search is on, as the product describes.
+   * discovered) and learn the members of the mesh from linked nodes, whether or not the search
+   * runs: one member's address then joins the whole mesh. Seeds the `acceptUnknown` setting
+   * (changed at runtime through the admin API). Default true; false: only listed nodes link,
+   * others get `not-known-remote`.
    */
   acceptUnknownPeers?: boolean;
   /** Reconnect backoff bounds. Defaults 1000 and 30000. */

@@ -16,6 +16,7 @@ import { MessageRouter } from './link/message-router.js';
 import { PeerDialers } from './link/peer-dialers.js';
 import { SocketSet } from './link/socket-set.js';
 import { MeshNodeEntity } from './registry/mesh-node.entity.js';
+import { MeshMembershipService } from './registry/mesh-membership.service.js';
 import { PeerRegistryService } from './registry/peer-registry.service.js';
 import { MeshSettingsEntity } from './settings/mesh-settings.entity.js';
 import { MeshSettingsService } from './settings/mesh-settings.service.js';
@@ -61,6 +62,7 @@ import { MeshStateService } from './state/mesh-state.service.js';
     LinkListener,
     LinkService,
     PeerRegistryService,
+    MeshMembershipService,
     DiscoveryService,
     MeshStateService,
   ],

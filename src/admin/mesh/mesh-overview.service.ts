@@ -21,7 +21,7 @@ export class MeshOverviewService {
   ) {}
 
   overview(): MeshOverview {
-    const { enabled, meshId, key, discovery, discoveryIntervalMs } = this.settings.current;
+    const { enabled, meshId, key, discovery, discoveryIntervalMs, acceptUnknown } = this.settings.current;
     return {
       enabled,
       active: this.link.active,
@@ -31,6 +31,7 @@ export class MeshOverviewService {
       passwordSet: key !== undefined,
       discovery,
       discoveryIntervalMs,
+      acceptUnknown,
       self: {
         nodeId: this.identity.nodeId,
         host: this.options.host,

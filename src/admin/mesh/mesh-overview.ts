@@ -11,6 +11,8 @@ export interface MeshOverview {
   passwordSet: boolean;
   discovery: boolean;
   discoveryIntervalMs: number;
+  /** Authenticated nodes not in the list are accepted (listed as discovered) and members spread. */
+  acceptUnknown: boolean;
   self: { nodeId: string; host: string; port: number; encryption: EncryptionMode };
   /** Mesh links up now: the connections used of the license's `connections`. */
   links: number;

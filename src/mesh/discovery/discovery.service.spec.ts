@@ -87,6 +87,7 @@ function makeService(
       key: meshKey,
       discovery: true,
       discoveryIntervalMs: INTERVAL_MS,
+      acceptUnknown: true,
       ...overrides,
     },
   };

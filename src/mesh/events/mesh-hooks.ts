@@ -27,6 +27,8 @@ export const HOOK_ORDER = {
   links: 10,
   discovery: 20,
   registry: 30,
+  /** Linked nodes tell each other their members once the registry listed them. */
+  membership: 35,
   /** Modules built on the mesh react last, to a mesh already in its new state. */
   features: 100,
 } as const;

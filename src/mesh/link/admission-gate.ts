@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Hello } from '../handshake/handshake-messages.js';
 import type { LinkFailure } from './link-reason.js';
+import { RecentRefusals } from './recent-refusals.js';
 
 /** Decides whether a peer may link, from its hello; a refusal names the reason the peer shows. */
 export type AdmissionCheck = (peer: Hello) => LinkFailure | undefined;
@@ -24,6 +25,7 @@ export const ADMISSION_STAGE = {
 @Injectable()
 export class AdmissionGate {
   private checks: Array<{ stage: number; check: AdmissionCheck }> = [];
+  private readonly refusals = new RecentRefusals();
 
   add(stage: number, check: AdmissionCheck): void {
     // Stable: checks of one stage run in registration order.
@@ -31,6 +33,20 @@ export class AdmissionGate {
   }
 
   admit(peer: Hello): LinkFailure | undefined {
+    const refusal = this.check(peer);
+    if (refusal) this.refusals.add(peer);
+    return refusal;
+  }
+
+  /**
+   * The nodes refused lately that would be admitted now, each returned once: whoever changed
+   * what admits them dials them at once, so they need not wait out their backoff.
+   */
+  recallAdmitted(): Hello[] {
+    return this.refusals.takeAdmitted((peer) => this.check(peer) === undefined);
+  }
+
+  private check(peer: Hello): LinkFailure | undefined {
     for (const { check } of this.checks) {
       const refusal = check(peer);
       if (refusal) return refusal;

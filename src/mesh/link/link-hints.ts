@@ -32,9 +32,11 @@ export const LINK_HINTS: Readonly<Record<LinkReason, string>> = {
   'mesh-not-configured-remote':
     'the peer has no mesh ID and password yet; set the same ones as on this node in its settings',
   'not-known-remote':
-    "the peer does not accept nodes it does not list; add this node there as a fixed node, or switch on the peer's automatic search",
+    "the peer does not accept nodes it does not list; add this node there as a fixed node, or switch on 'accept unknown nodes' in the peer's settings",
   'disabled-remote':
     "the peer's administrator unchecked this node; check it again in the peer's node list to link",
+  'disabled-local':
+    'this node is unchecked in the node list here; check it again to link (the peer shows disabled-remote)',
   'clock-skew':
     "the two nodes' clocks differ too much; synchronise both with NTP (or raise MESH_MAX_CLOCK_OFFSET_MS)",
   duplicate: 'the two nodes dialled each other at once and kept the other link; nothing to do',

@@ -20,6 +20,8 @@ export const LINK_REASONS = [
   'mesh-not-configured-remote',
   'not-known-remote',
   'disabled-remote',
+  /** Unchecked in this node's list (the peer shows `disabled-remote`). */
+  'disabled-local',
   /** The peer's clock is further off than `maxClockOffsetMs` (measured by either side). */
   'clock-skew',
   'duplicate',

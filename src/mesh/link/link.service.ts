@@ -105,6 +105,9 @@ export class LinkService implements OnApplicationBootstrap, BeforeApplicationShu
   /**
    * Keep a link to this address: dial now and again after every failure, with backoff. With the
    * node ID known, an existing link to that node (e.g. one it dialled) serves and nothing is dialled.
+   * Called again for an address whose last dial failed, it dials at once. Where the peer accepts
+   * unknown nodes (its default) the link needs no configuration there, and the members the peer
+   * knows are learned over it.
    */
   connect(target: LinkTarget, nodeId?: string): void {
     this.dialers.connect(target, nodeId);

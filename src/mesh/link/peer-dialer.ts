@@ -84,6 +84,11 @@ export class PeerDialer {
     this.schedule(this.backoff.next());
   }
 
+  /** Dial now if the last attempt failed and the next waits for its backoff. */
+  retryIfFailed(): void {
+    if (this.current.state === 'error') this.retryNow();
+  }
+
   /** Dial now (e.g. the mesh was enabled or the password set). */
   retryNow(): void {
     if (this.stopped) return;

@@ -52,7 +52,9 @@ export class PeerDialers {
    */
   connect(target: LinkTarget, nodeId?: string): void {
     const key = targetKey(target);
-    if (this.dialers.has(key) || this.stopped) return;
+    if (this.stopped) return;
+    // Asked again (an entry edited or re-checked, a node listed): no waiting out an old backoff.
+    if (this.dialers.has(key)) return this.dialers.get(key)?.retryIfFailed();
     const dialer = new PeerDialer(
       target,
       {

@@ -14,9 +14,10 @@ import { NodeIdentityService } from '../identity/node-identity.service.js';
 import { LinkFailure } from '../link/link-reason.js';
 import type { LinkStatus, LinkTarget } from '../link/link-status.js';
 import { LinkService } from '../link/link.service.js';
-import { OnMeshEvent } from '../link/on-mesh-message.decorator.js';
 import { MeshEventBus } from '../events/mesh-event-bus.js';
 import type { LinkStatusEvent, LinkUpEvent } from '../events/mesh-events.js';
+import { MeshActivation } from '../link/mesh-activation.js';
+import { linkHint } from '../link/link-hints.js';
 import { HOOK_ORDER, MeshHooks } from '../events/mesh-hooks.js';
 import { ADMISSION_STAGE, AdmissionGate } from '../link/admission-gate.js';
 import { MESH_CONFIG, type MeshConfig } from '../mesh-config.js';
@@ -25,17 +26,20 @@ import type { MeshSettingsChanged } from '../settings/mesh-settings.js';
 import { MeshNodeEntity } from './mesh-node.entity.js';
 import { type MeshNodeView, NodeExistsError, NodeNotFoundError, RegistryStoppedError } from './mesh-node.js';
 import { describeError } from '../../common/describe-error.js';
+import type { SeenNode } from './member-list.js';
 
-/** A node someone told us about: discovery, a peer's member list, an inbound link. */
-export interface SeenNode {
-  nodeId: string;
-  host: string;
-  port: number;
-}
+export type { SeenNode } from './member-list.js';
 
-/** Discovered nodes unseen for this many search intervals leave the list. */
+/** What `seen` did with a node: listed it now, knew it, or left it out. */
+export type SeenOutcome = 'listed' | 'known' | 'self' | 'list-full';
+
+/** Discovered nodes unseen (and not linked) for this many search intervals leave the list. */
 const LOST_AFTER_INTERVALS = 3;
-const MEMBERS_TOPIC = 'mesh.members';
+/**
+ * Nodes listed at most: far beyond any mesh, it bounds what member lists from peers (which a
+ * faulty peer may fill with made-up nodes) can add before those expire.
+ */
+export const MAX_LISTED_NODES = 1024;
 
 /**
  * The list of other nodes in two groups, fixed and discovered, each with its connect checkbox
@@ -59,12 +63,15 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
     private readonly identity: NodeIdentityService,
     private readonly events: MeshEventBus,
     hooks: MeshHooks,
-    gate: AdmissionGate,
+    private readonly gate: AdmissionGate,
+    activation: MeshActivation,
   ) {
     gate.add(ADMISSION_STAGE.membership, (peer) => this.admit(peer));
     hooks.settingsChanged.add('PeerRegistryService', HOOK_ORDER.registry, (change) =>
       this.onSettingsChanged(change),
     );
+    // After the dialers redialled (order 20): nodes refused until now are dialled back at once.
+    activation.changed.add('PeerRegistryService', 30, () => this.recallRefused());
     hooks.linkUp.add('PeerRegistryService', HOOK_ORDER.registry, (up) => this.onLinkUp(up));
     hooks.linkStatus.add('PeerRegistryService', HOOK_ORDER.registry, (change) => this.onLinkStatus(change));
   }
@@ -87,8 +94,24 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
   }
 
   /** Lost nodes are looked for once per search interval, the interval in force. */
-  private onSettingsChanged({ previous, current }: MeshSettingsChanged): void {
+  private async onSettingsChanged({ previous, current }: MeshSettingsChanged): Promise<void> {
     if (previous.discoveryIntervalMs !== current.discoveryIntervalMs) this.scheduleExpiry();
+    if (current.acceptUnknown && !previous.acceptUnknown) await this.recallRefused();
+  }
+
+  /**
+   * The nodes this node refused lately that it would admit now (it was enabled, licensed, or
+   * accepts unknown nodes now) are listed and dialled at once: their own dialler may be waiting
+   * out a long backoff, and "no stale backoff" means the side that changed acts.
+   */
+  private async recallRefused(): Promise<void> {
+    for (const peer of this.gate.recallAdmitted()) {
+      if (this.stopping) return;
+      const node = { nodeId: peer.nodeId, host: peer.host, port: peer.port };
+      await this.seen(node).catch(() => undefined);
+      const entry = this.byNodeId(peer.nodeId);
+      if (entry?.connect) this.link.connect(target(entry), peer.nodeId);
+    }
   }
 
   private scheduleExpiry(): void {
@@ -114,6 +137,19 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
 
   get(id: string): MeshNodeView {
     return this.view(this.entry(id));
+  }
+
+  /** The listed, checked nodes linked now, but `except`: what this node tells a peer it knows. */
+  linkedMembers(except: string): SeenNode[] {
+    return [...this.entries.values()]
+      .filter((entry) => entry.connect && entry.nodeId !== null && entry.nodeId !== except)
+      .filter((entry) => this.link.isLinked(entry.nodeId as string))
+      .map((entry) => ({ nodeId: entry.nodeId as string, host: entry.host, port: entry.port }));
+  }
+
+  /** Whether the node is listed and checked (a link with it is wanted). */
+  isMember(nodeId: string): boolean {
+    return this.byNodeId(nodeId)?.connect === true;
   }
 
   /** Adds a node by hand; a discovered node at that address becomes fixed. */
@@ -167,22 +203,31 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
     this.entries.delete(id);
     this.lastSeen.delete(id);
     this.link.disconnect(target(entry), 'closed');
+    // The node may have dialled us: that link goes too. It is listed again if it dials back.
+    if (entry.nodeId !== null) this.link.closeLink(entry.nodeId, 'closed');
     this.emit('mesh.node.removed', entry);
   }
 
-  /** A node was seen (discovery answer, member list, inbound link): list it, learn its ID. */
-  seen(node: SeenNode): Promise<void> {
+  /**
+   * A node was seen (discovery answer, member list, inbound link): list it as discovered (and
+   * dial it) or, when listed, learn its ID. This node's own ID is never listed.
+   */
+  seen(node: SeenNode): Promise<SeenOutcome> {
     return this.serial(() => this.doSeen(node));
   }
 
-  private async doSeen(node: SeenNode): Promise<void> {
-    if (node.nodeId === this.identity.nodeId) return;
+  private async doSeen(node: SeenNode): Promise<SeenOutcome> {
+    if (node.nodeId === this.identity.nodeId) return 'self';
     const host = node.host.toLowerCase();
     let entry = this.byNodeId(node.nodeId) ?? this.byAddress(host, node.port);
+    let outcome: SeenOutcome = 'known';
     if (entry) {
       await this.learnNodeId(entry, node.nodeId);
       entry = this.byNodeId(node.nodeId);
+    } else if (this.entries.size >= MAX_LISTED_NODES) {
+      return 'list-full';
     } else {
+      outcome = 'listed';
       entry = await this.insert({
         host,
         port: node.port,
@@ -193,20 +238,12 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
       this.events.emit('mesh.node.discovered', this.view(entry));
     }
     if (entry) this.lastSeen.set(entry.id, Date.now());
+    return outcome;
   }
 
-  /** A linked node is listed (or refused), then told whom this node knows. */
+  /** A linked node is listed: known by address or ID, or unknown and accepted. */
   private async onLinkUp(up: LinkUpEvent): Promise<void> {
-    // Known by address or ID, or unknown and accepted while the search is on.
-    const listed = await this.seen({ nodeId: up.nodeId, host: up.host, port: up.port }).then(
-      () => true,
-      () => false,
-    );
-    if (!listed) return;
-    const members = [...this.entries.values()]
-      .filter((entry) => entry.nodeId !== null && entry.connect && entry.nodeId !== up.nodeId)
-      .map((entry) => ({ nodeId: entry.nodeId, host: entry.host, port: entry.port }));
-    this.link.send(up.nodeId, MEMBERS_TOPIC, members).catch(() => undefined);
+    await this.seen({ nodeId: up.nodeId, host: up.host, port: up.port }).catch(() => undefined);
   }
 
   private onLinkStatus(change: LinkStatusEvent): Promise<void> {
@@ -219,16 +256,6 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
       // A redial that fails for the same reason again is no news for the admin page.
       if (current && change.transition) this.emit('mesh.node.updated', current);
     }).catch(() => undefined);
-  }
-
-  /** Linked nodes tell each other whom they know, so the mesh becomes full beyond multicast. */
-  @OnMeshEvent(MEMBERS_TOPIC)
-  async onMembers(members: unknown): Promise<void> {
-    if (!this.settings.current.discovery || !Array.isArray(members)) return;
-    for (const member of members.slice(0, 1000) as unknown[]) {
-      if (this.stopping) return;
-      if (isSeenNode(member)) await this.seen(member);
-    }
   }
 
   /** Runs `work` after every mutation queued before it; a failure is the caller's, not the queue's. */
@@ -247,7 +274,7 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
     const entry = this.byNodeId(peer.nodeId) ?? this.byAddress(peer.host.toLowerCase(), peer.port);
     if (entry && !entry.connect)
       return new LinkFailure('disabled-remote', 'the peer has unchecked this node');
-    if (!entry && !(this.options.acceptUnknownPeers ?? this.settings.current.discovery)) {
+    if (!entry && !this.settings.current.acceptUnknown) {
       return new LinkFailure('not-known-remote', 'the peer does not accept nodes it does not know');
     }
     return undefined;
@@ -278,12 +305,19 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
     return this.serial(() => this.doExpireLost());
   }
 
+  /**
+   * A discovered node leaves the list when for `LOST_AFTER_INTERVALS` search intervals it was
+   * neither linked, nor answered the search, nor named by a linked peer's member list: it was
+   * removed from the mesh, changed its credentials or is gone for good. With the search off the
+   * links and member lists are what tells.
+   */
   private async doExpireLost(): Promise<void> {
-    // With the search off nothing tells whether a node is still there: the list stays as it is.
-    if (!this.settings.current.discovery) return;
-    const limit = Date.now() - LOST_AFTER_INTERVALS * this.settings.current.discoveryIntervalMs;
+    const now = Date.now();
+    const limit = now - LOST_AFTER_INTERVALS * this.settings.current.discoveryIntervalMs;
     for (const entry of [...this.entries.values()]) {
       const linked = entry.nodeId !== null && this.link.isLinked(entry.nodeId);
+      // A link is the best sign of life: a link lost later counts from its last tick.
+      if (linked) this.lastSeen.set(entry.id, now);
       // An unchecked node stays: that is the administrator's decision, kept until removed.
       if (entry.group !== 'discovered' || !entry.connect || linked) continue;
       if ((this.lastSeen.get(entry.id) ?? 0) > limit) continue;
@@ -323,7 +357,13 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
   private view(entry: MeshNodeEntity): MeshNodeView {
     const status: LinkStatus = entry.connect
       ? (this.link.status(target(entry)) ?? { state: 'idle', since: entry.updatedAt.toISOString() })
-      : { state: 'disabled', message: 'unchecked on this node', since: entry.updatedAt.toISOString() };
+      : {
+          state: 'disabled',
+          reason: 'disabled-local',
+          message: 'unchecked on this node',
+          hint: linkHint('disabled-local'),
+          since: entry.updatedAt.toISOString(),
+        };
     return {
       id: entry.id,
       nodeId: entry.nodeId,
@@ -370,18 +410,4 @@ function prefer(a: MeshNodeEntity, b: MeshNodeEntity): [MeshNodeEntity, MeshNode
 
 function byGroupThenAddress(a: MeshNodeEntity, b: MeshNodeEntity): number {
   return a.group.localeCompare(b.group) || a.host.localeCompare(b.host) || a.port - b.port;
-}
-
-function isSeenNode(value: unknown): value is SeenNode {
-  const v = value as Partial<SeenNode> | null;
-  return (
-    typeof v?.nodeId === 'string' &&
-    /^[0-9a-f-]{36}$/i.test(v.nodeId) &&
-    typeof v.host === 'string' &&
-    v.host.length > 0 &&
-    v.host.length <= 253 &&
-    Number.isInteger(v.port) &&
-    (v.port as number) >= 1 &&
-    (v.port as number) <= 65535
-  );
 }

@@ -25,6 +25,9 @@ export class MeshSettingsEntity {
   @Column({ name: 'discovery_interval_ms', type: 'integer' })
   discoveryIntervalMs!: number;
 
+  @Column({ name: 'accept_unknown', type: 'boolean', default: true })
+  acceptUnknown!: boolean;
+
   /** `environment` until an administrator changes a setting; from then on the stored values win. */
   @Column({ name: 'changed_by', type: 'varchar', length: 16 })
   changedBy!: 'environment' | 'admin';

@@ -46,6 +46,7 @@ export class MeshSettingsService implements OnModuleInit {
       key,
       discovery: this.options.discovery,
       discoveryIntervalMs: this.options.discoveryIntervalMs,
+      acceptUnknown: this.options.acceptUnknownPeers,
     };
     await this.rows.save(toRow(this.settings, 'environment'));
   }
@@ -83,6 +84,7 @@ export class MeshSettingsService implements OnModuleInit {
       key,
       discovery: change.discovery ?? previous.discovery,
       discoveryIntervalMs: change.discoveryIntervalMs ?? previous.discoveryIntervalMs,
+      acceptUnknown: change.acceptUnknown ?? previous.acceptUnknown,
     };
     await this.rows.save(toRow(next, 'admin'));
     this.settings = next;
@@ -93,6 +95,7 @@ export class MeshSettingsService implements OnModuleInit {
     };
     this.logger.log(
       `settings changed: enabled=${next.enabled} discovery=${next.discovery} interval=${next.discoveryIntervalMs}` +
+        ` acceptUnknown=${next.acceptUnknown}` +
         (event.credentialsChanged ? ' credentials=changed' : ''),
     );
     // Links, search and registry follow before the change is answered; then the host hears of it.
@@ -109,6 +112,7 @@ function fromRow(row: MeshSettingsEntity): MeshSettings {
     key: row.idKey && row.authKey ? { idKey: row.idKey, authKey: row.authKey } : undefined,
     discovery: row.discovery,
     discoveryIntervalMs: row.discoveryIntervalMs,
+    acceptUnknown: row.acceptUnknown,
   };
 }
 
@@ -121,6 +125,7 @@ function toRow(settings: MeshSettings, changedBy: 'environment' | 'admin'): Mesh
     authKey: settings.key?.authKey ?? null,
     discovery: settings.discovery,
     discoveryIntervalMs: settings.discoveryIntervalMs,
+    acceptUnknown: settings.acceptUnknown,
     changedBy,
   });
 }

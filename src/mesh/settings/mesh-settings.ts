@@ -8,6 +8,8 @@ export interface MeshSettings {
   key?: MeshKey;
   discovery: boolean;
   discoveryIntervalMs: number;
+  /** Accept authenticated nodes not in the list, and learn members from linked nodes. */
+  acceptUnknown: boolean;
 }
 
 /** What an administrator may change; `password` is write-only. */
@@ -17,6 +19,7 @@ export interface MeshSettingsChange {
   password?: string;
   discovery?: boolean;
   discoveryIntervalMs?: number;
+  acceptUnknown?: boolean;
 }
 
 /** Payload of `mesh.settings.changed`. */

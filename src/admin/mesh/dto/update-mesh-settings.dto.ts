@@ -30,4 +30,9 @@ export class UpdateMeshSettingsDto {
   @Min(500, { message: INTERVAL })
   @Max(3_600_000, { message: INTERVAL })
   discoveryIntervalMs?: number;
+
+  /** Accept authenticated nodes that are not in the list; off: they get `not-known-remote`. */
+  @IsOmittable()
+  @IsBoolean({ message: 'acceptUnknown must be true or false' })
+  acceptUnknown?: boolean;
 }

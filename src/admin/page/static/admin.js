@@ -495,6 +495,7 @@ function fillSettings() {
   if (!overview) return;
   form.enabled.checked = overview.enabled;
   form.discovery.checked = overview.discovery;
+  form.acceptUnknown.checked = overview.acceptUnknown;
   form.discoveryIntervalMs.value = String(overview.discoveryIntervalMs);
   form.meshId.value = overview.meshId ?? '';
   form.password.value = '';
@@ -516,6 +517,8 @@ async function saveSettings(event) {
   const change = {};
   if (form.enabled.checked !== overview.enabled) change.enabled = form.enabled.checked;
   if (form.discovery.checked !== overview.discovery) change.discovery = form.discovery.checked;
+  if (form.acceptUnknown.checked !== overview.acceptUnknown)
+    change.acceptUnknown = form.acceptUnknown.checked;
   const interval = Number(form.discoveryIntervalMs.value);
   if (interval !== overview.discoveryIntervalMs) change.discoveryIntervalMs = interval;
   if (form.meshId.value !== (overview.meshId ?? '')) change.meshId = form.meshId.value;

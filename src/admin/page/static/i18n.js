@@ -24,6 +24,7 @@ export const MESSAGES = {
     'settings.title': 'Mesh settings',
     'settings.enabled': 'Mesh enabled',
     'settings.discovery': 'Search the network automatically',
+    'settings.acceptUnknown': 'Accept nodes that are not in the list',
     'settings.interval': 'Search interval (ms)',
     'settings.meshId': 'Mesh ID',
     'settings.password': 'Password',
@@ -153,6 +154,7 @@ export const MESSAGES = {
     'reason.mesh-not-configured-remote': 'Mesh not configured on the other node',
     'reason.not-known-remote': 'The other node does not know this node',
     'reason.disabled-remote': 'Switched off on the other node',
+    'reason.disabled-local': 'Switched off on this node',
     'reason.clock-skew': 'Clocks too far apart',
     'reason.duplicate': 'Already linked (duplicate connection)',
     'reason.self': 'This is this node itself',
@@ -190,9 +192,11 @@ export const MESSAGES = {
     'hint.mesh-not-configured-remote':
       'the peer has no mesh ID and password yet; set the same ones as on this node in its settings',
     'hint.not-known-remote':
-      "the peer does not accept nodes it does not list; add this node there as a fixed node, or switch on the peer's automatic search",
+      "the peer does not accept nodes it does not list; add this node there as a fixed node, or switch on 'accept unknown nodes' in the peer's settings",
     'hint.disabled-remote':
       "the peer's administrator unchecked this node; check it again in the peer's node list to link",
+    'hint.disabled-local':
+      'this node is unchecked in the node list here; check it again to link (the peer shows disabled-remote)',
     'hint.clock-skew':
       "the two nodes' clocks differ too much; synchronise both with NTP (or raise MESH_MAX_CLOCK_OFFSET_MS)",
     'hint.duplicate': 'the two nodes dialled each other at once and kept the other link; nothing to do',
@@ -224,6 +228,7 @@ export const MESSAGES = {
     'settings.title': 'Mesh-Einstellungen',
     'settings.enabled': 'Mesh aktiviert',
     'settings.discovery': 'Automatische Suche im Netzwerk',
+    'settings.acceptUnknown': 'Knoten annehmen, die nicht in der Liste stehen',
     'settings.interval': 'Suchintervall (ms)',
     'settings.meshId': 'Mesh-ID',
     'settings.password': 'Kennwort',
@@ -354,6 +359,7 @@ export const MESSAGES = {
     'reason.mesh-not-configured-remote': 'Mesh auf dem anderen Knoten nicht konfiguriert',
     'reason.not-known-remote': 'Der andere Knoten kennt diesen Knoten nicht',
     'reason.disabled-remote': 'Auf dem anderen Knoten ausgeschaltet',
+    'reason.disabled-local': 'Auf diesem Knoten ausgeschaltet',
     'reason.clock-skew': 'Uhrzeiten weichen zu stark ab',
     'reason.duplicate': 'Bereits verbunden (doppelte Verbindung)',
     'reason.self': 'Das ist dieser Knoten selbst',
@@ -394,9 +400,11 @@ export const MESSAGES = {
     'hint.mesh-not-configured-remote':
       'Der andere Knoten hat noch keine Mesh-ID und kein Kennwort; stellen Sie dort dieselben wie hier ein',
     'hint.not-known-remote':
-      'Der andere Knoten nimmt keine Knoten an, die er nicht kennt; konfigurieren Sie diesen Knoten dort fest oder schalten Sie dort die automatische Suche ein',
+      'Der andere Knoten nimmt keine Knoten an, die er nicht kennt; konfigurieren Sie diesen Knoten dort fest oder schalten Sie dort „Knoten annehmen, die nicht in der Liste stehen“ ein',
     'hint.disabled-remote':
       'Der Administrator des anderen Knotens hat „Verbinden“ für diesen Knoten abgeschaltet; setzen Sie dort in der Knotenliste den Haken wieder',
+    'hint.disabled-local':
+      'Für diesen Knoten ist „Verbinden“ hier abgeschaltet; setzen Sie den Haken in der Knotenliste wieder, um ihn zu verbinden (der andere Knoten zeigt „Auf dem anderen Knoten ausgeschaltet“)',
     'hint.clock-skew':
       'Die Uhren der beiden Knoten weichen zu stark voneinander ab; synchronisieren Sie beide per NTP (oder erhöhen Sie MESH_MAX_CLOCK_OFFSET_MS)',
     'hint.duplicate':
