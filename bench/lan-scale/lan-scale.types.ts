@@ -67,5 +67,5 @@ export interface LinkedMark {
 export interface NodeEntry {
   nodeId: string | null;
   host: string;
-  status: { state: string; lastConnectedAt?: string };
+  status: { state: string; reason?: string; message?: string; lastConnectedAt?: string };
 }
