@@ -130,7 +130,9 @@ async function lookAtLinks(target: ProbeTarget, nodeIds: string[], mark: LinkedM
     const entries = list.body as NodeEntry[];
     const shown = missing.slice(0, 3).map((id) => {
       const entry = entries.find((n) => n.nodeId === id);
-      return entry ? `${entry.host} ${entry.status.state} ${entry.status.reason ?? ""} ${entry.status.message ?? ""}` : `${id.slice(0, 8)} not listed`;
+      return entry
+        ? `${entry.host} ${entry.status.state} ${entry.status.reason ?? ''} ${entry.status.message ?? ''}`
+        : `${id.slice(0, 8)} not listed`;
     });
     const unknown = entries
       .filter((n) => n.nodeId === null || !nodeIds.includes(n.nodeId))
