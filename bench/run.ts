@@ -33,6 +33,15 @@ import {
   type ScaleSuiteResult,
 } from './scale/scale-suite.js';
 import {
+  formatLanScaleTables,
+  LAN_SCALE_PARTS,
+  type LanScalePart,
+  type LanScaleSuiteOptions,
+  type LanScaleSuiteResult,
+  runLanScaleSuite,
+} from './lan-scale/lan-scale-suite.js';
+import { JOIN_MODES, type JoinMode } from './lan-scale/lan-mesh.js';
+import {
   type DiscoverySuiteOptions,
   type DiscoverySuiteResult,
   formatDiscoveryTables,
@@ -42,7 +51,8 @@ import {
 /** `.build/bench`: this file is `.build/bench/bench/run.js`. */
 const BUILD_DIR = dirname(import.meta.dirname);
 
-const USAGE = `usage: node .build/bench/bench/run.js [link] [calldata] [scale] [discovery] [overload] [options]
+const USAGE = `usage: node .build/bench/bench/run.js [link] [calldata] [scale] [discovery] [overload] [lan-scale] [options]
+  (no suite: all but lan-scale, which takes long and needs root, iproute2 and dist/ built)
   --runs N            runs of every scenario (default 5)
   --scenarios A,B     link: only these of throughput, round-trip, pipelined, setup, bulk-round-trip
                       (default all)
@@ -64,6 +74,16 @@ const USAGE = `usage: node .build/bench/bench/run.js [link] [calldata] [scale] [
   --lan-nodes N       discovery: hosts on the LAN of network namespaces; one of them joins in every run
                       (default 6; needs root and iproute2)
   --intervals MS,MS   discovery: search intervals to measure with (default 5000,1000)
+  --lan-sizes N,M     lan-scale: nodes on the LAN of network namespaces, each dist/main.js (default 16,32,64)
+  --large-runs N      lan-scale: runs at most for sizes above 32 (default 2)
+  --join A,B          lan-scale: how nodes find each other: peers (search off, only the first node's
+                      address), search (mDNS, no address), both (default peers,search)
+  --parts A,B         lan-scale: formation (always) and idle, propagation, churn (default all)
+  --idle-seconds S    lan-scale: measured seconds of idle traffic, after 10 s of quiet (default 60)
+  --detail-size N     lan-scale: mesh size of the propagation and churn parts (default 32)
+  --changes N         lan-scale: CallData changes timed for propagation (default 20)
+  --churn-seconds S   lan-scale: how long one node is restarted again and again (default 60)
+  --churn-interval S  lan-scale: seconds from one restart to the next (default 5)
   --attempts N        overload: messages each sender tries to send at most (default 5000000)
   --rss-cap MiB       overload: a sender stops and drops its backlog once it or its receiver is this
                       large (default 1536)
@@ -72,6 +92,7 @@ const USAGE = `usage: node .build/bench/bench/run.js [link] [calldata] [scale] [
   --profile           write --cpu-prof profiles of every process next to the results`;
 
 type SuiteOptions = LinkSuiteOptions &
+  LanScaleSuiteOptions &
   CallDataSuiteOptions &
   ScaleSuiteOptions &
   DiscoverySuiteOptions &
@@ -131,7 +152,14 @@ const SUITES = {
     format: formatOverloadTables,
     failed: (result: OverloadSuiteResult) => anyFailed(result.scenarios),
   }),
+  'lan-scale': defineSuite({
+    run: runLanScaleSuite,
+    format: formatLanScaleTables,
+    failed: (result: LanScaleSuiteResult) => anyFailed(result.scenarios) || result.partFailures.length > 0,
+  }),
 };
+/** Suites run only when named. */
+const ON_REQUEST: readonly Suite[] = ['lan-scale'];
 type Suite = keyof typeof SUITES;
 
 async function main(): Promise<number> {
@@ -155,6 +183,15 @@ async function main(): Promise<number> {
       broadcasts: { type: 'string', default: '10000' },
       'lan-nodes': { type: 'string', default: '6' },
       intervals: { type: 'string', default: '5000,1000' },
+      'lan-sizes': { type: 'string', default: '16,32,64' },
+      'large-runs': { type: 'string', default: '2' },
+      join: { type: 'string', default: 'peers,search' },
+      parts: { type: 'string', default: LAN_SCALE_PARTS.join(',') },
+      'idle-seconds': { type: 'string', default: '60' },
+      'detail-size': { type: 'string', default: '32' },
+      changes: { type: 'string', default: '20' },
+      'churn-seconds': { type: 'string', default: '60' },
+      'churn-interval': { type: 'string', default: '5' },
       attempts: { type: 'string', default: '5000000' },
       'rss-cap': { type: 'string', default: '1536' },
       'time-limit': { type: 'string', default: '20' },
@@ -173,7 +210,10 @@ async function main(): Promise<number> {
     console.error(`unknown suite ${unknown.join(', ')}\n${USAGE}`);
     return 2;
   }
-  const suites = positionals.length > 0 ? (positionals as Suite[]) : (Object.keys(SUITES) as Suite[]);
+  const suites =
+    positionals.length > 0
+      ? (positionals as Suite[])
+      : (Object.keys(SUITES) as Suite[]).filter((suite) => !ON_REQUEST.includes(suite));
   const number = (name: keyof typeof values, min: number, integer = true) => {
     const value = Number(values[name]);
     if (Number.isNaN(value) || value < min || (integer && !Number.isInteger(value))) {
@@ -182,13 +222,22 @@ async function main(): Promise<number> {
     return value;
   };
   /** A comma-separated list of integers ≥ `min`. */
-  const list = (name: 'nodes' | 'intervals', min: number) => {
+  const list = (name: 'nodes' | 'intervals' | 'lan-sizes', min: number) => {
     const items = String(values[name]).split(',').map(Number);
     if (items.some((item) => !Number.isInteger(item) || item < min)) {
       throw new Error(`--${name} must be integers ≥ ${min}, separated by commas\n${USAGE}`);
     }
     return items;
   };
+
+  /** A comma-separated list of some of `allowed`. */
+  function names<Name extends string>(name: 'join' | 'parts', allowed: readonly Name[]): Name[] {
+    const items = String(values[name]).split(',').filter(Boolean);
+    if (items.length === 0 || items.some((item) => !(allowed as readonly string[]).includes(item))) {
+      throw new Error(`--${name} takes some of ${allowed.join(', ')}\n${USAGE}`);
+    }
+    return items as Name[];
+  }
 
   const root = repositoryRoot();
   await mirrorPackageJson(root);
@@ -212,6 +261,15 @@ async function main(): Promise<number> {
     broadcasts: number('broadcasts', 1),
     lanNodes: number('lan-nodes', 3),
     intervalsMs: list('intervals', 100),
+    lanSizes: list('lan-sizes', 2),
+    largeRuns: number('large-runs', 1),
+    joinModes: names<JoinMode>('join', JOIN_MODES),
+    parts: names<LanScalePart>('parts', LAN_SCALE_PARTS),
+    idleSeconds: number('idle-seconds', 1),
+    detailSize: number('detail-size', 2),
+    changes: number('changes', 1),
+    churnSeconds: number('churn-seconds', 1),
+    churnIntervalSeconds: number('churn-interval', 1),
     attempts: number('attempts', 1),
     rssCapBytes: number('rss-cap', 64) * 1024 * 1024,
     timeLimitMs: number('time-limit', 1, false) * 1000,

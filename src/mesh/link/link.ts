@@ -66,6 +66,12 @@ interface Pending {
 }
 
 const TICKS_PER_TIMEOUT = 6;
+/**
+ * A link that sent nothing for this many ticks pings: three signs of life per liveness timeout,
+ * so a peer still sees one within at most a third of it, and the silence that ends the link is
+ * measured in ticks as before.
+ */
+const IDLE_PING_TICKS = 2;
 /** A fault's text is cut to this, and to what fits a frame (UTF-8: up to 4 bytes a character). */
 const MAX_FAULT_MESSAGE_CHARS = 4096;
 const FAULT_FRAME_OVERHEAD_BYTES = 64;
@@ -94,6 +100,10 @@ export class Link {
   private sentThisTick = false;
   private receivedThisTick = false;
   private silentTicks = 0;
+  /** Ticks in a row in which this side sent nothing. */
+  private idleTicks = 0;
+  /** This side's ping opened an exchange: the peer's next ping answers it and is not answered. */
+  private awaitingAnswer = false;
   /** Ticks since the last ping: a stamping link pings at least once per liveness timeout. */
   private ticksSincePing = 0;
   private readonly clock?: ClockExchange;
@@ -314,14 +324,24 @@ export class Link {
     }
   }
 
-  /** A ping's stamps: the echo for this node's next ping, and a sample when it answers one. */
+  /**
+   * A ping's stamps: the echo for this node's next ping, and a sample when it answers one. A ping
+   * that opens an exchange is answered at once when this side has sent nothing since its last
+   * tick: the answer carries the TCP acknowledgement of the ping, and this side's own idle ping
+   * then waits, so an idle link costs one exchange per IDLE_PING_TICKS instead of a ping and an
+   * acknowledgement from each side every tick. Either side still pings by itself when it sent
+   * nothing for IDLE_PING_TICKS, so liveness never depends on the answers.
+   */
   private onPing(ping: PingFrame): void {
     const clock = this.clock;
-    if (!clock || ping.length === 1) return;
-    const [, transmit, origin, receive] = ping;
-    clock.received({ transmit, origin, receive }, clock.settings.now());
-    const skew = clock.skew();
-    if (skew) this.close(clockSkewFailure(skew), 'clock-skew', skew.peerMessage);
+    if (clock && ping.length !== 1) {
+      const [, transmit, origin, receive] = ping;
+      clock.received({ transmit, origin, receive }, clock.settings.now());
+      const skew = clock.skew();
+      if (skew) return this.close(clockSkewFailure(skew), 'clock-skew', skew.peerMessage);
+    }
+    if (this.awaitingAnswer) this.awaitingAnswer = false;
+    else if (!this.sentThisTick) this.sendPing();
   }
 
   /**
@@ -421,13 +441,20 @@ export class Link {
       );
     }
     this.receivedThisTick = false;
+    this.idleTicks = this.sentThisTick ? 0 : this.idleTicks + 1;
     // A busy link needs no ping for liveness, but one per timeout keeps its clock measured.
     const measure = this.clock !== undefined && ++this.ticksSincePing >= TICKS_PER_TIMEOUT;
-    if (!this.sentThisTick || measure) {
-      this.ticksSincePing = 0;
-      this.rawWrite(this.ping());
+    if (this.idleTicks >= IDLE_PING_TICKS || measure) {
+      this.awaitingAnswer = true;
+      this.sendPing();
     }
     this.sentThisTick = false;
+  }
+
+  private sendPing(): void {
+    this.ticksSincePing = 0;
+    this.idleTicks = 0;
+    this.rawWrite(this.ping());
   }
 
   private ping(): Buffer {

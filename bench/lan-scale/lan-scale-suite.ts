@@ -1,0 +1,351 @@
+import { cells, describeError } from '../common/measure.js';
+import { MIB } from '../common/process-memory.js';
+import { type Spread, spread } from '../common/stats.js';
+import { formatCount, formatFixed, formatTable } from '../common/table.js';
+import { benchLicense } from '../scale/bench-license.js';
+import { type Churn, churnRun } from './churn-run.js';
+import { type FormationRun, formationRun } from './formation-run.js';
+import { type IdleCost, idleCostRun } from './idle-cost-run.js';
+import { type JoinMode, LanMesh, NAMESPACE_PREFIX } from './lan-mesh.js';
+import { checkNodeBuilt } from './lan-node-process.js';
+import { removeLeftovers } from './leftovers.js';
+import { type Propagation, propagationRun } from './propagation-run.js';
+
+export type LanScalePart = 'formation' | 'idle' | 'propagation' | 'churn';
+export const LAN_SCALE_PARTS: readonly LanScalePart[] = ['formation', 'idle', 'propagation', 'churn'];
+
+export interface LanScaleSuiteOptions {
+  /** Runs of every size and join mode… */
+  runs: number;
+  /** …but at most this many for meshes of more than 32 nodes (64 processes on two cores take long). */
+  largeRuns: number;
+  lanSizes: number[];
+  joinModes: JoinMode[];
+  /** Formation is always measured; the others on the first run (idle: of every size and mode). */
+  parts: LanScalePart[];
+  idleSeconds: number;
+  /** Size at which propagation and churn are measured (on its first run, first join mode). */
+  detailSize: number;
+  changes: number;
+  churnSeconds: number;
+  churnIntervalSeconds: number;
+  workDir: string;
+  log(line: string): void;
+}
+
+export interface FormationScenario {
+  nodes: number;
+  mode: JoinMode;
+  runs: FormationRun[];
+  failures: string[];
+  repeated: number;
+  fullMeshMs?: Spread;
+  topologyMs?: Spread;
+}
+
+export interface LanScaleSuiteResult {
+  scenarios: FormationScenario[];
+  idle: Array<IdleCost & { mode: JoinMode }>;
+  /** Per node and second, wire bytes = perLinkBytes × (N − 1): least squares through 0, per join mode. */
+  idleLaw: Array<{ mode: JoinMode; perLinkBytes: number; r2: number }>;
+  /** RSS and heap of one more link at one end: the growth per node between the smallest and largest size. */
+  perLink?: { between: [number, number]; rssBytes: number; heapBytes: number };
+  propagation?: Propagation;
+  churn?: Churn;
+  /** Parts that failed: their error. */
+  partFailures: string[];
+}
+
+const SETTLE_SECONDS = 10;
+/** Watchdog of the probe: the whole suite at its longest. */
+const PROBE_LIMIT_MS = 6 * 3_600_000;
+
+/**
+ * UC Mesh on a LAN of network namespaces (issue 20): `dist/main.js` per host, formation by one
+ * address or by the search, memory, idle traffic, CallData propagation and churn.
+ */
+export async function runLanScaleSuite(options: LanScaleSuiteOptions): Promise<LanScaleSuiteResult> {
+  checkNodeBuilt();
+  const removed = await removeLeftovers(NAMESPACE_PREFIX, options.workDir);
+  if (removed.length > 0) options.log(`removed leftovers of an aborted run: ${removed.join(', ')}`);
+  const license = await benchLicense(Math.max(...options.lanSizes));
+  const result: LanScaleSuiteResult = { scenarios: [], idle: [], idleLaw: [], partFailures: [] };
+  const parts = new Set(options.parts);
+  for (const size of options.lanSizes) {
+    options.log(`${size} nodes: creating the LAN (${size + 1} namespaces) and the shared PostgreSQL`);
+    const mesh = await LanMesh.create(size, options.workDir, license, PROBE_LIMIT_MS);
+    const killOnExit = () => mesh.killAll();
+    process.once('exit', killOnExit);
+    try {
+      const runs = size > 32 ? Math.min(options.runs, options.largeRuns) : options.runs;
+      for (let run = 0; run < runs; run++) {
+        for (const mode of options.joinModes) {
+          let scenario = result.scenarios.find((s) => s.nodes === size && s.mode === mode);
+          if (!scenario) {
+            scenario = { nodes: size, mode, runs: [], failures: [], repeated: 0 };
+            result.scenarios.push(scenario);
+          }
+          const label = `${size} nodes, join by ${mode}, run ${run + 1}/${runs}`;
+          const runId = `${mode}_${run + 1}`;
+          try {
+            const formed = await formationRun(mesh, mode, runId);
+            scenario.runs.push(formed);
+            options.log(`${label}: ${describeFormation(formed)}`);
+            const extra = async (part: LanScalePart, work: () => Promise<void>) => {
+              try {
+                await work();
+              } catch (error: unknown) {
+                result.partFailures.push(`${label}, ${part}: ${describeError(error)}`);
+                options.log(`${label}, ${part}: FAILED ${describeError(error)}`);
+              }
+            };
+            if (run === 0 && parts.has('idle')) {
+              await extra('idle', async () => {
+                const idle = await idleCostRun(mesh, options.idleSeconds, SETTLE_SECONDS);
+                result.idle.push({ ...idle, mode });
+                options.log(`${label}: idle ${describeIdle(idle)}`);
+              });
+            }
+            const detail = run === 0 && size === options.detailSize && mode === options.joinModes[0];
+            if (detail && parts.has('propagation')) {
+              await extra('propagation', async () => {
+                result.propagation = await propagationRun(mesh, options.changes, 1, `bench-${runId}`);
+                options.log(`${label}: propagation ${JSON.stringify(result.propagation)}`);
+              });
+            }
+            if (detail && parts.has('churn')) {
+              await extra('churn', async () => {
+                result.churn = await churnRun(
+                  mesh,
+                  size - 1,
+                  options.churnSeconds,
+                  options.churnIntervalSeconds,
+                );
+                options.log(`${label}: churn ${JSON.stringify(result.churn)}`);
+              });
+            }
+          } catch (error: unknown) {
+            scenario.failures.push(describeError(error));
+            options.log(`${label}: FAILED ${describeError(error)}`);
+          } finally {
+            await mesh.stopNodes();
+            await mesh.dropDatabases(runId).catch(() => undefined);
+          }
+        }
+      }
+    } finally {
+      await mesh.destroy();
+      process.off('exit', killOnExit);
+    }
+  }
+  summarize(result);
+  return result;
+}
+
+function summarize(result: LanScaleSuiteResult): void {
+  for (const scenario of result.scenarios) {
+    if (scenario.runs.length === 0) continue;
+    scenario.fullMeshMs = spread(scenario.runs.map((run) => run.fullMeshMs));
+    const topology = scenario.runs.flatMap((run) => (run.topologyMs === null ? [] : [run.topologyMs]));
+    if (topology.length > 0) scenario.topologyMs = spread(topology);
+  }
+  for (const mode of new Set(result.idle.map((idle) => idle.mode))) {
+    const points = result.idle.filter((idle) => idle.mode === mode);
+    const x = points.map((p) => p.nodes - 1);
+    const y = points.map((p) => p.wireBytesPerSecond.median);
+    const slope = x.reduce((s, xi, i) => s + xi * (y[i] as number), 0) / x.reduce((s, xi) => s + xi * xi, 0);
+    const mean = y.reduce((s, v) => s + v, 0) / y.length;
+    const residual = y.reduce((s, v, i) => s + (v - slope * (x[i] as number)) ** 2, 0);
+    const total = y.reduce((s, v) => s + (v - mean) ** 2, 0);
+    result.idleLaw.push({ mode, perLinkBytes: slope, r2: total > 0 ? 1 - residual / total : Number.NaN });
+  }
+  const bySize = result.scenarios.filter((s) => s.runs.length > 0).sort((a, b) => a.nodes - b.nodes);
+  const small = bySize[0];
+  const large = bySize[bySize.length - 1];
+  if (small && large && large.nodes > small.nodes) {
+    const med = (s: FormationScenario, pick: (run: FormationRun) => number) =>
+      spread(s.runs.map(pick)).median;
+    const links = large.nodes - small.nodes;
+    result.perLink = {
+      between: [small.nodes, large.nodes],
+      rssBytes: (med(large, (r) => r.rssMedian) - med(small, (r) => r.rssMedian)) / links,
+      heapBytes: (med(large, (r) => r.heapMedian) - med(small, (r) => r.heapMedian)) / links,
+    };
+  }
+}
+
+function describeFormation(run: FormationRun): string {
+  const topology = run.topologyMs === null ? 'n/a' : `${formatCount(run.topologyMs)} ms`;
+  return (
+    `full mesh ${formatCount(run.fullMeshMs)} ms after the last start (starts spanned ` +
+    `${formatFixed(run.startSpanMs / 1000)} s), topology complete ${topology}; RSS ` +
+    `${formatFixed(run.rssMedian / MIB)} MiB, heap ${formatFixed(run.heapMedian / MIB)} MiB per node; ` +
+    `load average ${formatFixed(run.loadAverage)}`
+  );
+}
+
+function describeIdle(idle: IdleCost): string {
+  return (
+    `${formatCount(idle.wireBytesPerSecond.median)} B/s per node on the wire ` +
+    `(${formatFixed(idle.wirePacketsPerSecond.median)} packets/s), ${formatFixed(idle.meshFramesPerSecond)} ` +
+    `mesh frames/s of ${formatFixed(idle.meshFrameBytes)} B`
+  );
+}
+
+/** The tables printed at the end and pasted into docs/BENCHMARKS.md. */
+export function formatLanScaleTables(result: LanScaleSuiteResult): string {
+  const ms = (value: Spread | undefined) =>
+    value ? `${formatCount(value.median)} (${formatCount(value.min)} – ${formatCount(value.max)})` : '–';
+  const med = (runs: FormationRun[], pick: (run: FormationRun) => number) =>
+    runs.length > 0 ? spread(runs.map(pick)).median : Number.NaN;
+  const formation = formatTable(
+    [
+      'nodes',
+      'join by',
+      'runs',
+      'full mesh ms',
+      'topology complete ms',
+      'starts span s',
+      'RSS MiB/node',
+      'heap MiB/node',
+      'load avg',
+      'others cores',
+    ],
+    result.scenarios.map((s) => [
+      String(s.nodes),
+      s.mode === 'peers' ? 'one address' : s.mode === 'search' ? 'search' : 'search + address',
+      cells.runs(s),
+      ms(s.fullMeshMs),
+      s.topologyMs ? ms(s.topologyMs) : s.runs.length > 0 ? 'n/a' : '–',
+      formatFixed(med(s.runs, (r) => r.startSpanMs) / 1000),
+      formatFixed(med(s.runs, (r) => r.rssMedian) / MIB),
+      formatFixed(med(s.runs, (r) => r.heapMedian) / MIB),
+      formatFixed(med(s.runs, (r) => r.loadAverage)),
+      cells.others(s.runs),
+    ]),
+  );
+  const tables = [formation];
+  if (result.perLink) {
+    const { between, rssBytes, heapBytes } = result.perLink;
+    tables.push(
+      `One more link, one end (growth per node from ${between[0]} to ${between[1]} nodes): RSS ` +
+        `${formatCount(rssBytes / 1024)} KiB, heap ${formatCount(heapBytes / 1024)} KiB.`,
+    );
+  }
+  if (result.idle.length > 0) {
+    tables.push(
+      formatTable(
+        [
+          'idle, nodes',
+          'join by',
+          'wire B/s per node (max)',
+          'packets/s per node',
+          'wire B/s per link',
+          'mesh frames/s per node',
+          'mesh B/s per node',
+          'B per frame',
+          'load avg',
+        ],
+        result.idle.map((idle) => [
+          String(idle.nodes),
+          idle.mode,
+          `${formatCount(idle.wireBytesPerSecond.median)} (${formatCount(idle.wireBytesPerSecond.max)})`,
+          formatFixed(idle.wirePacketsPerSecond.median),
+          formatFixed(idle.wireBytesPerLinkSecond),
+          formatFixed(idle.meshFramesPerSecond),
+          formatCount(idle.meshBytesPerSecond),
+          formatFixed(idle.meshFrameBytes),
+          formatFixed(idle.loadAverage),
+        ]),
+      ),
+    );
+    for (const idle of result.idle) {
+      const perSecond = (value: number) => formatFixed(value / idle.census.seconds);
+      tables.push(
+        formatTable(
+          [
+            `node 2 of ${idle.nodes} (${idle.mode}) sent`,
+            'packets/s',
+            'payload B/s',
+            'wire B/s (est.)',
+            'payload B/packet',
+          ],
+          Object.entries(idle.census.kinds).map(([kind, count]) => [
+            kind,
+            perSecond(count.packets),
+            perSecond(count.payloadBytes),
+            perSecond(count.wireBytes),
+            formatFixed(count.payloadBytes / count.packets),
+          ]),
+        ),
+      );
+    }
+    for (const law of result.idleLaw) {
+      tables.push(
+        `Idle law (${law.mode}): per node ≈ ${formatFixed(law.perLinkBytes)} B/s × (N − 1) links (R² ${formatFixed(law.r2, 3)}).`,
+      );
+    }
+  }
+  const p = result.propagation;
+  if (p) {
+    tables.push(
+      formatTable(
+        [
+          'propagation, nodes',
+          'CallData changes',
+          'lag p50 ms',
+          'lag p99 ms',
+          'lag max ms',
+          'all arrived p50 ms',
+          'all arrived p99 ms',
+          'unattributed',
+        ],
+        [
+          [
+            String(p.nodes),
+            String(p.changes),
+            formatFixed(p.lagMs.p50),
+            formatFixed(p.lagMs.p99),
+            formatFixed(p.lagMs.max),
+            formatFixed(p.allArrivedMs.p50),
+            formatFixed(p.allArrivedMs.p99),
+            String(p.unattributed),
+          ],
+        ],
+      ),
+    );
+  }
+  const c = result.churn;
+  if (c) {
+    tables.push(
+      formatTable(
+        [
+          'churn, nodes',
+          'restarts',
+          'relink ms (max)',
+          'outage ms (max)',
+          'rejoin tx / rx KiB',
+          'others tx KiB',
+          'disturbed links',
+          'stale entries',
+          'stale topologies',
+        ],
+        [
+          [
+            String(c.nodes),
+            `${c.restarts}${c.failedRelinks > 0 ? ` (${c.failedRelinks} failed)` : ''}`,
+            `${formatCount(c.relinkMs.median)} (${formatCount(c.relinkMs.max)})`,
+            `${formatCount(c.outageMs.median)} (${formatCount(c.outageMs.max)})`,
+            `${formatFixed(c.rejoinTxBytes / 1024)} / ${formatFixed(c.rejoinRxBytes / 1024)}`,
+            formatFixed(c.othersTxBytes / 1024),
+            String(c.disturbedLinks),
+            String(c.staleEntries),
+            c.staleTopologies === null ? 'n/a' : String(c.staleTopologies),
+          ],
+        ],
+      ),
+    );
+  }
+  if (result.partFailures.length > 0) tables.push(`Failed parts:\n${result.partFailures.join('\n')}`);
+  return tables.join('\n\n');
+}
