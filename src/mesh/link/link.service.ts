@@ -134,6 +134,11 @@ export class LinkService implements OnApplicationBootstrap, BeforeApplicationShu
       ?.close(new LinkFailure('closed', 'closed by this node'), tellPeer, 'the peer closed the link');
   }
 
+  /** The node ID learned at an address given to `connect`, once a link with it came up. */
+  nodeIdAt(target: LinkTarget): string | undefined {
+    return this.dialers.nodeIdAt(target);
+  }
+
   /** Status of an address given to `connect`. */
   status(target: LinkTarget): LinkStatus | undefined {
     return this.dialers.status(target);

@@ -126,12 +126,18 @@ export class PeerDialer {
     } catch (error: unknown) {
       const failure =
         error instanceof LinkFailure ? error : new LinkFailure('connection-lost', String(error));
-      if (this.stopped) return;
+      // A link to the node that came up meanwhile (the peer dialled us) stands: this dial's
+      // failure (a handshake timed out, a duplicate) is no news about the node.
+      if (this.stopped || this.linkedMeanwhile()) return;
       this.fail(failure);
       this.schedule(this.backoff.next());
     } finally {
       this.dialing = false;
     }
+  }
+
+  private linkedMeanwhile(): boolean {
+    return this.current.state === 'connected' && this.link !== undefined && !this.link.closed;
   }
 
   private fail(failure: LinkFailure): void {

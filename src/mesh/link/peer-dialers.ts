@@ -84,6 +84,11 @@ export class PeerDialers {
     return dialer;
   }
 
+  /** The node ID the dialler of this address has learned, once a link with it came up. */
+  nodeIdAt(target: LinkTarget): string | undefined {
+    return this.dialers.get(targetKey(target))?.nodeId;
+  }
+
   status(target: LinkTarget): LinkStatus | undefined {
     return this.dialers.get(targetKey(target))?.status;
   }

@@ -209,6 +209,8 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
       if (entry.requireTls !== requireTls) {
         await this.save(entry, { requireTls });
         this.enforceTls(entry);
+        // An edited entry is dialled at once: the change may be what made it fail.
+        if (entry.connect) this.link.connect(target(entry), entry.nodeId ?? undefined);
       }
       return this.view(entry);
     });
@@ -437,7 +439,8 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
         };
     return {
       id: entry.id,
-      nodeId: entry.nodeId,
+      // The link may be up before the node ID is written (the registry's queue): show it already.
+      nodeId: entry.nodeId ?? (entry.connect ? (this.link.nodeIdAt(target(entry)) ?? null) : null),
       host: entry.host,
       port: entry.port,
       group: entry.group,
