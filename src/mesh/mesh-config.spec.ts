@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ModuleOptionsError } from '../common/module-options.js';
+import { PROTOCOL_VERSIONS } from './handshake/handshake-messages.js';
 import { MESH_DEFAULTS, resolveMeshConfig } from './mesh-config.js';
 
 /** The one-line message `resolveMeshConfig` stops the application with. */
@@ -21,6 +22,8 @@ describe('resolveMeshConfig', () => {
       host: 'uc1.example',
       tls: {},
       peers: [],
+      // Every protocol version this build speaks.
+      protocolVersions: PROTOCOL_VERSIONS,
     });
   });
 
