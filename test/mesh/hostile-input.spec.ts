@@ -8,6 +8,7 @@ import { decodeBody, encodeBody } from '../../src/mesh/wire/body-codec.js';
 import { DEFAULT_MAX_FRAME_BYTES, frame } from '../../src/mesh/wire/frame-decoder.js';
 import { MeshNode } from '../helpers/mesh-node.js';
 import { meshCluster } from '../helpers/mesh-cluster.js';
+import { licensedFor } from '../helpers/mesh-license.js';
 import { EchoHandler, keepRequesting } from '../helpers/mesh-traffic.js';
 import { decodeFrames, madeUpHello, rawClient, type RawOutcome } from '../helpers/raw-client.js';
 import { connectRawPeer } from '../helpers/raw-peer.js';
@@ -107,9 +108,17 @@ describe('hostile input on the clients network interface', () => {
   const start = async (options: Partial<MeshModuleOptions> = {}): Promise<MeshNode> => {
     return cluster.start(options, [EchoHandler]);
   };
-  /** The node under attack: default encryption (starttls-optional), a short handshake time. */
-  const startTarget = () =>
-    start({ encryption: 'starttls-optional', handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS });
+  /**
+   * The node under attack: default encryption (starttls-optional), a short handshake time, and a
+   * license for more links than the evaluation's two — its linked nodes tell it of each other, so
+   * it links to them too and a fresh node needs a third connection.
+   */
+  const startTarget = async () =>
+    start({
+      encryption: 'starttls-optional',
+      handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+      ...(await licensedFor(8)),
+    });
 
   /** Connects, writes, and resolves once the connection is closed (bounded). */
   const rawSession = (port: number, bytes: Buffer | undefined, end = false): Promise<RawOutcome> => {

@@ -262,8 +262,11 @@ describe('admin token and mesh password: never logged, every /api route guarded'
     ];
     for (const change of bad) expect((await settings(a, secrets.tokenA, change)).status).toBe(400);
 
-    // A password change on A only: B no longer gets in, until it changes too.
-    const changed = await settings(a, secrets.tokenA, { password: secrets.changedPassword });
+    // A password change on A only, without a grace period: B no longer gets in, until it changes too.
+    const changed = await settings(a, secrets.tokenA, {
+      password: secrets.changedPassword,
+      passwordGraceMs: 0,
+    });
     expect(changed).toMatchObject({ status: 200, body: { passwordSet: true } });
     await untilFailed(b, { nodeId: a.nodeId, port: ports.a }, secrets.tokenB, 'password-mismatch');
     expect((await settings(b, secrets.tokenB, { password: secrets.changedPassword })).status).toBe(200);
