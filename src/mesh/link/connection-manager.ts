@@ -114,7 +114,7 @@ export class ConnectionManager {
     const link = new Link(connection, direction, this.linkOptions, this.linkHandlers, this.traffic);
     const gone = this.unwanted(link);
     if (gone) {
-      link.close(gone, gone.reason === 'unlicensed-local' ? 'unlicensed-remote' : 'closed');
+      link.close(gone, peerReasonFor(gone.reason));
       throw gone;
     }
     const adoption = this.table.adopt(link, this.limit);
@@ -257,4 +257,10 @@ function unverifiedWarning(link: Link): string | undefined {
   ].filter(Boolean);
   if (why.length === 0) return undefined;
   return `TLS without verified certificates (${why.join('; ')}); encrypted and authenticated by the mesh password only — give both nodes certificates of the configured CA`;
+}
+
+/** What the peer of a link closed right at its adoption is told: a stop is announced as such. */
+function peerReasonFor(reason: LinkReason): LinkReason {
+  if (reason === 'unlicensed-local') return 'unlicensed-remote';
+  return reason === 'shutdown' ? 'shutdown' : 'closed';
 }
