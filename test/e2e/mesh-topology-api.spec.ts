@@ -64,7 +64,13 @@ describe('GET /api/mesh/topology on three nodes', () => {
     expect((await a.api('/api/mesh/topology')).status).toBe(401);
 
     // Complete: three nodes, three links up, one island — the B–C link only B and C can tell.
-    const full = await untilTopology(a, 'a complete mesh', (t) => t.complete && t.nodes.length === 3);
+    // Waits for both ends' reports of B–C too: `complete` needs one report per link, and C's may
+    // arrive before B's.
+    const full = await untilTopology(
+      a,
+      'a complete mesh, B–C reported by both ends',
+      (t) => t.complete && t.nodes.length === 3 && linkOf(t, b, c)?.reportedBy.length === 2,
+    );
     expect(full.islands).toEqual([[a.nodeId, b.nodeId, c.nodeId].sort()]);
     expect(full.missingLinks).toBe(0);
     expect(full.nodes.map((n) => ({ ...n, version: typeof n.version }))).toEqual(
