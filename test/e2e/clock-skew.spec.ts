@@ -1,47 +1,20 @@
-import { existsSync } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { MeshNodeView } from '../../src/mesh/registry/mesh-node.js';
 import { call } from '../helpers/node-api.js';
-import { freePort, NodeProcess, tempDataDir } from '../helpers/node-process.js';
+import { freePort, type NodeProcess } from '../helpers/node-process.js';
+import { clockAhead, skewedClockNodes } from '../helpers/skewed-clock.js';
 import { until } from '../helpers/until.js';
 
-const MESH = { MESH_HOST: '127.0.0.1', MESH_ID: 'clocks', MESH_PASSWORD: 'clocks-password' };
-/** Debian package `faketime`. */
-const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
-/**
- * A node whose system clock is 2 h ahead, as on a server without NTP: libfaketime shifts the wall
- * clock of the node and of its embedded PostgreSQL (a child, same environment), not the monotonic
- * clock that timers run on.
- */
-const TWO_HOURS_AHEAD = { LD_PRELOAD: LIBFAKETIME, FAKETIME: '+2h', FAKETIME_DONT_FAKE_MONOTONIC: '1' };
+const nodes = skewedClockNodes({ MESH_ID: 'clocks', MESH_PASSWORD: 'clocks-password' });
+/** A node whose system clock is 2 h ahead, as on a server without NTP. */
+const TWO_HOURS_AHEAD = clockAhead('+2h');
 const TWO_HOURS = 7_200_000;
 /** Loopback round trips are far below this; it only rules out a wrong sign or a wrong magnitude. */
 const TOLERANCE_MS = 2000;
 
-const running: NodeProcess[] = [];
-
-beforeAll(() => {
-  if (!existsSync(LIBFAKETIME)) {
-    throw new Error(
-      `${LIBFAKETIME} is missing: install the Debian package faketime (apt-get install faketime)`,
-    );
-  }
-});
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((node) => node.stop().catch(() => undefined)));
-});
-
-async function start(port: number, peers: number[], env: Record<string, string> = {}): Promise<NodeProcess> {
-  const node = await NodeProcess.start({
-    ...MESH,
-    DATA_DIR: await tempDataDir(),
-    MESH_PORT: String(port),
-    MESH_PEERS: peers.map((peer) => `127.0.0.1:${peer}`).join(','),
-    ...env,
-  });
-  running.push(node);
-  return node;
+/** A node on `port` that lists the nodes on `peers`. */
+function start(port: number, peers: number[], env: Record<string, string> = {}): Promise<NodeProcess> {
+  return nodes.start(port, { MESH_PEERS: peers.map((peer) => `127.0.0.1:${peer}`).join(','), ...env });
 }
 
 /** The node's own clock, as its HTTP server stamps its answers. */

@@ -1,44 +1,17 @@
-import { existsSync } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { DiagnosisLine } from '../../src/mesh/diagnosis/diagnosis-rules.js';
 import { LINK_HINTS } from '../../src/mesh/link/link-hints.js';
 import { createSelfSignedPair } from '../../src/mesh/tls/certificate-factory.js';
 import { call } from '../helpers/node-api.js';
-import { freePort, NodeProcess, tempDataDir } from '../helpers/node-process.js';
+import { freePort, type NodeProcess, tempDataDir } from '../helpers/node-process.js';
+import { clockAhead, skewedClockNodes } from '../helpers/skewed-clock.js';
 import { writePem } from '../helpers/test-pki.js';
 import { until } from '../helpers/until.js';
 
-const MESH = { MESH_HOST: '127.0.0.1', MESH_ID: 'diagnose', MESH_PASSWORD: 'diagnose-password' };
-/** Debian package `faketime`; see test/e2e/clock-skew.spec.ts. */
-const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
-const TWO_HOURS_AHEAD = { LD_PRELOAD: LIBFAKETIME, FAKETIME: '+2h', FAKETIME_DONT_FAKE_MONOTONIC: '1' };
+const { start } = skewedClockNodes({ MESH_ID: 'diagnose', MESH_PASSWORD: 'diagnose-password' });
+const TWO_HOURS_AHEAD = clockAhead('+2h');
 /** A loopback address nothing listens on: the node binds 127.0.0.1 only. */
 const WRONG_HOST = '127.0.0.99';
-
-const running: NodeProcess[] = [];
-
-beforeAll(() => {
-  if (!existsSync(LIBFAKETIME)) {
-    throw new Error(
-      `${LIBFAKETIME} is missing: install the Debian package faketime (apt-get install faketime)`,
-    );
-  }
-});
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((node) => node.stop().catch(() => undefined)));
-});
-
-async function start(port: number, env: Record<string, string> = {}): Promise<NodeProcess> {
-  const node = await NodeProcess.start({
-    ...MESH,
-    DATA_DIR: await tempDataDir(),
-    MESH_PORT: String(port),
-    ...env,
-  });
-  running.push(node);
-  return node;
-}
 
 async function diagnosis(node: NodeProcess): Promise<DiagnosisLine[]> {
   const answer = await call(node, 'GET', '/api/mesh/diagnose');
