@@ -1,9 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { factsOf, launchBrowser, openPage, signIn, untilAttribute } from '../helpers/browser.js';
-import { freePort, NodeProcess, tempDataDir } from '../helpers/node-process.js';
+import { describe, expect, it } from '@jest/globals';
+import { browserSession, factsOf, signIn, untilAttribute } from '../helpers/browser.js';
+import { freePort, tempDataDir } from '../helpers/node-process.js';
 import { makeTestPki, writePem } from '../helpers/test-pki.js';
 
 /** Loopback only, no LAN search. */
@@ -15,20 +14,7 @@ const MESH = {
 };
 const LIMIT_MS = 60_000;
 
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const running: NodeProcess[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close().catch(() => undefined)));
-  await Promise.all(running.splice(0).map((node) => node.stop().catch(() => undefined)));
-});
+const session = browserSession();
 
 describe('the admin page and certificates that are not verified', () => {
   it('marks a TLS link with an untrusted certificate "not verified" and fails it once TLS is required', async () => {
@@ -40,9 +26,8 @@ describe('the admin page and certificates that are not verified', () => {
     const start = async (name: string, trusted: boolean, port: number, peer: number) => {
       const pair = await (trusted ? pki.issue(name) : pki.issueUntrusted(name));
       const { certFile, keyFile } = await writePem(dir, name, pair);
-      const node = await NodeProcess.start({
+      return session.startNode({
         ...MESH,
-        DATA_DIR: await tempDataDir(),
         MESH_PORT: String(port),
         MESH_PEERS: `127.0.0.1:${peer}`,
         MESH_ENCRYPTION: 'starttls-optional',
@@ -50,16 +35,12 @@ describe('the admin page and certificates that are not verified', () => {
         MESH_TLS_KEY: keyFile,
         MESH_TLS_CA: caFile,
       });
-      running.push(node);
-      return node;
     };
     // B's certificate comes from a CA that A does not trust; A's is trusted by B.
     const a = await start('a.test', true, portA, portB);
     await start('b.test', false, portB, portA);
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    contexts.push(context);
-    const { page, problems } = await openPage(context, `${a.httpUrl}/admin`);
+    const { page, problems } = await session.openAdmin(a);
     await signIn(page, a.adminToken);
     const rowB = page.locator(`#fixed-nodes tr[data-testid="node-127.0.0.1:${portB}"]`);
     const status = rowB.locator('[data-testid="status"]');

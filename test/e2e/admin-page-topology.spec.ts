@@ -1,59 +1,28 @@
-import { existsSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, BrowserContext, Locator } from 'playwright-core';
-import { join } from 'node:path';
-import {
-  ARTIFACTS,
-  launchBrowser,
-  openPage,
-  screenshot,
-  signIn,
-  untilAttribute,
-} from '../helpers/browser.js';
-import { NodeProcess, tempDataDir } from '../helpers/node-process.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { browserSession, openPage, screenshot, signIn, textOf, untilAttribute } from '../helpers/browser.js';
+import type { NodeProcess } from '../helpers/node-process.js';
 import type { MeshTopology } from '../../src/mesh/topology/mesh-topology.js';
+import { clockAhead, requireLibfaketime } from '../helpers/skewed-clock.js';
 import { setConnect, startThree } from '../helpers/topology-nodes.js';
 
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const running: NodeProcess[] = [];
+// Before the browser is launched: without libfaketime the file fails at once.
+beforeAll(requireLibfaketime);
+const session = browserSession();
 
-beforeAll(async () => {
-  if (!existsSync(LIBFAKETIME))
-    throw new Error(
-      `${LIBFAKETIME} is missing: install the Debian package faketime (apt-get install faketime)`,
-    );
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close().catch(() => undefined)));
-  await Promise.all(running.splice(0).map((node) => node.stop().catch(() => undefined)));
-});
-
-/** Debian package `faketime`: shifts the wall clock of one node (and its PostgreSQL), not its timers. */
-const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
-const TEN_SECONDS_AHEAD = { LD_PRELOAD: LIBFAKETIME, FAKETIME: '+10s', FAKETIME_DONT_FAKE_MONOTONIC: '1' };
+/** Shifts the wall clock of one node (and its PostgreSQL), not its timers. */
+const TEN_SECONDS_AHEAD = clockAhead('+10s');
 
 const pairId = (x: NodeProcess, y: NodeProcess) => [x.nodeId, y.nodeId].sort().join('-');
-
-function text(locator: Locator): Promise<string> {
-  return locator.textContent({ timeout: 1000 }).then((value) => (value ?? '').trim());
-}
 
 describe('the admin page draws the whole mesh', () => {
   it('on A of three: the B–C link goes from connected to missing when B unchecks C, then two islands when C is cut off — in German', async () => {
     // C's clock runs 10 s ahead (within the 30 s the mesh accepts): A's page points it out.
-    const [a, b, c] = (await startThree('admin-page-topology', running, [{}, {}, TEN_SECONDS_AHEAD])) as [
-      NodeProcess,
-      NodeProcess,
-      NodeProcess,
-    ];
-    const context = await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 1000 } });
-    contexts.push(context);
-    const watched = await openPage(context, `${a.httpUrl}/admin`);
+    const [a, b, c] = (await startThree('admin-page-topology', session.running, [
+      {},
+      {},
+      TEN_SECONDS_AHEAD,
+    ])) as [NodeProcess, NodeProcess, NodeProcess];
+    const watched = await session.openAdmin(a, { locale: 'de-DE', viewport: { width: 1280, height: 1000 } });
     const { page } = watched;
     await signIn(page, a.adminToken);
     const picture = page.locator('#picture');
@@ -65,16 +34,16 @@ describe('the admin page draws the whole mesh', () => {
     expect(await picture.locator('line').count()).toBe(3);
     expect(await picture.locator('circle').count()).toBe(3);
     expect(await picture.locator('circle[data-apart]').count()).toBe(0);
-    expect(await text(picture.locator('desc'))).toMatch(
+    expect(await textOf(picture.locator('desc'))).toMatch(
       /^Dieser Knoten 127\.0\.0\.1 und 2 weitere Knoten: .*Jeder Knoten erreicht jeden anderen\. Alle Knoten sind paarweise verbunden\.$/,
     );
     // The hover text: state, round trip and transport of the link, in German.
-    const connectedTitle = await text(bc.locator('title'));
+    const connectedTitle = await textOf(bc.locator('title'));
     expect(connectedTitle).toMatch(/verbunden/);
     expect(connectedTitle).toMatch(/Umlaufzeit: [\d.]+ ms/);
     expect(connectedTitle).toMatch(/TLS/);
     const rowOfC = page.locator('#fixed-nodes tr', { hasText: c.nodeId });
-    expect(await text(rowOfC.locator('[data-testid="clock-warning"]'))).toMatch(
+    expect(await textOf(rowOfC.locator('[data-testid="clock-warning"]'))).toMatch(
       /^Zeitabweichung: Gegenstelle (9|10)\.\d s vor$/,
     );
     expect(await page.locator('[data-testid="clock-warning"]').count()).toBe(1);
@@ -86,7 +55,7 @@ describe('the admin page draws the whole mesh', () => {
     await untilAttribute(picture, 'data-complete', 'false');
     expect(await bc.getAttribute('class')).toBe('link off');
     expect(await bc.evaluate((line) => getComputedStyle(line).strokeDasharray)).not.toBe('none');
-    const missingTitle = await text(bc.locator('title'));
+    const missingTitle = await textOf(bc.locator('title'));
     expect(missingTitle).toMatch(/laut 127\.0\.0\.1:\d+:\n\s+ausgeschaltet/);
     expect(missingTitle).toMatch(/laut 127\.0\.0\.1:\d+:\n\s+Fehler: Auf dem anderen Knoten ausgeschaltet/);
     await untilAttribute(picture, 'data-islands', '1');
@@ -98,7 +67,7 @@ describe('the admin page draws the whole mesh', () => {
     const circleC = picture.locator(`circle[data-node-id="${c.nodeId}"]`);
     await untilAttribute(circleC, 'data-apart', '');
     expect(await picture.locator(`circle[data-node-id="${b.nodeId}"]`).getAttribute('data-apart')).toBeNull();
-    expect(await text(picture.locator('desc'))).toMatch(/Inseln: 2\.$/);
+    expect(await textOf(picture.locator('desc'))).toMatch(/Inseln: 2\.$/);
     // The legend in German, and no English left in the picture's card.
     const card = await page.locator('section[aria-labelledby="picture-title"]').innerText();
     expect(card).toContain('keine Verbindung (gestrichelt)');
@@ -106,7 +75,7 @@ describe('the admin page draws the whole mesh', () => {
     for (const english of ['this node', 'connected', 'no link', 'Islands'])
       expect(card).not.toContain(english);
     await screenshot(page, 'topology-3-islands');
-    await picture.screenshot({ path: join(ARTIFACTS, 'topology-3-islands-picture.png') });
+    await screenshot(picture, 'topology-3-islands-picture');
     expect(watched.problems).toEqual([]);
   });
 });
@@ -154,16 +123,13 @@ function fabricatedTopology(self: string): MeshTopology {
 
 describe('the mesh picture at 32 nodes', () => {
   it('draws every node and pair with no label covering another label or a circle', async () => {
-    const node = await NodeProcess.start({
+    const node = await session.startNode({
       MESH_HOST: '127.0.0.1',
       MESH_DISCOVERY: 'false',
       MESH_ID: 'admin-page-32',
       MESH_PASSWORD: 'admin-page-32-password',
-      DATA_DIR: await tempDataDir(),
     });
-    running.push(node);
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 1000 } });
-    contexts.push(context);
+    const context = await session.newContext({ locale: 'en-US', viewport: { width: 1280, height: 1000 } });
     const topology = fabricatedTopology(node.nodeId);
     // The node alone has no peers: its answer is replaced by a 32-node mesh's, the page is the real one.
     await context.route('**/api/mesh/topology', (route) =>
@@ -239,7 +205,7 @@ describe('the mesh picture at 32 nodes', () => {
       return found;
     });
     expect(overlaps).toEqual([]);
-    await picture.screenshot({ path: join(ARTIFACTS, 'topology-32-nodes.png') });
+    await screenshot(picture, 'topology-32-nodes');
     expect(watched.problems).toEqual([]);
   });
 });

@@ -1,19 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import type { Browser, Locator, Page } from 'playwright-core';
 import {
-  ARTIFACTS,
+  browserSession,
   factsOf,
-  launchBrowser,
-  openPage,
   screenshot,
   signIn,
+  textOf,
   untilAttribute,
   untilValue,
   type WatchedPage,
 } from '../helpers/browser.js';
-import { createLan, type Lan } from '../helpers/netns-lan.js';
-import { freePort, NodeProcess, tempDataDir } from '../helpers/node-process.js';
+import { createLan } from '../helpers/netns-lan.js';
+import { freePort, type NodeProcess } from '../helpers/node-process.js';
 import type { MeshNodeView } from '../../src/mesh/registry/mesh-node.js';
 
 /** Loopback only, no LAN search: the nodes never send anything off this machine. */
@@ -32,31 +30,8 @@ type Group = 'fixed' | 'discovered';
 /** The browser's own, for functions run in the page (the tests compile without the DOM library). */
 declare function getComputedStyle(element: unknown): { stroke: string };
 
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const browsers: Browser[] = [];
-const running: NodeProcess[] = [];
-const lans: Lan[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  // Pages first, so no page sees its node go away; then the nodes, then their network.
-  await Promise.all(contexts.splice(0).map((context) => context.close().catch(() => undefined)));
-  await Promise.all(browsers.splice(0).map((other) => other.close().catch(() => undefined)));
-  await Promise.all(running.splice(0).map((node) => node.stop().catch(() => undefined)));
-  await Promise.all(lans.splice(0).map((lan) => lan.destroy()));
-});
-
-async function start(env: Record<string, string> = {}): Promise<NodeProcess> {
-  const node = await NodeProcess.start({ ...MESH, DATA_DIR: await tempDataDir(), ...env });
-  running.push(node);
-  return node;
-}
+const session = browserSession();
+const start = (env: Record<string, string> = {}) => session.startNode({ ...MESH, ...env });
 
 /** Two nodes on fixed ports, each listing the other: they link as soon as both run. */
 async function startPair(): Promise<[NodeProcess, NodeProcess, number, number]> {
@@ -69,13 +44,11 @@ async function startPair(): Promise<[NodeProcess, NodeProcess, number, number]> 
 }
 
 /** The admin page of `node` in a fresh browser context (its own session storage). */
-async function open(node: NodeProcess, expected: RegExp[] = [], on = browser): Promise<WatchedPage> {
-  const context = await on.newContext({ viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  return openPage(context, `${node.httpUrl}/admin`, expected);
+function open(node: NodeProcess, expected: RegExp[] = [], on?: Browser): Promise<WatchedPage> {
+  return session.openAdmin(node, { expected, browser: on });
 }
 
-async function openSignedIn(node: NodeProcess, expected: RegExp[] = [], on = browser): Promise<WatchedPage> {
+async function openSignedIn(node: NodeProcess, expected: RegExp[] = [], on?: Browser): Promise<WatchedPage> {
   const watched = await open(node, expected, on);
   await signIn(watched.page, node.adminToken);
   return watched;
@@ -120,10 +93,6 @@ async function untilStatus(nodeRow: Locator, state: string, colour: string, limi
   await untilAttribute(statusOf(nodeRow), 'data-colour', colour, limitMs);
 }
 
-function text(locator: Locator): Promise<string> {
-  return locator.textContent({ timeout: 1000 }).then((value) => (value ?? '').trim());
-}
-
 /** The `id` of the focused element, '' when it has none. */
 async function focusedId(page: Page): Promise<string> {
   return String(await page.evaluate('document.activeElement?.id ?? ""'));
@@ -142,13 +111,13 @@ describe('the admin page in a browser', () => {
     expect(await page.locator('#console').isHidden()).toBe(true);
 
     await page.locator('#token').press('Enter');
-    await untilValue('empty token', () => text(page.locator('#login-error')), 'Type the admin token.');
+    await untilValue('empty token', () => textOf(page.locator('#login-error')), 'Type the admin token.');
 
     await page.locator('#token').fill('not-the-admin-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await untilValue(
       'wrong token',
-      () => text(page.locator('#login-error')),
+      () => textOf(page.locator('#login-error')),
       'The admin token was not accepted.',
     );
     expect(await page.locator('#console').isHidden()).toBe(true);
@@ -157,7 +126,7 @@ describe('the admin page in a browser', () => {
     await signIn(page, node.adminToken);
     expect(await page.locator('#login').isHidden()).toBe(true);
     expect(await page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
-    expect(await text(page.locator('#title-host'))).toBe('— 127.0.0.1');
+    expect(await textOf(page.locator('#title-host'))).toBe('— 127.0.0.1');
     expect(await factsOf(page.locator('#self'))).toEqual({
       'Computer name': '127.0.0.1',
       Port: String(await meshPort(node)),
@@ -167,8 +136,8 @@ describe('the admin page in a browser', () => {
       Software: expect.stringMatching(/^uc-mesh\/\d+\.\d+\.\d+$/),
       Mesh: 'active',
     });
-    expect(await text(page.locator('[data-testid="license-state"]'))).toBe('evaluation');
-    expect(await text(page.locator('[data-testid="license-connections"]'))).toBe('0 used of 2 allowed');
+    expect(await textOf(page.locator('[data-testid="license-state"]'))).toBe('evaluation');
+    expect(await textOf(page.locator('[data-testid="license-connections"]'))).toBe('0 used of 2 allowed');
     // No nodes yet: both groups say so.
     expect(await page.locator('#fixed-nodes').textContent()).toBe('No nodes in this group.');
     expect(await page.locator('#discovered-nodes').textContent()).toBe('No nodes in this group.');
@@ -205,7 +174,7 @@ describe('the admin page in a browser', () => {
     await untilAttribute(circleOf(page, b), 'class', 'connected');
     await untilValue(
       'connections used',
-      () => text(page.locator('[data-testid="license-connections"]')),
+      () => textOf(page.locator('[data-testid="license-connections"]')),
       '1 used of 2 allowed',
     );
     expect(loads).toBe(0);
@@ -215,7 +184,7 @@ describe('the admin page in a browser', () => {
     await rowB.getByRole('button', { name: 'Details' }).click();
     const details = page.getByRole('dialog');
     await details.waitFor();
-    expect(await text(details.locator('#details-title'))).toBe(b);
+    expect(await textOf(details.locator('#details-title'))).toBe(b);
     expect(await factsOf(details.locator('#details-facts'))).toMatchObject({
       Address: b,
       'Node ID': nodeB.nodeId,
@@ -251,17 +220,17 @@ describe('the admin page in a browser', () => {
     await untilAttribute(lineTo(onA.page, `127.0.0.1:${portB}`), 'class', 'link off');
     await untilValue(
       'connections used on A',
-      () => text(onA.page.locator('[data-testid="license-connections"]')),
+      () => textOf(onA.page.locator('[data-testid="license-connections"]')),
       '0 used of 2 allowed',
     );
 
     // On B: A switched the link off on purpose — grey, not an error colour, with the reason.
     await untilStatus(rowAonB, 'error', 'off');
     // The reason's label for the administrator, its code beside it for the logs and the API.
-    expect(await text(statusOf(rowAonB).locator('.reason'))).toBe('Switched off on the other node');
+    expect(await textOf(statusOf(rowAonB).locator('.reason'))).toBe('Switched off on the other node');
     expect(await statusOf(rowAonB).locator('.reason').getAttribute('data-reason')).toBe('disabled-remote');
     // …and what to do about it, beside the reason (LINK_HINTS['disabled-remote']).
-    expect(await text(statusOf(rowAonB).locator('[data-testid="hint"]'))).toMatch(
+    expect(await textOf(statusOf(rowAonB).locator('[data-testid="hint"]'))).toMatch(
       /check it again in the peer's node list/,
     );
     expect(await rowAonB.locator('[data-role="connect"]').isChecked()).toBe(true);
@@ -280,16 +249,15 @@ describe('the admin page in a browser', () => {
     // Only a node whose search is on accepts a node it does not know (and lists it as found):
     // that runs in a LAN of network namespaces, where its multicast stays.
     const lan = await createLan(2, { name: 'ucpage' });
-    lans.push(lan);
+    // After the nodes: a namespace deleted under a running node would live on with it.
+    session.afterNodes(() => lan.destroy());
     const [h1, h2] = lan.hosts;
     if (!h1 || !h2) throw new Error('the LAN lacks hosts');
     const inNamespace = async (namespace: string, env: Record<string, string>) => {
-      const node = await NodeProcess.start(
-        { ...MESH, DATA_DIR: await tempDataDir(), MESH_BIND: '0.0.0.0', MESH_PORT: '7222', ...env },
+      return session.startNode(
+        { ...MESH, MESH_BIND: '0.0.0.0', MESH_PORT: '7222', ...env },
         { netns: namespace },
       );
-      running.push(node);
-      return node;
     };
     const [a, b] = await Promise.all([
       inNamespace(h1.namespace, {
@@ -301,8 +269,7 @@ describe('the admin page in a browser', () => {
       inNamespace(h2.namespace, { MESH_HOST: h2.address, MESH_PEERS: `${h1.address}:7222` }),
     ]);
     // A's admin page listens on A's namespace's loopback: this browser runs there too.
-    const inside = await launchBrowser({ netns: h1.namespace });
-    browsers.push(inside);
+    const inside = await session.launch({ netns: h1.namespace });
     const watched = await openSignedIn(a, [], inside);
     const { page } = watched;
 
@@ -324,11 +291,11 @@ describe('the admin page in a browser', () => {
       'Details',
     ]);
     const focusedItem = menu.locator('[role="menuitem"]:focus');
-    expect(await text(focusedItem)).toBe('Configure this node permanently');
+    expect(await textOf(focusedItem)).toBe('Configure this node permanently');
     await page.keyboard.press('ArrowDown');
-    expect(await text(focusedItem)).toBe('Details');
+    expect(await textOf(focusedItem)).toBe('Details');
     await page.keyboard.press('ArrowDown');
-    expect(await text(focusedItem)).toBe('Configure this node permanently');
+    expect(await textOf(focusedItem)).toBe('Configure this node permanently');
     await screenshot(page, '4-menu');
     await page.keyboard.press('Enter');
 
@@ -368,7 +335,7 @@ describe('the admin page in a browser', () => {
       await host.fill('127.0.0.1');
       await port.fill(bad);
       await add.click();
-      await untilValue(`port "${bad}"`, () => text(error), PORT_ERROR);
+      await untilValue(`port "${bad}"`, () => textOf(error), PORT_ERROR);
       expect(await port.getAttribute('aria-invalid')).toBe('true');
       expect(await focusedId(page)).toBe('add-port');
       if (bad === '70000') await screenshot(page, '5-bad-port');
@@ -378,7 +345,7 @@ describe('the admin page in a browser', () => {
       await add.click();
       await untilValue(
         'a host the API refuses',
-        () => text(error),
+        () => textOf(error),
         'host must be a computer name or an IP address of 1 to 253 characters',
       );
       expect(await host.getAttribute('aria-invalid')).toBe('true');
@@ -394,7 +361,7 @@ describe('the admin page in a browser', () => {
     await add.click();
     const added = row(page, address, 'fixed');
     await added.waitFor();
-    expect(await text(error)).toBe('');
+    expect(await textOf(error)).toBe('');
     expect(await host.inputValue()).toBe('');
     expect(await port.getAttribute('aria-invalid')).toBeNull();
     expect(await host.getAttribute('aria-invalid')).toBeNull();
@@ -479,7 +446,7 @@ describe('the admin page in a browser', () => {
     expect((await picture.locator('text').allTextContents()).sort()).toEqual(
       ['this node', ...expected.map(([address]) => address)].sort(),
     );
-    expect(await text(picture.locator('desc'))).toMatch(/^This node 127\.0\.0\.1 and 4 other nodes: /);
+    expect(await textOf(picture.locator('desc'))).toMatch(/^This node 127\.0\.0\.1 and 4 other nodes: /);
     // Drawn colours, not just class names: green, yellow, grey.
     const strokes = await Promise.all(
       expected.map(async ([address]) =>
@@ -493,7 +460,7 @@ describe('the admin page in a browser', () => {
       'rgb(160, 174, 192)',
     ]);
     await screenshot(page, '6-picture');
-    await picture.screenshot({ path: join(ARTIFACTS, '6-picture-only.png') });
+    await screenshot(picture, '6-picture-only');
     expectNoProblems(watched);
   });
 
@@ -568,7 +535,7 @@ describe('the admin page in a browser', () => {
     await keys.press('Enter');
     await untilValue(
       'wrong token',
-      () => text(page.locator('#login-error')),
+      () => textOf(page.locator('#login-error')),
       'The admin token was not accepted.',
     );
     // The field keeps the focus for another try.
@@ -585,7 +552,7 @@ describe('the admin page in a browser', () => {
     await keys.press('Control+A');
     await keys.type('99999');
     await keys.press('Enter');
-    await untilValue('bad port', () => text(page.locator('#add-error')), PORT_ERROR);
+    await untilValue('bad port', () => textOf(page.locator('#add-error')), PORT_ERROR);
     expect(await focusedId(page)).toBe('add-port');
 
     const port = await freePort();
@@ -607,7 +574,7 @@ describe('the admin page in a browser', () => {
     await untilStatus(added, 'disabled', 'off');
     expect(await added.locator('[data-role="connect"]').isChecked()).toBe(false);
     expect(await added.locator('[data-role="require-tls"]').isChecked()).toBe(true);
-    expect(await text(page.locator('#add-error'))).toBe('');
+    expect(await textOf(page.locator('#add-error'))).toBe('');
     await screenshot(page, '7-keyboard-added');
     expectNoProblems(watched);
   });
