@@ -43,27 +43,41 @@ function input(
     reports: new Map(Object.entries(reports).map(([by, entries]) => [by, table(entries)])),
   };
 }
+/**
+ * A, B and C, each reporting the other two; B and C see their links to A up. `ab` is A's report
+ * of B, `bc` B's of C, and so on; A's are up unless given.
+ */
+function triangle(links: {
+  ab?: LinkReport;
+  ac?: LinkReport;
+  bc: LinkReport;
+  cb: LinkReport;
+}): TopologyInput {
+  return input(
+    [
+      [B, links.ab ?? up(B)],
+      [C, links.ac ?? up(C)],
+    ],
+    {
+      [B]: [
+        [A, up(A)],
+        [C, links.bc],
+      ],
+      [C]: [
+        [A, up(A)],
+        [B, links.cb],
+      ],
+    },
+  );
+}
+/** A link as `assembleTopology` shows one both ends (or `reportedBy`) report connected since T0. */
+function connectedLink(a: string, b: string, rttMs: number, reportedBy: string[]) {
+  return { a, b, state: 'connected', transport: 'tls', rttMs, since: '2026-12-07T10:00:00.000Z', reportedBy };
+}
 
 describe('assembleTopology', () => {
   it('shows a full mesh of three as complete, one island, every link once with the mean round trip', () => {
-    const topology = assembleTopology(
-      input(
-        [
-          [B, up(B, 1)],
-          [C, up(C, 2)],
-        ],
-        {
-          [B]: [
-            [A, up(A)],
-            [C, up(C, 3)],
-          ],
-          [C]: [
-            [A, up(A)],
-            [B, up(B, 5)],
-          ],
-        },
-      ),
-    );
+    const topology = assembleTopology(triangle({ ab: up(B, 1), ac: up(C, 2), bc: up(C, 3), cb: up(B, 5) }));
     expect(topology.complete).toBe(true);
     expect(topology.missingLinks).toBe(0);
     expect(topology.islands).toEqual([[A, B, C]]);
@@ -73,33 +87,9 @@ describe('assembleTopology', () => {
       { nodeId: C, host: '127.0.0.1', port: 7303, version: 'uc-mesh/1', reachable: true },
     ]);
     expect(topology.links).toEqual([
-      {
-        a: A,
-        b: B,
-        state: 'connected',
-        transport: 'tls',
-        rttMs: 1,
-        since: '2026-12-07T10:00:00.000Z',
-        reportedBy: [A],
-      },
-      {
-        a: A,
-        b: C,
-        state: 'connected',
-        transport: 'tls',
-        rttMs: 2,
-        since: '2026-12-07T10:00:00.000Z',
-        reportedBy: [A],
-      },
-      {
-        a: B,
-        b: C,
-        state: 'connected',
-        transport: 'tls',
-        rttMs: 4,
-        since: '2026-12-07T10:00:00.000Z',
-        reportedBy: [B, C],
-      },
+      connectedLink(A, B, 1, [A]),
+      connectedLink(A, C, 2, [A]),
+      connectedLink(B, C, 4, [B, C]),
     ]);
   });
 
@@ -114,22 +104,7 @@ describe('assembleTopology', () => {
 
   it('shows a link one end unchecked as missing, with both ends’ views, in one island through the others', () => {
     const topology = assembleTopology(
-      input(
-        [
-          [B, up(B)],
-          [C, up(C)],
-        ],
-        {
-          [B]: [
-            [A, up(A)],
-            [C, down(C, 'closed', 'disabled')],
-          ],
-          [C]: [
-            [A, up(A)],
-            [B, down(B, 'disabled-remote')],
-          ],
-        },
-      ),
+      triangle({ bc: down(C, 'closed', 'disabled'), cb: down(B, 'disabled-remote') }),
     );
     expect(topology.complete).toBe(false);
     expect(topology.missingLinks).toBe(1);
@@ -145,24 +120,7 @@ describe('assembleTopology', () => {
   });
 
   it('marks a conflict when one end says up and the other down, and does not count the link up', () => {
-    const topology = assembleTopology(
-      input(
-        [
-          [B, up(B)],
-          [C, up(C)],
-        ],
-        {
-          [B]: [
-            [A, up(A)],
-            [C, up(C)],
-          ],
-          [C]: [
-            [A, up(A)],
-            [B, down(B, 'connection-lost')],
-          ],
-        },
-      ),
-    );
+    const topology = assembleTopology(triangle({ bc: up(C), cb: down(B, 'connection-lost') }));
     const bc = topology.links.find((link) => link.a === B && link.b === C);
     expect(bc).toMatchObject({ state: 'error', reason: 'connection-lost', conflict: true });
     expect(bc?.views?.map((v) => [v.by, v.state])).toEqual([
