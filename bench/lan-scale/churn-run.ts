@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { median } from '../common/stats.js';
-import type { LanMesh, PortCounters } from './lan-mesh.js';
+import type { LanMesh } from './lan-mesh.js';
 import type { GetResult, LinkedMark, NodeEntry } from './lan-scale.types.js';
+import { type MedianMax, medianMax, portDeltas } from './run-figures.js';
 
 /** One node restarted again and again; the cost of each rejoin, and what the others kept. */
 export interface Churn {
@@ -9,9 +10,9 @@ export interface Churn {
   restarts: number;
   seconds: number;
   /** Per restart: from the node's start banner until it lists every other node connected, ms. */
-  relinkMs: { median: number; max: number };
+  relinkMs: MedianMax;
   /** Per restart: from its SIGTERM until it was linked to all again (stop, start, relink), ms. */
-  outageMs: { median: number; max: number };
+  outageMs: MedianMax;
   /** Per restart, its cable's bytes from the stop until relinked: sent, received. */
   rejoinTxBytes: number;
   rejoinRxBytes: number;
@@ -70,11 +71,11 @@ export async function churnRun(
     } else {
       relinks.push(mark.linkedAt - (node.readyAt as number));
       outages.push(mark.linkedAt - stoppedAt);
-      const delta = (pick: (c: PortCounters) => number, i: number) =>
-        pick(c1[i] as PortCounters) - pick(c0[i] as PortCounters);
-      tx.push(delta((c) => c.txBytes, churned));
-      rx.push(delta((c) => c.rxBytes, churned));
-      othersTx.push(others.reduce((sum, i) => sum + delta((c) => c.txBytes, i), 0));
+      const sent = portDeltas(c0, c1, (c) => c.txBytes);
+      const received = portDeltas(c0, c1, (c) => c.rxBytes);
+      tx.push(sent[churned] as number);
+      rx.push(received[churned] as number);
+      othersTx.push(others.reduce((sum, i) => sum + (sent[i] as number), 0));
     }
     const rest = intervalSeconds * 1000 - (Date.now() - cycleStart);
     if (rest > 0) await sleep(rest);
@@ -96,8 +97,8 @@ export async function churnRun(
     nodes: mesh.size,
     restarts: relinks.length + failedRelinks,
     seconds: (Date.now() - started) / 1000,
-    relinkMs: { median: median(relinks), max: Math.max(...relinks) },
-    outageMs: { median: median(outages), max: Math.max(...outages) },
+    relinkMs: medianMax(relinks),
+    outageMs: medianMax(outages),
     rejoinTxBytes: median(tx),
     rejoinRxBytes: median(rx),
     othersTxBytes: median(othersTx),

@@ -2,16 +2,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadavg } from 'node:os';
 import { median } from '../common/stats.js';
 import type { LanHost } from '../../test/helpers/netns-lan.js';
-import { type LanMesh, MESH_PORT, type PortCounters } from './lan-mesh.js';
+import { type LanMesh, MESH_PORT } from './lan-mesh.js';
 import { type PacketCensus, PacketCapture } from './packet-census.js';
+import { type MedianMax, medianMax, portDeltas } from './run-figures.js';
 
 /** What every node sent on an idle, formed mesh, per second: on the wire and in mesh frames. */
 export interface IdleCost {
   nodes: number;
   seconds: number;
   /** Per node, bytes/s on its cable (Ethernet frames: IP, TCP, TLS, mesh frames, TCP ACKs, mDNS): median, max. */
-  wireBytesPerSecond: { median: number; max: number };
-  wirePacketsPerSecond: { median: number; max: number };
+  wireBytesPerSecond: MedianMax;
+  wirePacketsPerSecond: MedianMax;
   /** Per node, mesh frames out per second and their bytes (length prefixes included, before TLS). */
   meshFramesPerSecond: number;
   meshBytesPerSecond: number;
@@ -46,10 +47,8 @@ export async function idleCostRun(mesh: LanMesh, seconds: number, settleSeconds:
   const census = await capture.stop();
   const elapsed = (performance.now() - startedAt) / 1000;
   const after = await mesh.step<Array<Record<string, number>>>({ do: 'metrics', urls, names });
-  const rate = (pick: (c: PortCounters) => number) =>
-    end.map((counters, i) => (pick(counters) - pick(start[i] as PortCounters)) / elapsed);
-  const bytes = rate((c) => c.txBytes);
-  const packets = rate((c) => c.txPackets);
+  const bytes = portDeltas(start, end, (c) => c.txBytes).map((delta) => delta / elapsed);
+  const packets = portDeltas(start, end, (c) => c.txPackets).map((delta) => delta / elapsed);
   // The metrics window is a little longer than the cable's (the scrapes): their rates are upper bounds.
   const delta = (name: string) =>
     median(after.map((values, i) => (values[name] ?? 0) - (before[i]?.[name] ?? 0))) / elapsed;
@@ -58,8 +57,8 @@ export async function idleCostRun(mesh: LanMesh, seconds: number, settleSeconds:
   return {
     nodes: mesh.size,
     seconds: elapsed,
-    wireBytesPerSecond: { median: median(bytes), max: Math.max(...bytes) },
-    wirePacketsPerSecond: { median: median(packets), max: Math.max(...packets) },
+    wireBytesPerSecond: medianMax(bytes),
+    wirePacketsPerSecond: medianMax(packets),
     meshFramesPerSecond: frames,
     meshBytesPerSecond: frameBytes,
     wireBytesPerLinkSecond: median(bytes) / (mesh.size - 1),
