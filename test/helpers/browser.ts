@@ -16,7 +16,7 @@ import { NodeProcess, type SpawnOptions, tempDataDir } from './node-process.js';
 const CHROMIUM = '/usr/bin/chromium';
 /** Bounded waits for what the page shows. */
 export const SHOW_LIMIT_MS = 20_000;
-const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'admin-page');
+export const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'admin-page');
 
 /**
  * Headless chromium. With `netns` it runs inside that network namespace (through a small
