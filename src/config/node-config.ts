@@ -66,6 +66,7 @@ const environmentSchema = z.object({
     .refine((peers) => peers.every((p) => p.port >= 1 && p.port <= 65535), 'ports must be from 1 to 65535')
     .optional(),
   MESH_MAX_CLOCK_OFFSET_MS: integer(100, 31_536_000_000).default(MESH_DEFAULTS.maxClockOffsetMs),
+  MESH_IDLE_PROBES_PER_SECOND: integer(1, 10_000).default(MESH_DEFAULTS.idleProbesPerSecond),
   MESH_LICENSE: nonEmpty.optional(),
   MESH_LICENSE_PUBLIC_KEY: nonEmpty.optional(),
   HTTP_PORT: port.default(7224),
@@ -100,6 +101,8 @@ export interface NodeConfig {
     licensePublicKey?: string;
     /** A peer whose clock is further off is refused with `clock-skew`. */
     maxClockOffsetMs: number;
+    /** Idle-link probes per second over all links (`MESH_IDLE_PROBES_PER_SECOND`). */
+    idleProbesPerSecond: number;
   };
   calldata: { retentionMs: number; syncIntervalMs: number };
   http: { port: number; bind: string };
@@ -148,6 +151,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv): NodeConfig {
       license: e.MESH_LICENSE,
       licensePublicKey: e.MESH_LICENSE_PUBLIC_KEY,
       maxClockOffsetMs: e.MESH_MAX_CLOCK_OFFSET_MS,
+      idleProbesPerSecond: e.MESH_IDLE_PROBES_PER_SECOND,
     },
     calldata: { retentionMs: e.CALLDATA_RETENTION_MS, syncIntervalMs: e.CALLDATA_SYNC_INTERVAL_MS },
     http: { port: e.HTTP_PORT, bind: e.HTTP_BIND },

@@ -22,6 +22,8 @@ export const MESH_DEFAULTS = {
   discoveryIntervalMs: 5000,
   dataDir: 'data',
   livenessTimeoutMs: 3000,
+  /** Idle-link probes a node opens per second over all its links (src/mesh/link/idle-probe.ts). */
+  idleProbesPerSecond: 4,
   handshakeTimeoutMs: 10_000,
   requestTimeoutMs: 5000,
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
@@ -90,6 +92,7 @@ const optionsSchema = z
       })
       .optional(),
     livenessTimeoutMs: int(60, DAY_MS).optional(),
+    idleProbesPerSecond: int(1, 10_000).optional(),
     handshakeTimeoutMs: int(10, DAY_MS).optional(),
     requestTimeoutMs: int(1, DAY_MS).optional(),
     maxFrameBytes: int(1024, 1024 * 1024 * 1024).optional(),

@@ -46,8 +46,18 @@ export interface MeshModuleOptions {
   dataDir?: string;
   /** Addresses to keep linked from the start (the standalone node's `MESH_PEERS`). */
   peers?: Array<{ host: string; port: number }>;
-  /** A peer silent this long is dead; heartbeats go out on idle links at 1/6 of it. Default 3000. */
+  /**
+   * A peer that sends nothing for this long after this node sent it data or a probe is dead
+   * (`timeout`). Default 3000.
+   */
   livenessTimeoutMs?: number;
+  /**
+   * Probe exchanges per second this node opens over all its idle links: a quiet link probes after
+   * `links / idleProbesPerSecond` seconds (at least `livenessTimeoutMs / 3`, at most 30 s), so a
+   * node's idle traffic does not grow with the mesh; a frozen idle peer is noticed within that
+   * interval plus `livenessTimeoutMs`. Default 4.
+   */
+  idleProbesPerSecond?: number;
   /** Limit for connect + handshake. Default 10000. */
   handshakeTimeoutMs?: number;
   /** Default timeout of `request`. Default 5000. */

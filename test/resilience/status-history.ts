@@ -77,8 +77,9 @@ export class StatusHistory {
       `statuses of ${nodeId} as expected`,
       () => {
         const statuses = this.of(nodeId);
-        // Thrown, not answered: the last statuses seen end up in the failure message.
-        if (!done(statuses)) return Promise.reject(new Error(JSON.stringify(statuses)));
+        // Thrown, not answered: the statuses seen end up in the failure message, short enough
+        // to be read whole in a CI log.
+        if (!done(statuses)) return Promise.reject(new Error(statuses.map(brief).join(' ')));
         return Promise.resolve(statuses);
       },
       limitMs,
@@ -103,6 +104,11 @@ export class StatusHistory {
       }
     }
   }
+}
+
+/** `state/reason` of a status, e.g. `error/shutdown`. */
+function brief(status: LinkStatus): string {
+  return status.reason === undefined ? status.state : `${status.state}/${status.reason}`;
 }
 
 /**

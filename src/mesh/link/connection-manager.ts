@@ -11,6 +11,7 @@ import { provedKey } from '../settings/password-rotation.js';
 import { ADMISSION_STAGE, AdmissionGate } from './admission-gate.js';
 import type { Authenticated } from './link-endpoint.js';
 import { LinkFailure, type LinkReason } from './link-reason.js';
+import { idleProbeIntervalMs } from './idle-probe.js';
 import { LinkTable } from './link-table.js';
 import { LinkTraffic } from './link-traffic.js';
 import { type Direction, Link, type LinkHandlers, type LinkOptions } from './link.js';
@@ -58,6 +59,8 @@ export class ConnectionManager {
     this.table = new LinkTable(() => identity.nodeId);
     this.linkOptions = {
       livenessTimeoutMs: config.livenessTimeoutMs,
+      idleProbeMs: () =>
+        idleProbeIntervalMs(this.table.size, config.idleProbesPerSecond, config.livenessTimeoutMs),
       highWaterBytes: config.highWaterBytes,
       maxBufferedBytes: config.maxBufferedBytes,
       backpressure: config.backpressure,

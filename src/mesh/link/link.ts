@@ -19,12 +19,18 @@ import {
 } from './link.errors.js';
 import { asError, errorMessage } from '../../common/describe-error.js';
 import { checkFrameLimit } from './frame-limit.js';
+import { Liveness, TICKS_PER_TIMEOUT } from './liveness.js';
 
 export type Direction = 'inbound' | 'outbound';
 
 export interface LinkOptions {
-  /** A peer silent for this long is dead. */
+  /** A peer that sends nothing for this long after this side sent something is dead. */
   livenessTimeoutMs: number;
+  /**
+   * How long a quiet link (nothing sent or received) waits before it probes the peer; asked at each
+   * tick, so the owner can scale it with its number of links. Never below a third of the timeout.
+   */
+  idleProbeMs(): number;
   /** Above this many unsent bytes `send` waits for the socket to drain (policy `wait`) or fails (`reject`). */
   highWaterBytes: number;
   /** Never buffer more than this for one peer: `send` fails with BackpressureError. */
@@ -65,13 +71,6 @@ interface Pending {
   topic: string;
 }
 
-const TICKS_PER_TIMEOUT = 6;
-/**
- * A link that sent nothing for this many ticks pings: three signs of life per liveness timeout,
- * so a peer still sees one within at most a third of it, and the silence that ends the link is
- * measured in ticks as before.
- */
-const IDLE_PING_TICKS = 2;
 /** A fault's text is cut to this, and to what fits a frame (UTF-8: up to 4 bytes a character). */
 const MAX_FAULT_MESSAGE_CHARS = 4096;
 const FAULT_FRAME_OVERHEAD_BYTES = 64;
@@ -97,15 +96,10 @@ export class Link {
   private readonly early: Buffer[];
   private nextRequestId = 0;
   private corked = false;
-  private sentThisTick = false;
-  private receivedThisTick = false;
-  private silentTicks = 0;
-  /** Ticks in a row in which this side sent nothing. */
-  private idleTicks = 0;
+  private readonly liveness: Liveness;
   /** This side's ping opened an exchange: the peer's next ping answers it and is not answered. */
   private awaitingAnswer = false;
-  /** Ticks since the last ping: a stamping link pings at least once per liveness timeout. */
-  private ticksSincePing = 0;
+  private readonly tickMs: number;
   private readonly clock?: ClockExchange;
   /** Handler calls not finished yet; reading pauses above the limit (receiver flow control). */
   private handlersInProgress = 0;
@@ -131,6 +125,7 @@ export class Link {
     this.remoteAddress = `${connection.socket.remoteAddress ?? '?'}:${connection.socket.remotePort ?? '?'}`;
     this.early = connection.early;
     this.clock = connection.clock;
+    this.liveness = new Liveness(this.clock !== undefined);
     this.transcript = connection.transcript;
     this.provenKeys = [connection.proved.authKey];
     this.socket.setNoDelay(true);
@@ -141,7 +136,8 @@ export class Link {
     this.socket.on('close', () =>
       this.fail(new LinkFailure('connection-lost', 'the connection closed'), false),
     );
-    this.heartbeat = setInterval(() => this.tick(), options.livenessTimeoutMs / TICKS_PER_TIMEOUT);
+    this.tickMs = options.livenessTimeoutMs / TICKS_PER_TIMEOUT;
+    this.heartbeat = setInterval(() => this.tick(), this.tickMs);
     this.heartbeat.unref();
   }
 
@@ -153,6 +149,7 @@ export class Link {
     for (const body of this.early.splice(0)) {
       if (this.failure) return;
       this.traffic.bytesIn += FRAME_HEADER_BYTES + body.length; // read by the handshake, not onData
+      this.liveness.heard();
       this.onFrame(body);
     }
     if (!this.failure) this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -226,7 +223,7 @@ export class Link {
   /** Closes the link; `reason` is what the peer will show. */
   close(failure: LinkFailure, tellPeerReason?: LinkReason, tellPeerMessage = failure.message): void {
     if (this.closed) return;
-    if (tellPeerReason) this.rawWrite(encodeLinkFrame.close(tellPeerReason, tellPeerMessage));
+    if (tellPeerReason) this.rawWrite(encodeLinkFrame.close(tellPeerReason, tellPeerMessage), false);
     this.fail(failure, true);
   }
 
@@ -248,7 +245,8 @@ export class Link {
     return DONE;
   }
 
-  private rawWrite(buffer: Buffer): void {
+  /** `callsForAnswer`: false for what answers the peer (a probe's answer, a close). */
+  private rawWrite(buffer: Buffer, callsForAnswer = true): void {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
@@ -257,7 +255,7 @@ export class Link {
         this.socket.uncork();
       });
     }
-    this.sentThisTick = true;
+    this.liveness.wrote(callsForAnswer);
     this.traffic.framesOut++;
     this.traffic.bytesOut += buffer.length;
     this.socket.write(buffer);
@@ -280,7 +278,7 @@ export class Link {
   }
 
   private onData(chunk: Buffer): void {
-    this.receivedThisTick = true;
+    this.liveness.heard();
     this.traffic.bytesIn += chunk.length;
     let frames: Buffer[];
     try {
@@ -325,12 +323,11 @@ export class Link {
   }
 
   /**
-   * A ping's stamps: the echo for this node's next ping, and a sample when it answers one. A ping
-   * that opens an exchange is answered at once when this side has sent nothing since its last
-   * tick: the answer carries the TCP acknowledgement of the ping, and this side's own idle ping
-   * then waits, so an idle link costs one exchange per IDLE_PING_TICKS instead of a ping and an
-   * acknowledgement from each side every tick. Either side still pings by itself when it sent
-   * nothing for IDLE_PING_TICKS, so liveness never depends on the answers.
+   * A ping's stamps: the echo for this node's next ping, and a sample when it answers one. A probe
+   * is answered at once unless this side sent something this tick (which reaches the peer as well):
+   * the answer carries the TCP acknowledgement of the probe and resets both sides' quiet, so an
+   * idle link costs one exchange per probe interval. A ping arriving while this side's own probe is
+   * out is its answer (or a probe that crossed it) and is not answered.
    */
   private onPing(ping: PingFrame): void {
     const clock = this.clock;
@@ -341,7 +338,7 @@ export class Link {
       if (skew) return this.close(clockSkewFailure(skew), 'clock-skew', skew.peerMessage);
     }
     if (this.awaitingAnswer) this.awaitingAnswer = false;
-    else if (!this.sentThisTick) this.sendPing();
+    else if (!this.liveness.sentThisTick) this.sendPing(false);
   }
 
   /**
@@ -432,29 +429,25 @@ export class Link {
   }
 
   private tick(): void {
-    // While this node holds the peer back, its silence is this node's doing.
-    if (this.receivedThisTick || this.paused) this.silentTicks = 0;
-    else if (++this.silentTicks >= TICKS_PER_TIMEOUT) {
+    const probeTicks = Math.round(this.options.idleProbeMs() / this.tickMs);
+    const action = this.liveness.tick(this.paused, probeTicks);
+    if (action === 'dead') {
       return this.fail(
         new LinkFailure('timeout', `no sign of life from the peer for ${this.options.livenessTimeoutMs} ms`),
         true,
       );
     }
-    this.receivedThisTick = false;
-    this.idleTicks = this.sentThisTick ? 0 : this.idleTicks + 1;
-    // A busy link needs no ping for liveness, but one per timeout keeps its clock measured.
-    const measure = this.clock !== undefined && ++this.ticksSincePing >= TICKS_PER_TIMEOUT;
-    if (this.idleTicks >= IDLE_PING_TICKS || measure) {
+    if (action === 'probe') {
       this.awaitingAnswer = true;
-      this.sendPing();
+      this.sendPing(true);
     }
-    this.sentThisTick = false;
+    this.liveness.endTick();
   }
 
-  private sendPing(): void {
-    this.ticksSincePing = 0;
-    this.idleTicks = 0;
-    this.rawWrite(this.ping());
+  /** A probe calls for an answer; an answer does not. */
+  private sendPing(probe: boolean): void {
+    this.liveness.pinged();
+    this.rawWrite(this.ping(), probe);
   }
 
   private ping(): Buffer {

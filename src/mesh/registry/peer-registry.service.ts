@@ -322,7 +322,12 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
         await this.learnNodeId(entry, change.nodeId);
       const current = this.entries.get(entry.id);
       // A redial that fails for the same reason again is no news for the admin page.
-      if (current && change.transition) this.emit('mesh.node.updated', current);
+      if (!current || !change.transition) return;
+      // The status of this change, not the dialler's now: this runs after the queue's earlier
+      // work, and a status that was replaced meanwhile (a `shutdown` by the redial's `unreachable`)
+      // is still told.
+      const view = this.view(current);
+      this.events.emit('mesh.node.updated', current.connect ? { ...view, status: change.status } : view);
     }).catch(() => undefined);
   }
 
