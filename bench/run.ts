@@ -78,10 +78,12 @@ const USAGE = `usage: node .build/bench/bench/run.js [link] [calldata] [scale] [
   --large-runs N      lan-scale: runs at most for sizes above 32 (default 2)
   --join A,B          lan-scale: how nodes find each other: peers (search off, only the first node's
                       address), search (mDNS, no address), both (default peers,search)
-  --parts A,B         lan-scale: formation (always) and idle, propagation, churn (default all)
+  --parts A,B         lan-scale: formation (always) and idle, propagation (CallData), topology (one
+                      link cut and restored), churn (default all)
   --idle-seconds S    lan-scale: measured seconds of idle traffic, after 10 s of quiet (default 60)
-  --detail-size N     lan-scale: mesh size of the propagation and churn parts (default 32)
-  --changes N         lan-scale: CallData changes timed for propagation (default 20)
+  --detail-size N     lan-scale: mesh size of the propagation, topology and churn parts (default 32)
+  --changes N         lan-scale: CallData changes (propagation) and link cuts, each restored
+                      (topology), timed (default 20)
   --churn-seconds S   lan-scale: how long one node is restarted again and again (default 60)
   --churn-interval S  lan-scale: seconds from one restart to the next (default 5)
   --attempts N        overload: messages each sender tries to send at most (default 5000000)

@@ -5,6 +5,7 @@ import { runWorker } from '../common/worker.js';
 import { answerSteps } from '../scale/answer-steps.js';
 import type {
   GetResult,
+  LinkChangeResult,
   LinkedMark,
   MetricMark,
   NodeEntry,
@@ -12,6 +13,7 @@ import type {
   ProbeStep,
   ProbeTarget,
 } from './lan-scale.types.js';
+import { linkBetween, TopologyWatch } from './topology-watch.js';
 
 const REQUEST_LIMIT_MS = 15_000;
 /** Requests in flight at once: the nodes share two cores with everything else. */
@@ -49,14 +51,54 @@ runWorker<ProbeConfig>(async (channel) => {
         return untilMetric(step, request);
       case 'until-linked':
         return untilLinked(step, request);
+      case 'watch-topology':
+        return { opened: await watch.open(step.bases, token, step.limitMs) };
+      case 'link-change':
+        return linkChange(step, watch, request);
+      case 'unwatch':
+        return { closed: watch.close() };
     }
   };
+  const watch = new TopologyWatch();
   answerSteps(channel, run);
   await channel.report({ type: 'ready', port: 0 });
   await channel.stopped;
+  watch.close();
 });
 
-type Request = (url: string) => Promise<GetResult>;
+type Request = (url: string, method?: string, body?: unknown) => Promise<GetResult>;
+
+/** The waits are registered before the request goes out, so no event after it is missed. */
+async function linkChange(
+  step: Extract<ProbeStep, { do: 'link-change' }>,
+  watch: TopologyWatch,
+  request: Request,
+): Promise<LinkChangeResult> {
+  const streams = step.bases.map((base) => watch.stream(base));
+  const arrivals = streams.map((stream) =>
+    stream.next(
+      (topology) => (linkBetween(topology, step.a, step.b)?.state === 'connected') === step.connected,
+      step.limitMs,
+    ),
+  );
+  const sentAt = Date.now();
+  const answer = await request(step.url, step.method, step.body);
+  const events = await Promise.all(arrivals);
+  return {
+    status: answer.status,
+    body: answer.body,
+    sentAt,
+    answeredAt: answer.at,
+    marks: streams.map((stream, i) => {
+      const event = events[i];
+      return {
+        ...(event && { at: event.at, bytes: event.bytes }),
+        events: stream.events,
+        ...(stream.problem !== undefined && { problem: stream.problem }),
+      };
+    }),
+  };
+}
 
 async function untilMetric(
   step: Extract<ProbeStep, { do: 'until-metric' }>,

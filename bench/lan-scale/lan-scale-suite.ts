@@ -10,9 +10,16 @@ import { type JoinMode, LanMesh, NAMESPACE_PREFIX } from './lan-mesh.js';
 import { checkNodeBuilt } from './lan-node-process.js';
 import { removeLeftovers } from './leftovers.js';
 import { type Propagation, propagationRun } from './propagation-run.js';
+import { type TopologyPropagation, topologyPropagationRun } from './topology-propagation-run.js';
 
-export type LanScalePart = 'formation' | 'idle' | 'propagation' | 'churn';
-export const LAN_SCALE_PARTS: readonly LanScalePart[] = ['formation', 'idle', 'propagation', 'churn'];
+export type LanScalePart = 'formation' | 'idle' | 'propagation' | 'topology' | 'churn';
+export const LAN_SCALE_PARTS: readonly LanScalePart[] = [
+  'formation',
+  'idle',
+  'propagation',
+  'topology',
+  'churn',
+];
 
 export interface LanScaleSuiteOptions {
   /** Runs of every size and join mode… */
@@ -24,8 +31,9 @@ export interface LanScaleSuiteOptions {
   /** Formation is always measured; the others on the first run (idle: of every size and mode). */
   parts: LanScalePart[];
   idleSeconds: number;
-  /** Size at which propagation and churn are measured (on its first run, first join mode). */
+  /** Size at which propagation, topology and churn are measured (on its first run, first join mode). */
   detailSize: number;
+  /** CallData changes (propagation) and link cut-and-restore pairs (topology) timed. */
   changes: number;
   churnSeconds: number;
   churnIntervalSeconds: number;
@@ -51,6 +59,7 @@ export interface LanScaleSuiteResult {
   /** RSS and heap of one more link at one end: the growth per node between the smallest and largest size. */
   perLink?: { between: [number, number]; rssBytes: number; heapBytes: number };
   propagation?: Propagation;
+  topology?: TopologyPropagation;
   churn?: Churn;
   /** Parts that failed: their error. */
   partFailures: string[];
@@ -62,7 +71,7 @@ const PROBE_LIMIT_MS = 6 * 3_600_000;
 
 /**
  * UC Mesh on a LAN of network namespaces (issue 20): `dist/main.js` per host, formation by one
- * address or by the search, memory, idle traffic, CallData propagation and churn.
+ * address or by the search, memory, idle traffic, CallData and topology propagation and churn.
  */
 export async function runLanScaleSuite(options: LanScaleSuiteOptions): Promise<LanScaleSuiteResult> {
   checkNodeBuilt();
@@ -111,6 +120,12 @@ export async function runLanScaleSuite(options: LanScaleSuiteOptions): Promise<L
               await extra('propagation', async () => {
                 result.propagation = await propagationRun(mesh, options.changes, 1, `bench-${runId}`);
                 options.log(`${label}: propagation ${JSON.stringify(result.propagation)}`);
+              });
+            }
+            if (detail && parts.has('topology')) {
+              await extra('topology', async () => {
+                result.topology = await topologyPropagationRun(mesh, options.changes);
+                options.log(`${label}: topology ${describeTopology(result.topology)}`);
               });
             }
             if (detail && parts.has('churn')) {
@@ -181,6 +196,22 @@ function describeFormation(run: FormationRun): string {
     `${formatFixed(run.startSpanMs / 1000)} s), topology complete ${topology}; RSS ` +
     `${formatFixed(run.rssMedian / MIB)} MiB, heap ${formatFixed(run.heapMedian / MIB)} MiB per node; ` +
     `load average ${formatFixed(run.loadAverage)}`
+  );
+}
+
+function describeTopology(t: TopologyPropagation): string {
+  const kind = (name: string, k: TopologyPropagation['cut']) =>
+    `${name}: per receiver p50 ${formatFixed(k.arrivalMs.p50)} / p99 ${formatFixed(k.arrivalMs.p99)} / max ` +
+    `${formatFixed(k.arrivalMs.max)} ms, last receiver p50 ${formatFixed(k.lastMs.p50)} / max ` +
+    `${formatFixed(k.lastMs.max)} ms, PATCH answered p50 ${formatFixed(k.answerMs.p50)} ms, missed ${k.missed}`;
+  const perChange = t.samples.map(
+    (s) =>
+      `\n  ${s.kind} ${s.change}: answered ${s.answerMs} ms, receivers ` +
+      s.arrivalsMs.map((ms) => (ms === undefined ? '–' : String(ms))).join(' '),
+  );
+  return (
+    `node ${t.link[0]} unchecks node ${t.link[1]}, ${t.changes}×; ${kind('cut', t.cut)}; ` +
+    `${kind('restored', t.restored)}; one topology event ${formatCount(t.eventChars)} chars${perChange.join('')}`
   );
 }
 
@@ -312,6 +343,39 @@ export function formatLanScaleTables(result: LanScaleSuiteResult): string {
             String(p.unattributed),
           ],
         ],
+      ),
+    );
+  }
+  const t = result.topology;
+  if (t) {
+    tables.push(
+      formatTable(
+        [
+          'topology, nodes',
+          'link cut on one end',
+          'changes',
+          'per receiver p50 ms',
+          'p99 ms',
+          'max ms',
+          'last receiver p50 ms',
+          'p99 ms',
+          'max ms',
+          'PATCH answered p50 ms',
+          'missed',
+        ],
+        (['cut', 'restored'] as const).map((kind) => [
+          String(t.nodes),
+          kind === 'cut' ? `${t.link[0]} unchecks ${t.link[1]}` : 'checked again',
+          String(t.changes),
+          formatFixed(t[kind].arrivalMs.p50),
+          formatFixed(t[kind].arrivalMs.p99),
+          formatFixed(t[kind].arrivalMs.max),
+          formatFixed(t[kind].lastMs.p50),
+          formatFixed(t[kind].lastMs.p99),
+          formatFixed(t[kind].lastMs.max),
+          formatFixed(t[kind].answerMs.p50),
+          String(t[kind].missed),
+        ]),
       ),
     );
   }

@@ -38,7 +38,26 @@ export type ProbeStep =
       topology: boolean;
       limitMs: number;
       intervalMs: number;
-    };
+    }
+  /** Opens a `GET /api/mesh/events` stream to each of `bases` (kept open until `unwatch`, at most `limitMs`). */
+  | { do: 'watch-topology'; bases: string[]; limitMs: number }
+  /**
+   * Sends one request (a link's connect checkbox) and times, on each watched stream of `bases`, the
+   * first `mesh.topology` event after the send that shows the link `a`–`b` connected or not.
+   */
+  | {
+      do: 'link-change';
+      url: string;
+      method: 'PATCH';
+      body: unknown;
+      a: string;
+      b: string;
+      connected: boolean;
+      bases: string[];
+      limitMs: number;
+    }
+  /** Closes every stream `watch-topology` opened: how many. */
+  | { do: 'unwatch' };
 
 export interface GetResult {
   status: number;
@@ -68,4 +87,22 @@ export interface NodeEntry {
   nodeId: string | null;
   host: string;
   status: { state: string; reason?: string; message?: string; lastConnectedAt?: string };
+}
+
+/** What `link-change` saw: the request's send and answer times and, per stream, the arrival. */
+export interface LinkChangeResult {
+  status: number;
+  body: unknown;
+  /** Epoch ms just before the request was sent, and of its answer. */
+  sentAt: number;
+  answeredAt: number;
+  marks: Array<{
+    /** Epoch ms of the first event showing the wanted state; absent when none came in time. */
+    at?: number;
+    /** Characters of that event's data (the whole topology). */
+    bytes?: number;
+    /** `mesh.topology` events the stream has delivered so far. */
+    events: number;
+    problem?: string;
+  }>;
 }
