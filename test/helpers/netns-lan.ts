@@ -1,6 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { promisify } from 'node:util';
+import { reserveNeighbours, restoreNeighboursSync } from './neighbour-table.js';
 
 const run = promisify(execFile);
 const IP_LIMIT_MS = 10_000;
@@ -64,6 +65,8 @@ export async function createLan(hosts: number, options: { name?: string } = {}):
   live.add(lan);
   installExitHook();
   try {
+    // Every host may need every other one's address resolved (see neighbour-table.ts).
+    lan.releaseNeighbours = await reserveNeighbours(hosts * (hosts - 1));
     await lan.addNamespace(lan.switchNamespace);
     await ip('-n', lan.switchNamespace, 'link', 'add', BRIDGE, 'type', 'bridge', 'mcast_snooping', '0');
     await ip('-n', lan.switchNamespace, 'link', 'set', BRIDGE, 'up');
@@ -110,6 +113,7 @@ class NetnsLan implements Lan {
   private readonly namespaces: string[] = [];
   private readonly ports = new Map<string, string>();
   private destroyed?: Promise<void>;
+  releaseNeighbours?: () => Promise<void>;
 
   constructor(
     readonly switchNamespace: string,
@@ -142,6 +146,7 @@ class NetnsLan implements Lan {
           if (!/No such file|does not exist/i.test(message(error))) throw error;
         });
       }
+      await this.releaseNeighbours?.();
     })();
     return this.destroyed;
   }
@@ -189,6 +194,7 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.once('exit', () => {
     for (const lan of live) lan.destroySync();
+    restoreNeighboursSync();
   });
 }
 
