@@ -69,7 +69,7 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
     private readonly settings: MeshSettingsService,
     private readonly identity: NodeIdentityService,
     private readonly events: MeshEventBus,
-    hooks: MeshHooks,
+    private readonly hooks: MeshHooks,
     private readonly gate: AdmissionGate,
     activation: MeshActivation,
     tlsRequirements: TlsRequirements,
@@ -450,11 +450,14 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
     };
   }
 
+  /** Tells the mesh's parts (hooks, not awaited: this runs inside the queue) and the host. */
   private emit(
     name: 'mesh.node.added' | 'mesh.node.updated' | 'mesh.node.removed',
     entry: MeshNodeEntity,
   ): void {
-    this.events.emit(name, this.view(entry));
+    const node = this.view(entry);
+    void this.hooks.nodeChanged.run({ change: NODE_CHANGES[name], node });
+    this.events.emit(name, node);
   }
 
   private entry(id: string): MeshNodeEntity {
@@ -472,6 +475,12 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
     return [...this.entries.values()].find((entry) => entry.host === wanted && entry.port === port);
   }
 }
+
+const NODE_CHANGES = {
+  'mesh.node.added': 'added',
+  'mesh.node.updated': 'updated',
+  'mesh.node.removed': 'removed',
+} as const;
 
 function target(entry: MeshNodeEntity): LinkTarget {
   return { host: entry.host, port: entry.port };
