@@ -92,6 +92,7 @@ export {
   NodeExistsError,
   NodeNotFixedError,
   NodeNotFoundError,
+  type MeshNodeChange,
   type MeshNodeView,
 } from './registry/mesh-node.js';
 export type { NodeGroup } from './registry/mesh-node.entity.js';

@@ -106,6 +106,38 @@ describe('membership: join by one address, accept unknown nodes, no stale backof
     expect(b.link.isLinked(c.nodeId)).toBe(false);
   });
 
+  it('a stranger with a wrong password is told password-mismatch and never recalled; an authenticated refused node is', async () => {
+    const b = await start({ acceptUnknownPeers: false });
+    const [a, stranger] = [await start(NO_REDIAL), await start({ ...NO_REDIAL, password: 'a guess' })];
+    stranger.link.connect(b.target);
+    a.link.connect(b.target);
+    // B refuses only after the dialer's proof: the stranger never learns B's admission rules.
+    await stranger.untilStatus(b.target, 'error', 'password-mismatch');
+    await a.untilStatus(b.target, 'error', 'not-known-remote');
+
+    // Both wait ten minutes before their next dial: only B's recall of whom it refused links them.
+    await settings(b).update({ acceptUnknown: true });
+    await a.untilStatus(b.target, 'connected');
+    expect(entryFor(b, a.nodeId)?.group).toBe('discovered');
+    // The stranger was not remembered, so not listed or dialled.
+    expect(entryFor(b, stranger.nodeId)).toBeUndefined();
+    expect(registry(b).list()).toHaveLength(1);
+  });
+
+  it('no stale backoff after a password change: a node that dialled in with that password is dialled at once', async () => {
+    const a = await start();
+    const b = await start({ ...NO_REDIAL, password: 'the new password' });
+    b.link.connect(a.target);
+    await b.untilStatus(a.target, 'error', 'password-mismatch');
+    // A lists nothing and B waits ten minutes before its next dial: only A can make the link now.
+    expect(registry(a).list()).toEqual([]);
+
+    await settings(a).update({ password: 'the new password' });
+    await a.until('B linked', () => a.link.isLinked(b.nodeId));
+    await b.untilStatus(a.target, 'connected');
+    expect(entryFor(a, b.nodeId)?.group).toBe('discovered');
+  });
+
   it("the host's connect() dials a refused address again at once instead of waiting out its backoff", async () => {
     let refuse = true;
     const [a, b] = [await start(NO_REDIAL), await start()];

@@ -297,8 +297,46 @@ describe('Handshake between a dialer and an acceptor', () => {
     });
     expect(failure(result.steps.dialer).refused).toBe(false);
     expect(failure(result.steps.acceptor)).toEqual({ reason: 'mesh-disabled-remote', refused: true });
-    // A refused dialer never learns the acceptor's hello.
-    expect(result.sent.acceptor.map((body) => (decodeBody(body) as { t: string }).t)).toEqual(['error']);
+    // Refused after the dialer proved itself, in place of the acceptor's auth: no proof of its own.
+    expect(result.sent.acceptor.map((body) => (decodeBody(body) as { t: string }).t)).toEqual([
+      'hello',
+      'error',
+    ]);
+    expect(failedStep(result.steps.acceptor).peer?.nodeId).toBe(dialer.self.nodeId);
+  });
+
+  it('never asks admission about a dialer that failed to prove the password: it is told password-mismatch', () => {
+    const seen: Hello[] = [];
+    const dialer = handshake({ role: 'dialer', key: otherPassword });
+    const acceptor = handshake({
+      role: 'acceptor',
+      admit: (peer) => {
+        seen.push(peer);
+        return new LinkFailure('not-known-remote', 'pbx-2 does not accept nodes it does not know');
+      },
+    });
+    const result = pump(dialer.handshake, acceptor.handshake);
+    expectNeverEstablished(result);
+    expect(seen).toEqual([]);
+    expect(failure(result.steps.dialer)).toEqual({ reason: 'password-mismatch', refused: false });
+    // The hello it advertised comes with the failure (unproved, but of this mesh ID).
+    expect(failedStep(result.steps.acceptor).peer?.nodeId).toBe(dialer.self.nodeId);
+  });
+
+  it('refuses a version-1 dialer after its proofs too, in the error frame every version reads there', () => {
+    const seen: Hello[] = [];
+    const dialer = handshake({ role: 'dialer', versions: { min: 1, max: 1 } });
+    const acceptor = handshake({
+      role: 'acceptor',
+      admit: (peer) => {
+        seen.push(peer);
+        return new LinkFailure('disabled-remote', 'the peer has unchecked this node');
+      },
+    });
+    const result = pump(dialer.handshake, acceptor.handshake);
+    expect(seen.map((peer) => peer.nodeId)).toEqual([dialer.self.nodeId]);
+    expect(failure(result.steps.dialer)).toEqual({ reason: 'disabled-remote', refused: false });
+    expect(failure(result.steps.acceptor)).toEqual({ reason: 'disabled-remote', refused: true });
   });
 
   it('admits the dialer when admit returns undefined', () => {

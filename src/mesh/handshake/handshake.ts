@@ -47,8 +47,10 @@ export interface HandshakeOptions {
    */
   previousKey?: MeshKey;
   /**
-   * Acceptor: decides, from the peer's hello, whether to go on. A refusal carries the reason as
-   * the peer shall show it (e.g. `mesh-disabled-remote`).
+   * Acceptor: decides, from the peer's hello, whether to link, once the peer's proofs verified (so
+   * only nodes of this mesh are ever refused, or remembered as refused). A refusal carries the
+   * reason as the peer shall show it (e.g. `mesh-disabled-remote`) and is sent instead of this
+   * node's auth.
    */
   admit?: (peer: Hello) => LinkFailure | undefined;
   /**
@@ -95,7 +97,8 @@ export type HandshakeStep =
       /** The sealed transcript, which later re-proofs over the link are bound to. */
       transcript: Buffer;
     }
-  | { kind: 'failed'; failure: LinkFailure; refused: boolean };
+  /** `peer`: the peer's hello, once received (unproved unless the failure came after its proofs). */
+  | { kind: 'failed'; failure: LinkFailure; refused: boolean; peer?: Hello };
 
 type State = 'idle' | 'await-hello' | 'await-tls' | 'await-auth' | 'await-ready' | 'done';
 
@@ -103,7 +106,7 @@ type State = 'idle' | 'await-hello' | 'await-tls' | 'await-auth' | 'await-ready'
  * The link handshake as a state machine, without sockets:
  *
  *   dialer → hello → acceptor → hello → [both: STARTTLS upgrade of the same socket]
- *   dialer → auth → acceptor (verifies) → auth → dialer (verifies) → ready → acceptor
+ *   dialer → auth → acceptor (verifies, admits) → auth → dialer (verifies) → ready → acceptor
  *
  * The dialer proves itself first, so a stranger learns no proof of the acceptor's. Proofs are
  * HMACs under the mesh key over the whole transcript (see auth-proof.ts). A side that detects a
@@ -257,8 +260,6 @@ export class Handshake {
       if (this.options.meshKey === undefined) {
         return this.refuse('mesh-not-configured-remote', 'the peer has no mesh ID and password set');
       }
-      const refusal = this.options.admit?.(hello);
-      if (refusal) return this.refuse(refusal.reason, refusal.message);
     }
     const requiredForPeer = this.options.tlsRequiredFor?.(hello) ?? false;
     this.required = tlsRequired(self.encryption, hello.encryption, requiredForPeer);
@@ -307,6 +308,11 @@ export class Handshake {
     }
     this.verified = true;
     if (result.verdict === 'ok') this.proved = result.proved === 'current' ? ring.current : ring.previous;
+    // Admission only now: a refusal (and its memory for recall) is for nodes of this mesh alone,
+    // and a stranger learns nothing of this node's rules. The dialer reads the error frame in
+    // place of the acceptor's auth, as it reads a password-mismatch there in every version.
+    const refusal = role === 'acceptor' ? this.options.admit?.(this.knownPeer()) : undefined;
+    if (refusal) return this.refuse(refusal.reason, refusal.message);
     if (this.trust) {
       if (auth.trusted !== undefined) this.trust.trustedByPeer = auth.trusted;
       if (!certificatesAcceptable(this.required, this.trust)) {
@@ -327,7 +333,7 @@ export class Handshake {
       this.state = 'done';
       return [
         { kind: 'send', body: encodeBody({ t: 'error', reason: 'clock-skew', message: skew.peerMessage }) },
-        { kind: 'failed', failure: clockSkewFailure(skew), refused: true },
+        { kind: 'failed', failure: clockSkewFailure(skew), refused: true, peer: this.knownPeer() },
       ];
     }
     if (role === 'acceptor') return this.sendAuth('await-ready');
@@ -409,6 +415,11 @@ export class Handshake {
     return { current: this.options.meshKey, previous: this.options.previousKey };
   }
 
+  private knownPeer(): Hello {
+    if (!this.peer) throw new Error("the peer's hello is not known yet");
+    return this.peer;
+  }
+
   private established(): HandshakeStep {
     if (!this.peer || !this.transport || !this.proved) throw new Error('handshake established too early');
     const clock = this.stamping ? this.clock : undefined;
@@ -437,7 +448,7 @@ export class Handshake {
     this.state = 'done';
     return [
       { kind: 'send', body: encodeBody({ t: 'error', reason, message }) },
-      { kind: 'failed', failure, refused: true },
+      { kind: 'failed', failure, refused: true, ...(this.peer && { peer: this.peer }) },
     ];
   }
 
@@ -456,7 +467,12 @@ export class Handshake {
     told: { reason: LinkReason; message: string } = failure,
   ): HandshakeStep[] {
     this.state = 'done';
-    const failed: HandshakeStep = { kind: 'failed', failure, refused: false };
+    const failed: HandshakeStep = {
+      kind: 'failed',
+      failure,
+      refused: false,
+      ...(this.peer && { peer: this.peer }),
+    };
     const { reason, message } = told;
     return tellPeer
       ? [{ kind: 'send', body: encodeBody({ t: 'error', reason, message }) }, failed]

@@ -21,11 +21,15 @@ export const ADMISSION_STAGE = {
   application: 40,
 } as const;
 
-/** Runs the admission checks of every stage for a peer that has proved the mesh password. */
+/**
+ * Runs the admission checks of every stage for a peer that has proved the mesh password, and
+ * remembers whom it turned away, so that whoever changes what admits them can dial them back.
+ */
 @Injectable()
 export class AdmissionGate {
   private checks: Array<{ stage: number; check: AdmissionCheck }> = [];
   private readonly refusals = new RecentRefusals();
+  private readonly mismatches = new RecentRefusals();
 
   add(stage: number, check: AdmissionCheck): void {
     // Stable: checks of one stage run in registration order.
@@ -44,6 +48,23 @@ export class AdmissionGate {
    */
   recallAdmitted(): Hello[] {
     return this.refusals.takeAdmitted((peer) => this.check(peer) === undefined);
+  }
+
+  /**
+   * A node that dialled in proving this mesh's ID but another password: its hello is kept
+   * (bounded like refusals) so that it can be dialled when this node's password changes.
+   */
+  passwordMismatch(peer: Hello): void {
+    this.mismatches.add(peer);
+  }
+
+  /**
+   * The nodes refused lately for their password that would be admitted now, each returned once:
+   * after a password change some may have this node's new password, and one that only ever
+   * dialled in (not listed here) would otherwise wait out its backoff.
+   */
+  recallMismatched(): Hello[] {
+    return this.mismatches.takeAdmitted((peer) => this.check(peer) === undefined);
   }
 
   private check(peer: Hello): LinkFailure | undefined {

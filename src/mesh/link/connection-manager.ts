@@ -228,12 +228,10 @@ export class ConnectionManager {
     this.logger.log(
       `link down: ${link.peer.host}:${link.peer.port} (${link.nodeId}): ${failure.reason} — ${failure.message}`,
     );
-    this.bus.emit('mesh.link.down', {
-      nodeId: link.nodeId,
-      reason: failure.reason,
-      message: failure.message,
-    });
+    const down = { nodeId: link.nodeId, reason: failure.reason, message: failure.message };
+    this.bus.emit('mesh.link.down', down);
     for (const watcher of this.watchers) watcher.down(link, failure);
+    void this.hooks.linkDown.run(down);
   }
 }
 

@@ -42,11 +42,15 @@ export interface EstablishedConnection {
   transcript: Buffer;
 }
 
-/** A handshake that ended without a link; `refused` when this node turned the peer away. */
+/**
+ * A handshake that ended without a link; `refused` when this node turned the peer away, `peer` the
+ * peer's hello when it came before the failure (proved only if the failure came after its proofs).
+ */
 export class HandshakeFailure extends LinkFailure {
   constructor(
     failure: LinkFailure,
     readonly refused = false,
+    readonly peer?: Hello,
   ) {
     super(failure.reason, failure.message, failure.clockOffsetMs);
     this.name = 'HandshakeFailure';
@@ -78,7 +82,7 @@ export function driveHandshake(
       clearTimeout(timer);
       detach();
     };
-    const fail = (failure: LinkFailure, refused = false, tellPeer?: Buffer) => {
+    const fail = (failure: LinkFailure, refused = false, tellPeer?: Buffer, peer?: Hello) => {
       if (settled) return;
       finish();
       // The peer may reset while the error frame is written: that must not become an uncaught 'error'.
@@ -87,7 +91,7 @@ export function driveHandshake(
       else current.end();
       current.destroySoon?.();
       setTimeout(() => current.destroy(), 1000).unref();
-      reject(new HandshakeFailure(failure, refused));
+      reject(new HandshakeFailure(failure, refused, peer));
     };
     const onError = (error: NodeJS.ErrnoException) => fail(socketFailure(error));
     const onClose = () =>
@@ -165,7 +169,7 @@ export function driveHandshake(
             upgrade();
             return;
           case 'failed':
-            return fail(step.failure, step.refused);
+            return fail(step.failure, step.refused, undefined, step.peer);
           case 'established':
             finish();
             resolve({

@@ -11,7 +11,7 @@ import { MeshSettingsService } from '../settings/mesh-settings.service.js';
 import { SOFTWARE_VERSION } from '../software-version.js';
 import { TlsMaterialService } from '../tls/tls-material.service.js';
 import { AdmissionGate } from './admission-gate.js';
-import { driveHandshake, type EstablishedConnection } from './handshake-driver.js';
+import { driveHandshake, type EstablishedConnection, HandshakeFailure } from './handshake-driver.js';
 import type { LinkTarget } from './link-status.js';
 import { TlsRequirements } from './tls-requirements.js';
 
@@ -96,7 +96,19 @@ export class LinkEndpoint implements OnModuleInit {
       tls: this.config.encryption === 'none' ? undefined : this.tlsMaterial.settings,
       maxFrameBytes: this.config.maxFrameBytes,
       timeoutMs: this.config.handshakeTimeoutMs,
+    }).catch((error: unknown) => {
+      if (role === 'acceptor') this.rememberMismatch(error);
+      throw error;
     });
     return { connection, key };
+  }
+
+  /**
+   * A node that dialled in with another password may have this node's next one: the gate keeps
+   * its advertised address. One this node dials is listed and redialled anyway.
+   */
+  private rememberMismatch(error: unknown): void {
+    if (error instanceof HandshakeFailure && error.reason === 'password-mismatch' && error.peer)
+      this.gate.passwordMismatch(error.peer);
   }
 }

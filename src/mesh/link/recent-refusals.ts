@@ -3,8 +3,9 @@ import type { Hello } from '../handshake/handshake-messages.js';
 /** How long a refusal is remembered: the refused node's own backoff is shorter than this. */
 export const REFUSAL_MEMORY_MS = 10 * 60_000;
 /**
- * Refused nodes remembered at most, the oldest going first. A hello is refused before the peer
- * proves the password, so a stranger can fill this; the bound caps what a recall dials.
+ * Refused nodes remembered at most, the oldest going first. Admission refuses only peers that
+ * proved the mesh password; the bound caps what a recall dials all the same (and, for password
+ * mismatches, what peers that know only the mesh ID can make this node dial).
  */
 export const REFUSAL_MEMORY_SIZE = 64;
 

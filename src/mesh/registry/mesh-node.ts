@@ -14,6 +14,15 @@ export interface MeshNodeView {
   status: LinkStatus;
 }
 
+/**
+ * A change of the node list (`MeshHooks.nodeChanged`): an entry added, changed (its checkbox, its
+ * node ID, its link's state or reason) or removed (by hand, merged, expired).
+ */
+export interface MeshNodeChange {
+  change: 'added' | 'updated' | 'removed';
+  node: MeshNodeView;
+}
+
 /** No node with that id. Maps to 404. */
 export class NodeNotFoundError extends Error {
   constructor(readonly id: string) {

@@ -69,7 +69,7 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
     private readonly settings: MeshSettingsService,
     private readonly identity: NodeIdentityService,
     private readonly events: MeshEventBus,
-    hooks: MeshHooks,
+    private readonly hooks: MeshHooks,
     private readonly gate: AdmissionGate,
     activation: MeshActivation,
     tlsRequirements: TlsRequirements,
@@ -79,8 +79,11 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
     hooks.settingsChanged.add('PeerRegistryService', HOOK_ORDER.registry, (change) =>
       this.onSettingsChanged(change),
     );
-    // After the dialers redialled (order 20): nodes refused until now are dialled back at once.
-    activation.changed.add('PeerRegistryService', 30, () => this.recallRefused());
+    // After the dialers redialled (order 20): nodes refused until now are dialled back at once,
+    // and after a password change those that dialled in with another password (it may be ours now).
+    activation.changed.add('PeerRegistryService', 30, ({ credentialsChanged }) =>
+      this.recall([...gate.recallAdmitted(), ...(credentialsChanged ? gate.recallMismatched() : [])]),
+    );
     hooks.linkUp.add('PeerRegistryService', HOOK_ORDER.registry, (up) => this.onLinkUp(up));
     hooks.linkStatus.add('PeerRegistryService', HOOK_ORDER.registry, (change) => this.onLinkStatus(change));
   }
@@ -105,16 +108,16 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
   /** Lost nodes are looked for once per search interval, the interval in force. */
   private async onSettingsChanged({ previous, current }: MeshSettingsChanged): Promise<void> {
     if (previous.discoveryIntervalMs !== current.discoveryIntervalMs) this.scheduleExpiry();
-    if (current.acceptUnknown && !previous.acceptUnknown) await this.recallRefused();
+    if (current.acceptUnknown && !previous.acceptUnknown) await this.recall(this.gate.recallAdmitted());
   }
 
   /**
-   * The nodes this node refused lately that it would admit now (it was enabled, licensed, or
-   * accepts unknown nodes now) are listed and dialled at once: their own dialler may be waiting
-   * out a long backoff, and "no stale backoff" means the side that changed acts.
+   * The nodes this node refused lately that it would admit now (it was enabled, licensed, accepts
+   * unknown nodes, or has a new password) are listed and dialled at once: their own dialler may be
+   * waiting out a long backoff, and "no stale backoff" means the side that changed acts.
    */
-  private async recallRefused(): Promise<void> {
-    for (const peer of this.gate.recallAdmitted()) {
+  private async recall(recalled: Hello[]): Promise<void> {
+    for (const peer of recalled) {
       if (this.stopping) return;
       const node = { nodeId: peer.nodeId, host: peer.host, port: peer.port };
       await this.seen(node).catch(() => undefined);
@@ -455,11 +458,14 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
     };
   }
 
+  /** Tells the mesh's parts (hooks, not awaited: this runs inside the queue) and the host. */
   private emit(
     name: 'mesh.node.added' | 'mesh.node.updated' | 'mesh.node.removed',
     entry: MeshNodeEntity,
   ): void {
-    this.events.emit(name, this.view(entry));
+    const node = this.view(entry);
+    void this.hooks.nodeChanged.run({ change: NODE_CHANGES[name], node });
+    this.events.emit(name, node);
   }
 
   private entry(id: string): MeshNodeEntity {
@@ -477,6 +483,12 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
     return [...this.entries.values()].find((entry) => entry.host === wanted && entry.port === port);
   }
 }
+
+const NODE_CHANGES = {
+  'mesh.node.added': 'added',
+  'mesh.node.updated': 'updated',
+  'mesh.node.removed': 'removed',
+} as const;
 
 function target(entry: MeshNodeEntity): LinkTarget {
   return { host: entry.host, port: entry.port };

@@ -67,7 +67,7 @@ export class MeshStateService implements BeforeApplicationShutdown {
     private readonly identity: NodeIdentityService,
     private readonly connections: ConnectionManager,
     private readonly bus: MeshEventBus,
-    hooks: MeshHooks,
+    private readonly hooks: MeshHooks,
   ) {
     this.messageBytes = Math.max(1024, Math.min(MESSAGE_BYTES, Math.floor(config.maxFrameBytes / 2)));
     // After the registry lists the node: it gets this node's entries.
@@ -288,7 +288,11 @@ export class MeshStateService implements BeforeApplicationShutdown {
   }
 
   private emitAll(changes: Array<StateChange | undefined>): void {
-    for (const change of changes) if (change) this.bus.emit('mesh.state.changed', change);
+    for (const change of changes) {
+      if (!change) continue;
+      void this.hooks.stateChanged.run(change);
+      this.bus.emit('mesh.state.changed', change);
+    }
   }
 
   private dropped(fromNodeId: string, problems: string[]): void {

@@ -5,12 +5,13 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { errorMessage } from '../../common/describe-error.js';
 import { MeshEventBus } from '../events/mesh-event-bus.js';
-import type { MeshEventName, StateChangedEvent } from '../events/mesh-events.js';
+import type { StateChangedEvent } from '../events/mesh-events.js';
+import { HOOK_ORDER, MeshHooks } from '../events/mesh-hooks.js';
 import { NodeIdentityService } from '../identity/node-identity.service.js';
 import { LinkService } from '../link/link.service.js';
+import { MeshActivation } from '../link/mesh-activation.js';
 import { MESH_CONFIG, type MeshConfig } from '../mesh-config.js';
 import { PeerRegistryService } from '../registry/peer-registry.service.js';
 import { SOFTWARE_VERSION } from '../software-version.js';
@@ -32,16 +33,6 @@ const SETTLE_MS = 100;
  * out, so a steady mesh sends nothing.
  */
 const RTT_REFRESH_MS = 60_000;
-/** Events after which this node's link table or its peers' may differ. */
-const TRIGGERS: readonly MeshEventName[] = [
-  'mesh.node.added',
-  'mesh.node.updated',
-  'mesh.node.removed',
-  'mesh.link.up',
-  'mesh.link.down',
-  'mesh.activated',
-  'mesh.deactivated',
-];
 
 /**
  * The whole mesh from this node: every node shares its own link table (peer, state, reason,
@@ -50,6 +41,9 @@ const TRIGGERS: readonly MeshEventName[] = [
  * it moved notably — and this node assembles everyone's tables into `MeshTopology`.
  * `mesh.topology.changed` tells each change. Only the tables of nodes linked now are used (a
  * peer's table is the peer's claim about its own links; this node's links are its own table's).
+ * It follows the mesh's own hooks (`HOOK_ORDER.topology`: after the registry and the link table
+ * took a change in), never the host's events: a node list change, a link up or down, the mesh
+ * (de)activated, a peer's table changed.
  */
 @Injectable()
 export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -57,12 +51,9 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
   private timer?: NodeJS.Timeout;
   private refresher?: NodeJS.Timeout;
   private last = '';
+  /** Until bootstrap nothing is scheduled: the first refresh comes then. */
+  private started = false;
   private stopped = false;
-  private readonly listener = (): void => this.schedule();
-  /** A peer's table changed (this node's own changes are this service's doing). */
-  private readonly stateListener = (change: StateChangedEvent): void => {
-    if (change.map === LINK_REPORTS_MAP && change.nodeId !== this.identity.nodeId) this.schedule();
-  };
 
   constructor(
     @Inject(MESH_CONFIG) private readonly config: MeshConfig,
@@ -70,14 +61,21 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
     private readonly link: LinkService,
     private readonly registry: PeerRegistryService,
     private readonly state: MeshStateService,
-    private readonly emitter: EventEmitter2,
     private readonly bus: MeshEventBus,
-  ) {}
+    hooks: MeshHooks,
+    activation: MeshActivation,
+  ) {
+    const changed = (): void => this.schedule();
+    const name = 'MeshTopologyService';
+    hooks.nodeChanged.add(name, HOOK_ORDER.topology, changed);
+    hooks.linkUp.add(name, HOOK_ORDER.topology, changed);
+    hooks.linkDown.add(name, HOOK_ORDER.topology, changed);
+    hooks.stateChanged.add(name, HOOK_ORDER.topology, (change) => this.onStateChanged(change));
+    activation.changed.add(name, HOOK_ORDER.topology, changed);
+  }
 
   onApplicationBootstrap(): void {
-    // The registry tells its changes (an unchecked node, a link's new state) only as events.
-    for (const name of TRIGGERS) this.emitter.on(name, this.listener);
-    this.emitter.on('mesh.state.changed', this.stateListener);
+    this.started = true;
     this.refresher = setInterval(() => this.refresh(), RTT_REFRESH_MS);
     this.refresher.unref();
     this.schedule();
@@ -85,8 +83,6 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
 
   beforeApplicationShutdown(): void {
     this.stopped = true;
-    for (const name of TRIGGERS) this.emitter.off(name, this.listener);
-    this.emitter.off('mesh.state.changed', this.stateListener);
     clearTimeout(this.timer);
     clearInterval(this.refresher);
   }
@@ -111,8 +107,13 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
     });
   }
 
+  /** A peer's table changed (this node's own changes are this service's doing). */
+  private onStateChanged(change: StateChangedEvent): void {
+    if (change.map === LINK_REPORTS_MAP && change.nodeId !== this.identity.nodeId) this.schedule();
+  }
+
   private schedule(): void {
-    if (this.stopped || this.timer) return;
+    if (!this.started || this.stopped || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.refresh();
