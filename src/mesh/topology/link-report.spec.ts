@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { encodeLinkReport, type LinkReport, publishedRtt, readLinkReport } from './link-report.js';
+import {
+  encodeLinkReport,
+  type LinkReport,
+  publishedRtt,
+  readLinkReport,
+  rttToPublish,
+} from './link-report.js';
 
 const A = '11111111-1111-4111-8111-111111111111';
 const B = '22222222-2222-4222-8222-222222222222';
@@ -61,5 +67,19 @@ describe('publishedRtt', () => {
 
   it('publishes none without a measurement', () => {
     expect(publishedRtt(3, undefined)).toBeUndefined();
+  });
+});
+
+describe('rttToPublish', () => {
+  it('between periodic refreshes sends only a link’s first round trip, never a moved one', () => {
+    expect(rttToPublish(undefined, 0.4, false)).toBe(0.4);
+    expect(rttToPublish(0.4, 40, false)).toBe(0.4);
+    expect(rttToPublish(0.4, undefined, false)).toBeUndefined();
+  });
+
+  it('at the periodic refresh sends a round trip that moved notably', () => {
+    expect(rttToPublish(0.4, 40, true)).toBe(40);
+    expect(rttToPublish(0.4, 1.9, true)).toBe(0.4);
+    expect(rttToPublish(undefined, 3, true)).toBe(3);
   });
 });

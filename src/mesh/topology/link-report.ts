@@ -119,6 +119,20 @@ export function publishedRtt(
   return moved >= RTT_MIN_STEP_MS && moved >= published * RTT_STEP ? measured : published;
 }
 
+/**
+ * The round trip a refresh publishes. Only the periodic one (`periodic`) sends a round trip that
+ * moved (`publishedRtt`); a refresh for an event keeps the published one and sends only a link's
+ * first — or peers that refresh on each other's tables would keep sending each other round trips.
+ */
+export function rttToPublish(
+  published: number | undefined,
+  measured: number | undefined,
+  periodic: boolean,
+): number | undefined {
+  if (measured === undefined) return undefined;
+  return periodic ? publishedRtt(published, measured) : (published ?? measured);
+}
+
 function isText(value: unknown, max: number): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= max && !UNFIT.test(value);
 }

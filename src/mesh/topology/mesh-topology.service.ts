@@ -20,7 +20,7 @@ import {
   encodeLinkReport,
   LINK_REPORTS_MAP,
   type LinkReport,
-  publishedRtt,
+  rttToPublish,
   readLinkReport,
 } from './link-report.js';
 import type { MeshTopology } from './mesh-topology.js';
@@ -76,7 +76,7 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
 
   onApplicationBootstrap(): void {
     this.started = true;
-    this.refresher = setInterval(() => this.refresh(), RTT_REFRESH_MS);
+    this.refresher = setInterval(() => this.refresh(true), RTT_REFRESH_MS);
     this.refresher.unref();
     this.schedule();
   }
@@ -121,11 +121,16 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
     this.timer.unref();
   }
 
-  /** Publishes what changed of this node's table, and tells a changed topology. */
-  private refresh(): void {
+  /**
+   * Publishes what changed of this node's table, and tells a changed topology. Round trips that
+   * moved go out only with the periodic refresh (`rtts`): a refresh for an event (a peer's table
+   * changed) that also sent them would make the peers refresh and send theirs — on a loaded
+   * machine, where round trips jump, a storm that fed on the load it made.
+   */
+  private refresh(rtts = false): void {
     if (this.stopped) return;
     try {
-      this.publish();
+      this.publish(rtts);
       const topology = this.topology();
       const digest = JSON.stringify(topology);
       if (digest === this.last) return;
@@ -137,14 +142,15 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
   }
 
   /** This node's table into the shared map: set what differs (the state sends only that), drop the gone. */
-  private publish(): void {
+  private publish(rtts: boolean): void {
     const self = this.identity.nodeId;
     const published = new Map(
       this.state.entries<{ rtt?: unknown }>(LINK_REPORTS_MAP, self).map((entry) => [entry.key, entry.value]),
     );
     const table = this.ownTable((peer, rtt) => {
-      const before = published.get(peer)?.rtt;
-      return publishedRtt(typeof before === 'number' ? before : undefined, rtt);
+      const value = published.get(peer)?.rtt;
+      const before = typeof value === 'number' ? value : undefined;
+      return rttToPublish(before, rtt, rtts);
     });
     for (const [peer, report] of table) this.state.set(LINK_REPORTS_MAP, peer, encodeLinkReport(report));
     for (const peer of published.keys()) if (!table.has(peer)) this.state.delete(LINK_REPORTS_MAP, peer);
