@@ -30,6 +30,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { errorMessage } from '../../common/describe-error.js';
+import { nextSyncPeers } from './sync-rotation.js';
 
 /** Bytes of changes per message: well under the 4 MiB frame limit, small enough to interleave. */
 const MESSAGE_BYTES = 1 << 20;
@@ -44,13 +45,16 @@ const MAX_BACKLOG = 50_000;
  * Replication of CallData over the mesh, only while it is active (enabled and licensed):
  * - live: each batch of this node's own changes goes to every linked node at once;
  * - catch-up: a node asks a peer for what it lacks — when their link comes up, when it sees a gap,
- *   and every `syncIntervalMs` — from the peer's replication log, changes of any origin included.
+ *   and every `syncIntervalMs` (a few peers in turn) — from the peer's replication log, changes of
+ *   any origin included.
  * Delivery is idempotent (the log is keyed by origin and sequence number); the merge is per field.
  */
 @Injectable()
 export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('CallDataReplication');
   private readonly pulling = new Map<string, { again: boolean }>();
+  /** Where the periodic catch-up goes on in the list of linked peers. */
+  private syncCursor = 0;
   private timer?: NodeJS.Timeout;
   private stopped = false;
 
@@ -144,9 +148,13 @@ export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplica
     flush();
   }
 
+  /** The periodic catch-up: a few linked peers in turn (sync-rotation.ts), all in a small mesh. */
   private pullAll(): void {
     if (!this.link.active) return;
-    for (const { nodeId } of this.link.linkedNodes()) this.pull(nodeId);
+    const linked = this.link.linkedNodes().map((node) => node.nodeId);
+    const next = nextSyncPeers(linked, this.syncCursor);
+    this.syncCursor = next.cursor;
+    for (const nodeId of next.peers) this.pull(nodeId);
   }
 
   /** Catches up from one peer; one catch-up per peer at a time, another right after if asked. */
