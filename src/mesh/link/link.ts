@@ -245,7 +245,7 @@ export class Link {
     return DONE;
   }
 
-  /** `callsForAnswer`: false for what answers the peer (a probe's answer, a close). */
+  /** `callsForAnswer`: false for what answers the peer (a probe's answer, a reply, a close). */
   private rawWrite(buffer: Buffer, callsForAnswer = true): void {
     if (!this.corked) {
       this.corked = true;
@@ -417,7 +417,9 @@ export class Link {
       const why = 'the peer sends requests but does not read the answers';
       return this.close(new LinkFailure('protocol-error', why), 'protocol-error', why);
     }
-    this.rawWrite(buffer);
+    // An answer is the peer's sign of life from this side and calls for none back: a peer that
+    // went away after asking is noticed by the idle probe.
+    this.rawWrite(buffer, false);
   }
 
   private settle(id: number, action: (pending: Pending) => void): void {
