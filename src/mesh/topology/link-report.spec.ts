@@ -55,17 +55,19 @@ describe('link reports', () => {
 describe('publishedRtt', () => {
   it('publishes the first measurement and keeps it through jitter', () => {
     expect(publishedRtt(undefined, 0.4)).toBe(0.4);
-    expect(publishedRtt(0.4, 1.9)).toBe(0.4);
-    expect(publishedRtt(20, 28)).toBe(20);
+    expect(publishedRtt(0.4, 19)).toBe(0.4);
+    expect(publishedRtt(20, 35)).toBe(20);
+    expect(publishedRtt(50, 30)).toBe(50);
   });
 
-  it('publishes a notable change: at least 2 ms and half the published one', () => {
-    expect(publishedRtt(0.4, 2.6)).toBe(2.6);
-    expect(publishedRtt(20, 31)).toBe(31);
-    expect(publishedRtt(20, 9)).toBe(9);
+  it('publishes a notable change: at least 20 ms and twice or half the published one', () => {
+    expect(publishedRtt(0.4, 25)).toBe(25);
+    expect(publishedRtt(20, 41)).toBe(41);
+    expect(publishedRtt(50, 24)).toBe(24);
+    expect(publishedRtt(0, 30)).toBe(30);
   });
 
-  it('publishes none without a measurement', () => {
+  it('publishes nothing without a measurement', () => {
     expect(publishedRtt(3, undefined)).toBeUndefined();
   });
 });
@@ -79,7 +81,7 @@ describe('rttToPublish', () => {
 
   it('at the periodic refresh sends a round trip that moved notably', () => {
     expect(rttToPublish(0.4, 40, true)).toBe(40);
-    expect(rttToPublish(0.4, 1.9, true)).toBe(0.4);
+    expect(rttToPublish(0.4, 5, true)).toBe(0.4);
     expect(rttToPublish(undefined, 3, true)).toBe(3);
   });
 });

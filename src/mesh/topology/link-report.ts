@@ -50,9 +50,14 @@ const MAX_RTT_MS = 600_000;
 const MAX_HOST = 253;
 const MAX_VERSION = 64;
 
-/** A published round trip changes only by at least this much, and `RTT_STEP` of itself. */
-export const RTT_MIN_STEP_MS = 2;
-export const RTT_STEP = 0.5;
+/**
+ * A published round trip changes only by at least this much and by a factor of `RTT_RATIO` (up or
+ * down): what every node is told is the scale of a link's round trip, not its jitter — on a busy
+ * machine LAN round trips of 0.3 ms jump to tens of ms and back, and each change goes to every
+ * peer. This node's own links show their latest round trip anyway.
+ */
+export const RTT_MIN_STEP_MS = 20;
+export const RTT_RATIO = 2;
 
 /** The report as it is stored and sent. */
 export function encodeLinkReport(report: LinkReport): WireReport {
@@ -106,7 +111,7 @@ export function isNodeId(value: unknown): value is string {
 
 /**
  * The round trip to publish: the measured one when none is published or it moved notably (by
- * `RTT_MIN_STEP_MS` and `RTT_STEP` of the published one), else the published one — so a steady
+ * `RTT_MIN_STEP_MS` and a factor of `RTT_RATIO`), else the published one — so a steady
  * link's jitter sends nothing.
  */
 export function publishedRtt(
@@ -116,7 +121,8 @@ export function publishedRtt(
   if (measured === undefined) return undefined;
   if (published === undefined) return measured;
   const moved = Math.abs(measured - published);
-  return moved >= RTT_MIN_STEP_MS && moved >= published * RTT_STEP ? measured : published;
+  const ratio = Math.max(measured, published) / Math.min(measured, published);
+  return moved >= RTT_MIN_STEP_MS && ratio >= RTT_RATIO ? measured : published;
 }
 
 /**
