@@ -80,7 +80,9 @@ const USAGE = `usage: node .build/bench/bench/run.js [link] [calldata] [scale] [
                       address), search (mDNS, no address), both (default peers,search)
   --parts A,B         lan-scale: formation (always) and idle, propagation (CallData), topology (one
                       link cut and restored), churn (default all)
-  --idle-seconds S    lan-scale: measured seconds of idle traffic, after 10 s of quiet (default 60)
+  --idle-seconds S    lan-scale: measured seconds of idle traffic (default 60)
+  --idle-settle S     lan-scale: seconds of quiet before they are measured (default 10; 70 lets the
+                      topology's once-a-minute round-trip refresh after formation pass first)
   --detail-size N     lan-scale: mesh size of the propagation, topology and churn parts (default 32)
   --changes N         lan-scale: CallData changes (propagation) and link cuts, each restored
                       (topology), timed (default 20)
@@ -190,6 +192,7 @@ async function main(): Promise<number> {
       join: { type: 'string', default: 'peers,search' },
       parts: { type: 'string', default: LAN_SCALE_PARTS.join(',') },
       'idle-seconds': { type: 'string', default: '60' },
+      'idle-settle': { type: 'string', default: '10' },
       'detail-size': { type: 'string', default: '32' },
       changes: { type: 'string', default: '20' },
       'churn-seconds': { type: 'string', default: '60' },
@@ -268,6 +271,7 @@ async function main(): Promise<number> {
     joinModes: names<JoinMode>('join', JOIN_MODES),
     parts: names<LanScalePart>('parts', LAN_SCALE_PARTS),
     idleSeconds: number('idle-seconds', 1),
+    idleSettleSeconds: number('idle-settle', 0),
     detailSize: number('detail-size', 2),
     changes: number('changes', 1),
     churnSeconds: number('churn-seconds', 1),

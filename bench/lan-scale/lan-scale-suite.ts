@@ -31,6 +31,8 @@ export interface LanScaleSuiteOptions {
   /** Formation is always measured; the others on the first run (idle: of every size and mode). */
   parts: LanScalePart[];
   idleSeconds: number;
+  /** Seconds of quiet after formation before the idle traffic is measured. */
+  idleSettleSeconds: number;
   /** Size at which propagation, topology and churn are measured (on its first run, first join mode). */
   detailSize: number;
   /** CallData changes (propagation) and link cut-and-restore pairs (topology) timed. */
@@ -65,7 +67,6 @@ export interface LanScaleSuiteResult {
   partFailures: string[];
 }
 
-const SETTLE_SECONDS = 10;
 /** Watchdog of the probe: the whole suite at its longest. */
 const PROBE_LIMIT_MS = 6 * 3_600_000;
 
@@ -110,7 +111,7 @@ export async function runLanScaleSuite(options: LanScaleSuiteOptions): Promise<L
             };
             if (run === 0 && parts.has('idle')) {
               await extra('idle', async () => {
-                const idle = await idleCostRun(mesh, options.idleSeconds, SETTLE_SECONDS);
+                const idle = await idleCostRun(mesh, options.idleSeconds, options.idleSettleSeconds);
                 result.idle.push({ ...idle, mode });
                 options.log(`${label}: idle ${describeIdle(idle)}`);
               });
