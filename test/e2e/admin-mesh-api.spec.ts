@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { call } from '../helpers/node-api.js';
-import { freePort, NodeProcess, tempDataDir } from '../helpers/node-process.js';
+import { closedPort, freePort, NodeProcess, tempDataDir } from '../helpers/node-process.js';
 import { until } from '../helpers/until.js';
 import { LINK_HINTS } from '../../src/mesh/index.js';
 import type { MeshNodeView } from '../../src/mesh/registry/mesh-node.js';
@@ -44,8 +44,11 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** A loopback port nothing listens on: a fixed node there stays unreachable, no traffic leaves. */
-const deadPort = freePort;
+/**
+ * A loopback port nothing listens on: a fixed node there stays unreachable, no traffic leaves.
+ * Outside the ports handed out for port 0, so no node started meanwhile takes it.
+ */
+const deadPort = closedPort;
 
 /** Waits until `node` lists the node at `port` in `state` (and `reason`), and returns it. */
 function untilListed(node: NodeProcess, port: number, state: string, reason?: string): Promise<Node> {

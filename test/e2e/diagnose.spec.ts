@@ -3,7 +3,7 @@ import type { DiagnosisLine } from '../../src/mesh/diagnosis/diagnosis-rules.js'
 import { LINK_HINTS } from '../../src/mesh/link/link-hints.js';
 import { createSelfSignedPair } from '../../src/mesh/tls/certificate-factory.js';
 import { call } from '../helpers/node-api.js';
-import { freePort, type NodeProcess, tempDataDir } from '../helpers/node-process.js';
+import { closedPort, freePort, type NodeProcess, tempDataDir } from '../helpers/node-process.js';
 import { clockAhead, skewedClockNodes } from '../helpers/skewed-clock.js';
 import { writePem } from '../helpers/test-pki.js';
 import { until } from '../helpers/until.js';
@@ -25,12 +25,9 @@ const lineOf = (lines: DiagnosisLine[], check: string, node?: string) =>
 
 describe('GET /api/mesh/diagnose', () => {
   it('names each fault: wrong advertised host, blocked port, password mismatch, skewed clock, expiring certificate', async () => {
-    const [portD, portP, portS, blocked] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
+    const [portD, portP, portS] = [await freePort(), await freePort(), await freePort()];
+    // Not a freePort(): a node asking for port 0 (its admin HTTP port) may be given that one again.
+    const blocked = await closedPort();
     const certDir = await tempDataDir();
     const expiring = await writePem(certDir, 'node-d', await createSelfSignedPair(WRONG_HOST, { days: 10 }));
     // P and S list D by the address it advertises, so they admit its hello (and fail to dial it).

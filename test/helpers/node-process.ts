@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { type AddressInfo, createServer } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -36,6 +36,27 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((done) => server.close(done));
   return port;
+}
+
+/** Ports below the kernel's ephemeral range (32768 up): no `listen(0)` or outgoing connection takes them. */
+const FIXED_PORTS = { from: 20_000, to: 32_000 };
+
+/**
+ * A port of 127.0.0.1 that refuses connections and stays so for the test: outside the range the
+ * kernel hands out for port 0 and outgoing connections (a `freePort()` may be taken again by the
+ * next node that asks for port 0); checked to refuse now.
+ */
+export async function closedPort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = FIXED_PORTS.from + Math.floor(Math.random() * (FIXED_PORTS.to - FIXED_PORTS.from));
+    const refused = await new Promise<boolean>((done) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => (socket.destroy(), done(false)));
+      socket.once('error', (error: NodeJS.ErrnoException) => done(error.code === 'ECONNREFUSED'));
+    });
+    if (refused) return port;
+  }
+  throw new Error(`no closed port found in ${FIXED_PORTS.from}–${FIXED_PORTS.to} of 127.0.0.1`);
 }
 
 /** A fresh, empty DATA_DIR for one test node. */
