@@ -12,14 +12,9 @@ import { removeLeftovers } from './leftovers.js';
 import { type Propagation, propagationRun } from './propagation-run.js';
 import { type TopologyPropagation, topologyPropagationRun } from './topology-propagation-run.js';
 
-export type LanScalePart = 'formation' | 'idle' | 'propagation' | 'topology' | 'churn';
-export const LAN_SCALE_PARTS: readonly LanScalePart[] = [
-  'formation',
-  'idle',
-  'propagation',
-  'topology',
-  'churn',
-];
+/** The suite's parts, in the order they run; `formation` always runs. */
+export const LAN_SCALE_PARTS = ['formation', 'idle', 'propagation', 'topology', 'churn'] as const;
+export type LanScalePart = (typeof LAN_SCALE_PARTS)[number];
 
 export interface LanScaleSuiteOptions {
   /** Runs of every size and join mode… */

@@ -329,8 +329,7 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
       // The status of this change, not the dialler's now: this runs after the queue's earlier
       // work, and a status that was replaced meanwhile (a `shutdown` by the redial's `unreachable`)
       // is still told.
-      const view = this.view(current);
-      this.events.emit('mesh.node.updated', current.connect ? { ...view, status: change.status } : view);
+      this.emit('mesh.node.updated', current, change.status);
     }).catch(() => undefined);
   }
 
@@ -435,9 +434,10 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
     this.emit('mesh.node.updated', entry);
   }
 
-  private view(entry: MeshNodeEntity): MeshNodeView {
+  /** `linkStatus`: the address's status to show, when not the dialler's now (a change being told). */
+  private view(entry: MeshNodeEntity, linkStatus = this.link.status(target(entry))): MeshNodeView {
     const status: LinkStatus = entry.connect
-      ? (this.link.status(target(entry)) ?? { state: 'idle', since: entry.updatedAt.toISOString() })
+      ? (linkStatus ?? { state: 'idle', since: entry.updatedAt.toISOString() })
       : {
           state: 'disabled',
           reason: 'disabled-local',
@@ -459,11 +459,13 @@ export class PeerRegistryService implements OnModuleInit, OnApplicationBootstrap
   }
 
   /** Tells the mesh's parts (hooks, not awaited: this runs inside the queue) and the host. */
+  /** Tells hooks and listeners; `linkStatus` as in `view`. */
   private emit(
     name: 'mesh.node.added' | 'mesh.node.updated' | 'mesh.node.removed',
     entry: MeshNodeEntity,
+    linkStatus?: LinkStatus,
   ): void {
-    const node = this.view(entry);
+    const node = linkStatus === undefined ? this.view(entry) : this.view(entry, linkStatus);
     void this.hooks.nodeChanged.run({ change: NODE_CHANGES[name], node });
     this.events.emit(name, node);
   }
