@@ -25,7 +25,7 @@ describe('loadNodeConfig', () => {
         license: undefined,
         licensePublicKey: undefined,
         maxClockOffsetMs: 30_000,
-        idleProbesPerSecond: 4,
+        idleProbesPerSecond: 1,
       },
       calldata: { retentionMs: 86_400_000, syncIntervalMs: 5000 },
       http: { port: 7224, bind: '127.0.0.1' },
@@ -55,7 +55,7 @@ describe('loadNodeConfig', () => {
       MESH_LICENSE: 'token',
       MESH_LICENSE_PUBLIC_KEY: 'key.pem',
       MESH_MAX_CLOCK_OFFSET_MS: '10800000',
-      MESH_IDLE_PROBES_PER_SECOND: '16',
+      MESH_IDLE_PROBES_PER_SECOND: '0.5',
       CALLDATA_RETENTION_MS: '3600000',
       CALLDATA_SYNC_INTERVAL_MS: '250',
       HTTP_PORT: '8080',
@@ -72,7 +72,7 @@ describe('loadNodeConfig', () => {
     expect(config.mesh.discoveryIntervalMs).toBe(2000);
     expect(config.mesh.acceptUnknownPeers).toBe(false);
     expect(config.mesh.maxClockOffsetMs).toBe(10_800_000);
-    expect(config.mesh.idleProbesPerSecond).toBe(16);
+    expect(config.mesh.idleProbesPerSecond).toBe(0.5);
     expect(config.mesh.peers).toEqual([
       { host: 'uc2.example.lan', port: 7222 },
       { host: '10.0.0.3', port: 7300 },
@@ -112,7 +112,7 @@ describe('loadNodeConfig', () => {
     ],
     [
       { MESH_IDLE_PROBES_PER_SECOND: '0' },
-      'MESH_IDLE_PROBES_PER_SECOND="0": must be an integer from 1 to 10000',
+      'MESH_IDLE_PROBES_PER_SECOND="0": must be a number from 0.01 to 10000',
     ],
   ])('rejects %j', (env, problem) => {
     expect(() => loadNodeConfig(env)).toThrow(new ConfigValidationError([problem]));

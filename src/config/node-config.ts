@@ -12,6 +12,12 @@ const integer = (min: number, max: number) => {
   return z.coerce.number({ message }).int(message).min(min, message).max(max, message);
 };
 
+/** A number within [min, max], decimals allowed. */
+const decimal = (min: number, max: number) => {
+  const message = `must be a number from ${min} to ${max}`;
+  return z.coerce.number({ message }).min(min, message).max(max, message);
+};
+
 const port = integer(0, 65535);
 
 const flag = z
@@ -66,7 +72,7 @@ const environmentSchema = z.object({
     .refine((peers) => peers.every((p) => p.port >= 1 && p.port <= 65535), 'ports must be from 1 to 65535')
     .optional(),
   MESH_MAX_CLOCK_OFFSET_MS: integer(100, 31_536_000_000).default(MESH_DEFAULTS.maxClockOffsetMs),
-  MESH_IDLE_PROBES_PER_SECOND: integer(1, 10_000).default(MESH_DEFAULTS.idleProbesPerSecond),
+  MESH_IDLE_PROBES_PER_SECOND: decimal(0.01, 10_000).default(MESH_DEFAULTS.idleProbesPerSecond),
   MESH_LICENSE: nonEmpty.optional(),
   MESH_LICENSE_PUBLIC_KEY: nonEmpty.optional(),
   HTTP_PORT: port.default(7224),

@@ -121,8 +121,8 @@ describe('resolveMeshConfig', () => {
       'MeshModule options: stateGraceMs must be an integer from 0 to 86400000 (got -1)',
     );
     expect(resolveMeshConfig({ host: 'x', stateGraceMs: 0 }).stateGraceMs).toBe(0);
-    expect(problem({ host: 'x', idleProbesPerSecond: 0.5 })).toBe(
-      'MeshModule options: idleProbesPerSecond must be an integer from 1 to 10000 (got 0.5)',
+    expect(problem({ host: 'x', idleProbesPerSecond: 0.001 })).toBe(
+      'MeshModule options: idleProbesPerSecond must be a number from 0.01 to 10000 (got 0.001)',
     );
     expect(problem({ host: 'x', now: 1_700_000_000_000 })).toMatch(
       /^MeshModule options: now must be a function returning milliseconds since the epoch/,

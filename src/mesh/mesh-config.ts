@@ -23,7 +23,7 @@ export const MESH_DEFAULTS = {
   dataDir: 'data',
   livenessTimeoutMs: 3000,
   /** Idle-link probes a node opens per second over all its links (src/mesh/link/idle-probe.ts). */
-  idleProbesPerSecond: 4,
+  idleProbesPerSecond: 1,
   handshakeTimeoutMs: 10_000,
   requestTimeoutMs: 5000,
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
@@ -58,6 +58,11 @@ export type MeshConfig = Required<Omit<MeshModuleOptions, WithoutDefault | 'prot
 export const MESH_CONFIG = Symbol('MESH_CONFIG');
 
 const int = integerOption;
+/** A finite number within [min, max]. */
+const rate = (min: number, max: number) => {
+  const message = `must be a number from ${min} to ${max}`;
+  return z.number({ message }).min(min, message).max(max, message);
+};
 const text = z.string({ message: 'must be a non-empty string' }).min(1, 'must be a non-empty string');
 const port = int(0, 65535);
 const DAY_MS = 86_400_000;
@@ -92,7 +97,7 @@ const optionsSchema = z
       })
       .optional(),
     livenessTimeoutMs: int(60, DAY_MS).optional(),
-    idleProbesPerSecond: int(1, 10_000).optional(),
+    idleProbesPerSecond: rate(0.01, 10_000).optional(),
     handshakeTimeoutMs: int(10, DAY_MS).optional(),
     requestTimeoutMs: int(1, DAY_MS).optional(),
     maxFrameBytes: int(1024, 1024 * 1024 * 1024).optional(),

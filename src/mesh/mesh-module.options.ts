@@ -54,8 +54,10 @@ export interface MeshModuleOptions {
   /**
    * Probe exchanges per second this node opens over all its idle links: a quiet link probes after
    * `links / idleProbesPerSecond` seconds (at least `livenessTimeoutMs / 3`, at most 30 s), so a
-   * node's idle traffic does not grow with the mesh; a frozen idle peer is noticed within that
-   * interval plus `livenessTimeoutMs`. Default 4.
+   * node's idle traffic does not grow with the mesh. A frozen idle peer is noticed by the first
+   * node whose probe meets it within that interval plus `livenessTimeoutMs`; every other node
+   * probes it as soon as it learns of that (the topology), and so notices it within
+   * `livenessTimeoutMs` more. 0.01 – 10000. Default 1.
    */
   idleProbesPerSecond?: number;
   /** Limit for connect + handshake. Default 10000. */

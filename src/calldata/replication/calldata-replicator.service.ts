@@ -30,7 +30,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { errorMessage } from '../../common/describe-error.js';
-import { nextSyncPeers } from './sync-rotation.js';
+import { SyncRotation } from './sync-rotation.js';
 
 /** Bytes of changes per message: well under the 4 MiB frame limit, small enough to interleave. */
 const MESSAGE_BYTES = 1 << 20;
@@ -45,16 +45,16 @@ const MAX_BACKLOG = 50_000;
  * Replication of CallData over the mesh, only while it is active (enabled and licensed):
  * - live: each batch of this node's own changes goes to every linked node at once;
  * - catch-up: a node asks a peer for what it lacks — when their link comes up, when it sees a gap,
- *   and every `syncIntervalMs` (a few peers in turn) — from the peer's replication log, changes of
- *   any origin included.
+ *   and every `syncIntervalMs` (a few peers in turn, resting on a quiet mesh: sync-rotation.ts) —
+ *   from the peer's replication log, changes of any origin included.
  * Delivery is idempotent (the log is keyed by origin and sequence number); the merge is per field.
  */
 @Injectable()
 export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('CallDataReplication');
   private readonly pulling = new Map<string, { again: boolean }>();
-  /** Where the periodic catch-up goes on in the list of linked peers. */
-  private syncCursor = 0;
+  /** Whom the periodic catch-up asks, and when it rests. */
+  private readonly rotation = new SyncRotation();
   private timer?: NodeJS.Timeout;
   private stopped = false;
 
@@ -69,7 +69,12 @@ export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplica
   ) {
     writer.onCommitted((batch) => this.publish(batch));
     // After the registry lists the node: ask it at once for what this node lacks.
-    hooks.linkUp.add('CallDataReplicator', HOOK_ORDER.features, ({ nodeId }) => this.pull(nodeId));
+    hooks.linkUp.add('CallDataReplicator', HOOK_ORDER.features, ({ nodeId }) => {
+      this.rotation.wake();
+      this.pull(nodeId);
+    });
+    // A link that broke may have taken an origin's last message with it.
+    hooks.linkDown.add('CallDataReplicator', HOOK_ORDER.features, () => this.rotation.wake());
   }
 
   onApplicationBootstrap(): void {
@@ -86,6 +91,7 @@ export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplica
   @OnMeshMessage(CALLDATA_TOPICS.changes)
   async onChanges(payload: unknown, { fromNodeId }: MeshMessageContext): Promise<void> {
     if (!this.link.active) return;
+    this.rotation.wake();
     let changes: CallDataChange[];
     try {
       const vetted = vetLiveChanges(payload, this.trust(fromNodeId));
@@ -152,9 +158,7 @@ export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplica
   private pullAll(): void {
     if (!this.link.active) return;
     const linked = this.link.linkedNodes().map((node) => node.nodeId);
-    const next = nextSyncPeers(linked, this.syncCursor);
-    this.syncCursor = next.cursor;
-    for (const nodeId of next.peers) this.pull(nodeId);
+    for (const nodeId of this.rotation.next(linked)) this.pull(nodeId);
   }
 
   /** Catches up from one peer; one catch-up per peer at a time, another right after if asked. */
@@ -174,6 +178,7 @@ export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplica
         } while (state.again && !this.stopped);
       } catch (error: unknown) {
         // The link broke or the peer went inactive: the next link-up or interval asks again.
+        this.rotation.wake();
         this.logger.debug(`catch-up from ${nodeId} stopped: ${errorMessage(error)}`);
       } finally {
         this.pulling.delete(nodeId);
@@ -193,6 +198,8 @@ export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplica
       const answer = await this.link.request<PullAnswer | null>(nodeId, CALLDATA_TOPICS.pull, { have });
       const { changes, through, refusals } = vetPullAnswer(answer, have, this.trust(nodeId));
       this.audit.refuse(nodeId, refusals);
+      // Something was missing here, or refused for now: the other peers may hold more of it.
+      if (changes.length > 0 || refusals.length > 0) this.rotation.wake();
       if (changes.length > 0 || Object.keys(through).length > 0)
         await this.writer.apply(changes, through, nodeId);
       if (answer?.more !== true) return;

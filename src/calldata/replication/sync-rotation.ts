@@ -19,3 +19,37 @@ export function nextSyncPeers(
   const picked = Array.from({ length: count }, (_, i) => peers[(start + i) % peers.length] as string);
   return { peers: picked, cursor: (start + count) % peers.length };
 }
+
+/**
+ * When the periodic catch-up asks whom. It repairs what a node may have missed without seeing a
+ * gap: the last message of an origin lost with a broken link, a change refused for a clock too far
+ * ahead, a write that failed here. Each of those comes with an event this node sees (a link going
+ * up or down, a live message, a refusal, a catch-up that moved something); after the latest such
+ * event the catch-up asks every linked peer once, in turn, and then rests. A quiet mesh therefore
+ * sends nothing for it, and a busy one repairs as before.
+ */
+export class SyncRotation {
+  private cursor = 0;
+  /** Peers still to ask before resting; `null`: all of those linked at the next interval; undefined: resting. */
+  private owed?: number | null = null;
+
+  /** Something happened that may have left a change missing here: ask every peer once more. */
+  wake(): void {
+    this.owed = null;
+  }
+
+  get resting(): boolean {
+    return this.owed === undefined;
+  }
+
+  /** The peers to ask this interval (none while resting). */
+  next(peers: readonly string[], count = SYNC_PEERS_PER_INTERVAL): string[] {
+    if (this.owed === undefined) return [];
+    const owed = this.owed ?? peers.length;
+    const next = nextSyncPeers(peers, this.cursor, Math.min(count, Math.max(owed, 0)));
+    this.cursor = next.cursor;
+    const left = owed - next.peers.length;
+    this.owed = left > 0 ? left : undefined;
+    return next.peers;
+  }
+}

@@ -149,6 +149,16 @@ export class LinkService implements OnApplicationBootstrap, BeforeApplicationShu
     this.gate.add(ADMISSION_STAGE.application, check);
   }
 
+  /**
+   * Asks the link to a node for a sign of life at once instead of at its next idle probe — for
+   * when another node reports that it stopped answering: this node checks for itself, and a peer
+   * that does not answer is `timeout` within `livenessTimeoutMs`. Answers whether a probe goes out
+   * for it (not when unlinked, or when the link waits for an answer already).
+   */
+  probe(nodeId: string): boolean {
+    return this.connections.get(nodeId)?.suspect() ?? false;
+  }
+
   linkedNodes(): LinkedNode[] {
     return this.connections.linkedNodes();
   }

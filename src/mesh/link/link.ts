@@ -182,6 +182,14 @@ export class Link {
     return this.clock?.rttMs;
   }
 
+  /**
+   * Probes the peer at the next tick (another node says it stopped answering) unless this side
+   * waits for a sign of life already; answers whether it will.
+   */
+  suspect(): boolean {
+    return !this.closed && this.liveness.suspect();
+  }
+
   /** Sends a one-way message; resolves at once unless the peer is behind (see LinkOptions). */
   send(topic: string, payload: unknown): Promise<void> {
     let buffer: Buffer;

@@ -109,4 +109,27 @@ describe('Liveness', () => {
     const liveness = new Liveness(false);
     expect(at(run(liveness, 6, 0), 'probe')[0]).toBe(PROBE_TICKS);
   });
+
+  it('a suspicion probes at the next tick, and the silent peer is dead one timeout later', () => {
+    const liveness = new Liveness(true);
+    run(liveness, 3, 1000); // quiet, far from its idle probe
+    expect(liveness.suspect()).toBe(true);
+    const actions = run(liveness, 20, 1000);
+    expect(actions[0]).toBe('probe');
+    expect(actions.at(-1)).toBe('dead');
+    expect(actions).toHaveLength(TICKS_PER_TIMEOUT + 1);
+  });
+
+  it('a suspicion while waiting for a sign of life changes nothing; an answered one ends there', () => {
+    const liveness = new Liveness(true);
+    liveness.wrote(true);
+    expect(liveness.suspect()).toBe(false);
+    expect(liveness.tick(false, 1000)).toBe('none');
+    liveness.endTick();
+    liveness.heard();
+    expect(liveness.suspect()).toBe(true);
+    expect(run(liveness, 1, 1000)).toEqual(['probe']);
+    liveness.heard(); // the peer answered
+    expect(at(run(liveness, 50, 1000), 'probe')).toEqual([]);
+  });
 });

@@ -28,6 +28,8 @@ export class Liveness {
   /** Ticks in a row in which nothing was sent or received. */
   private quietTicks = 0;
   private ticksSincePing = 0;
+  /** Another node lost this peer: probe at the next tick rather than after the idle quiet. */
+  private suspected = false;
 
   /** `stamped`: the link's pings carry clock stamps, which a busy link keeps fresh. */
   constructor(private readonly stamped: boolean) {}
@@ -50,6 +52,16 @@ export class Liveness {
     this.quietTicks = 0;
   }
 
+  /**
+   * Someone else says the peer stopped answering: probe at the next tick unless this side waits
+   * for a sign of life already. Answers whether that probe is owed to the suspicion.
+   */
+  suspect(): boolean {
+    if (this.waitingTicks !== undefined) return false;
+    this.suspected = true;
+    return true;
+  }
+
   /** Anything arrived from the peer. */
   heard(): void {
     this.received = true;
@@ -69,7 +81,10 @@ export class Liveness {
     this.idleTicks = this.sent ? 0 : this.idleTicks + 1;
     this.quietTicks = this.sent || received ? 0 : this.quietTicks + 1;
     this.ticksSincePing++;
+    const suspected = this.suspected && this.waitingTicks === undefined;
+    this.suspected = false;
     const probe =
+      suspected ||
       this.quietTicks >= Math.max(PROBE_TICKS, probeTicks) ||
       // Data out, nothing back: is the peer there? Once per PROBE_TICKS, not every tick.
       ((this.waitingTicks ?? 0) >= PROBE_TICKS && this.ticksSincePing >= PROBE_TICKS) ||

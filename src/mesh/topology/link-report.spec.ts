@@ -4,6 +4,7 @@ import {
   type LinkReport,
   publishedRtt,
   readLinkReport,
+  reportsNewTimeout,
   rttToPublish,
 } from './link-report.js';
 
@@ -83,5 +84,25 @@ describe('rttToPublish', () => {
     expect(rttToPublish(0.4, 40, true)).toBe(40);
     expect(rttToPublish(0.4, 5, true)).toBe(0.4);
     expect(rttToPublish(undefined, 3, true)).toBe(3);
+  });
+});
+
+describe('reportsNewTimeout', () => {
+  const timedOut = encodeLinkReport({ state: 'error', reason: 'timeout', since: 9, host: 'uc2', port: 7222 });
+  const up = encodeLinkReport(REPORT);
+
+  it('is a link the reporter just lost for want of an answer', () => {
+    expect(reportsNewTimeout(A, B, timedOut, up)).toBe(true);
+    expect(reportsNewTimeout(A, B, timedOut, undefined)).toBe(true);
+  });
+
+  it('is not the same timeout again, another reason, a link up, or a malformed or self-naming report', () => {
+    expect(reportsNewTimeout(A, B, timedOut, timedOut)).toBe(false);
+    expect(reportsNewTimeout(A, B, { ...timedOut, at: 10 }, timedOut)).toBe(true);
+    expect(reportsNewTimeout(A, B, { ...timedOut, r: 'connection-lost' }, up)).toBe(false);
+    expect(reportsNewTimeout(A, B, up, timedOut)).toBe(false);
+    expect(reportsNewTimeout(A, B, { ...timedOut, p: 0 }, up)).toBe(false);
+    expect(reportsNewTimeout(A, A, timedOut, up)).toBe(false);
+    expect(reportsNewTimeout(A, 'not-a-node', timedOut, up)).toBe(false);
   });
 });

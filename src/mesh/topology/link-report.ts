@@ -104,6 +104,18 @@ export function readLinkReport(reporter: string, peer: string, value: unknown): 
   };
 }
 
+/**
+ * Whether a peer's changed entry says its link to `peer` just died for want of an answer (a new
+ * `timeout`, not one it reported before): the peer may be frozen or cut off, and since a quiet link
+ * probes rarely, this node should probe it now. The report only starts a check of this node's own.
+ */
+export function reportsNewTimeout(reporter: string, peer: string, value: unknown, previous: unknown): boolean {
+  const now = readLinkReport(reporter, peer, value);
+  if (!now || now.state === 'connected' || now.reason !== 'timeout') return false;
+  const before = readLinkReport(reporter, peer, previous);
+  return !(before?.reason === 'timeout' && before.since === now.since);
+}
+
 /** Whether `value` looks like a node ID (a UUID). */
 export function isNodeId(value: unknown): value is string {
   return typeof value === 'string' && NODE_ID.test(value);

@@ -20,8 +20,9 @@ import {
   encodeLinkReport,
   LINK_REPORTS_MAP,
   type LinkReport,
-  rttToPublish,
   readLinkReport,
+  reportsNewTimeout,
+  rttToPublish,
 } from './link-report.js';
 import type { MeshTopology } from './mesh-topology.js';
 import { assembleTopology } from './topology-assembly.js';
@@ -107,9 +108,18 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
     });
   }
 
-  /** A peer's table changed (this node's own changes are this service's doing). */
+  /**
+   * A peer's table changed (this node's own changes are this service's doing). When it lost a node
+   * for want of an answer, this node probes that node at once: a quiet link probes only every
+   * `links / idleProbesPerSecond` s, so the first node to notice a frozen peer makes the others check.
+   */
   private onStateChanged(change: StateChangedEvent): void {
-    if (change.map === LINK_REPORTS_MAP && change.nodeId !== this.identity.nodeId) this.schedule();
+    if (change.map !== LINK_REPORTS_MAP || change.nodeId === this.identity.nodeId) return;
+    this.schedule();
+    const { nodeId: reporter, key: peer } = change;
+    if (peer !== this.identity.nodeId && reportsNewTimeout(reporter, peer, change.value, change.previous)) {
+      if (this.link.probe(peer)) this.logger.log(`probing ${peer}: ${reporter} reports it stopped answering`);
+    }
   }
 
   private schedule(): void {
