@@ -135,7 +135,9 @@ async function untilLinked(
     await eachLimited(open, async ({ target, i }) => {
       const mark = marks[i] as LinkedMark;
       if (mark.linkedAt === undefined) await lookAtLinks(target, step.nodeIds, mark, request);
-      if (step.topology && mark.topologyAt === undefined) {
+      // A view is complete only once its node is linked to every other: until then, asking costs
+      // the node an assembly of the whole mesh for nothing.
+      if (step.topology && mark.linkedAt !== undefined && mark.topologyAt === undefined) {
         const answer = await request(`${target.base}/api/mesh/topology`).catch(() => undefined);
         if ((answer?.body as { complete?: unknown } | undefined)?.complete === true)
           mark.topologyAt = answer?.at;

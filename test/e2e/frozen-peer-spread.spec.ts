@@ -33,7 +33,7 @@ describe('a frozen peer noticed by one node', () => {
     const rates = ['100', '0.1', '0.1', '0.1'];
     // The evaluation's two links are too few for four nodes.
     const { license, licensePublicKey } = await licensedFor(4);
-    const [a, b, c, p] = await Promise.all(
+    const nodes = await Promise.all(
       ports.map(async (port, i) => {
         const node = await NodeProcess.start({
           ...MESH,
@@ -48,7 +48,7 @@ describe('a frozen peer noticed by one node', () => {
         return node;
       }),
     );
-    const nodes = [a, b, c, p] as NodeProcess[];
+    const [a, b, c, p] = nodes as [NodeProcess, NodeProcess, NodeProcess, NodeProcess];
     const count = (node: NodeProcess, pattern: RegExp) =>
       (node.output.match(new RegExp(pattern.source, 'g')) ?? []).length;
     const downP = new RegExp(`link down: \\S+ \\(${p.nodeId}\\): timeout`);

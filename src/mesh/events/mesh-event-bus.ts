@@ -14,4 +14,12 @@ export class MeshEventBus {
   emit<K extends MeshEventName>(name: K, payload: MeshEvents[K]): void {
     this.emitter.emit(name, payload);
   }
+
+  /**
+   * Whether anyone listens to `name` now (by name, wildcard or `onAny`): a payload that is costly
+   * to make is made only then.
+   */
+  listened(name: MeshEventName): boolean {
+    return this.emitter.hasListeners(name).valueOf();
+  }
 }

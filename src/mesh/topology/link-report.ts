@@ -109,7 +109,12 @@ export function readLinkReport(reporter: string, peer: string, value: unknown): 
  * `timeout`, not one it reported before): the peer may be frozen or cut off, and since a quiet link
  * probes rarely, this node should probe it now. The report only starts a check of this node's own.
  */
-export function reportsNewTimeout(reporter: string, peer: string, value: unknown, previous: unknown): boolean {
+export function reportsNewTimeout(
+  reporter: string,
+  peer: string,
+  value: unknown,
+  previous: unknown,
+): boolean {
   const now = readLinkReport(reporter, peer, value);
   if (!now || now.state === 'connected' || now.reason !== 'timeout') return false;
   const before = readLinkReport(reporter, peer, previous);

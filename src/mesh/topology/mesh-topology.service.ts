@@ -34,6 +34,8 @@ const SETTLE_MS = 100;
  * out, so a steady mesh sends nothing.
  */
 const RTT_REFRESH_MS = 60_000;
+/** How long an assembled topology answers `topology()` while nothing changed: its own round trips age. */
+const CACHE_MS = 1000;
 
 /**
  * The whole mesh from this node: every node shares its own link table (peer, state, reason,
@@ -44,7 +46,10 @@ const RTT_REFRESH_MS = 60_000;
  * peer's table is the peer's claim about its own links; this node's links are its own table's).
  * It follows the mesh's own hooks (`HOOK_ORDER.topology`: after the registry and the link table
  * took a change in), never the host's events: a node list change, a link up or down, the mesh
- * (de)activated, a peer's table changed.
+ * (de)activated, a peer's table changed. Assembling is quadratic in the mesh (a 32-node mesh is
+ * 961 reports): it happens when asked (`topology()`, cached until something changes) and, on a
+ * change, only while the host listens to `mesh.topology.changed` — a forming mesh of many nodes
+ * would otherwise spend most of its CPU assembling views nobody looks at.
  */
 @Injectable()
 export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -52,6 +57,7 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
   private timer?: NodeJS.Timeout;
   private refresher?: NodeJS.Timeout;
   private last = '';
+  private cached?: { topology: MeshTopology; at: number };
   /** Until bootstrap nothing is scheduled: the first refresh comes then. */
   private started = false;
   private stopped = false;
@@ -88,8 +94,16 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
     clearInterval(this.refresher);
   }
 
-  /** The mesh as this node sees it now; this node's links with their latest round trips. */
+  /** The mesh as this node sees it now; this node's links with their round trips of the last second. */
   topology(): MeshTopology {
+    const cached = this.cached;
+    if (cached && performance.now() - cached.at < CACHE_MS) return cached.topology;
+    const topology = this.assemble();
+    this.cached = { topology, at: performance.now() };
+    return topology;
+  }
+
+  private assemble(): MeshTopology {
     const self = this.identity.nodeId;
     const reports = new Map<string, Map<string, LinkReport>>();
     for (const entry of this.state.entries(LINK_REPORTS_MAP)) {
@@ -123,6 +137,7 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
   }
 
   private schedule(): void {
+    this.cached = undefined;
     if (!this.started || this.stopped || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -141,6 +156,7 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
     if (this.stopped) return;
     try {
       this.publish(rtts);
+      if (!this.bus.listened('mesh.topology.changed')) return;
       const topology = this.topology();
       const digest = JSON.stringify(topology);
       if (digest === this.last) return;
