@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BenchProcess } from './common/bench-process.js';
 import { describeMachine, describeRevision } from './common/machine.js';
@@ -41,6 +41,7 @@ import {
   runLanScaleSuite,
 } from './lan-scale/lan-scale-suite.js';
 import { JOIN_MODES, type JoinMode } from './lan-scale/lan-mesh.js';
+import { ENCRYPTION_MODES, type EncryptionMode } from '../src/mesh/link/encryption-mode.js';
 import {
   type DiscoverySuiteOptions,
   type DiscoverySuiteResult,
@@ -88,6 +89,11 @@ const USAGE = `usage: node .build/bench/bench/run.js [link] [calldata] [scale] [
                       (topology), timed (default 20)
   --churn-seconds S   lan-scale: how long one node is restarted again and again (default 60)
   --churn-interval S  lan-scale: seconds from one restart to the next (default 5)
+  --cpu-profile DIR   lan-scale: every node writes a V8 CPU profile to DIR/<join>_<run>/node-<i>/;
+                      cut them to the formation window with bench/tools/cpuprofile-window.ts
+  --mesh-encryption M lan-scale: MESH_ENCRYPTION of every node: none, starttls-optional,
+                      starttls-required (default: the node's, TLS with a generated certificate;
+                      none lets the idle packet census read node 2's frames by topic)
   --attempts N        overload: messages each sender tries to send at most (default 5000000)
   --rss-cap MiB       overload: a sender stops and drops its backlog once it or its receiver is this
                       large (default 1536)
@@ -203,6 +209,8 @@ async function main(): Promise<number> {
       'max-other-load': { type: 'string', default: '0.25' },
       scenarios: { type: 'string', default: LINK_SCENARIOS.join(',') },
       profile: { type: 'boolean', default: false },
+      'cpu-profile': { type: 'string' },
+      'mesh-encryption': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -282,6 +290,8 @@ async function main(): Promise<number> {
     maxOtherLoad: number('max-other-load', 0, false),
     scenarios: linkScenarios(values.scenarios),
     profileDir: values.profile ? join(resultsDir, `profiles-${stamp}`) : undefined,
+    cpuProfileDir: values['cpu-profile'] === undefined ? undefined : resolve(values['cpu-profile']),
+    meshEncryption: meshEncryption(values['mesh-encryption']),
   };
   const workDir = await mkdtemp(join(tmpdir(), 'ucmesh-bench-'));
   // Run as root, PostgreSQL runs as the `postgres` user, which must be able to reach its folder.
@@ -327,6 +337,15 @@ async function main(): Promise<number> {
     await rm(workDir, { recursive: true, force: true });
   }
   return failed ? 1 : 0;
+}
+
+/** `--mesh-encryption`: one of the node's MESH_ENCRYPTION modes, or unset. */
+function meshEncryption(value: string | undefined): EncryptionMode | undefined {
+  if (value === undefined) return undefined;
+  if (!(ENCRYPTION_MODES as readonly string[]).includes(value)) {
+    throw new Error(`--mesh-encryption takes one of ${ENCRYPTION_MODES.join(', ')}\n${USAGE}`);
+  }
+  return value as EncryptionMode;
 }
 
 /** `--scenarios`: names of the link suite's scenarios, separated by commas. */

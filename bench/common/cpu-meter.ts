@@ -69,6 +69,22 @@ function snapshot(pids: number[], trees: number[]): Snapshot | undefined {
   }
 }
 
+/** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`): 100 on every Linux we run on. */
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system, all threads) a process has used so far; 0 once it is gone. */
+export function processCpuSeconds(pid: number): number {
+  return processTicks(pid) / TICKS_PER_SECOND;
+}
+
+/**
+ * CPU seconds of processes and their children so far, also of children that already ended: a
+ * PostgreSQL server with its sessions.
+ */
+export function treeCpuSeconds(roots: number[]): number {
+  return treeTicks(roots) / TICKS_PER_SECOND;
+}
+
 /** utime + stime of a process (all its threads), 0 once it is gone. */
 function processTicks(pid: number): number {
   const fields = statFields(pid);

@@ -13,6 +13,8 @@ export interface IdleCost {
   /** Per node, bytes/s on its cable (Ethernet frames: IP, TCP, TLS, mesh frames, TCP ACKs, mDNS): median, max. */
   wireBytesPerSecond: MedianMax;
   wirePacketsPerSecond: MedianMax;
+  /** The same per node, in order: which nodes send more than the median. */
+  wireBytesPerSecondByNode: number[];
   /** Per node, mesh frames out per second and their bytes (length prefixes included, before TLS). */
   meshFramesPerSecond: number;
   meshBytesPerSecond: number;
@@ -23,6 +25,8 @@ export interface IdleCost {
   loadAverage: number;
   /** What node 2 (not the one every node was given) sent, by kind, per second. */
   census: PacketCensus;
+  /** The same of every node, in order (node 2's is `census`). */
+  censusByNode: PacketCensus[];
 }
 
 const FRAMES_OUT = 'ucmesh_link_messages_total{direction="out"}';
@@ -38,13 +42,16 @@ export async function idleCostRun(mesh: LanMesh, seconds: number, settleSeconds:
   const urls = mesh.nodes.map((_, i) => `${mesh.base(i)}/metrics`);
   const names = [FRAMES_OUT, BYTES_OUT];
   const before = await mesh.step<Array<Record<string, number>>>({ do: 'metrics', urls, names });
-  const host = mesh.hosts[1] as LanHost;
-  const capture = PacketCapture.start(host.namespace, host.interface, host.address, MESH_PORT, seconds + 30);
+  // One tcpdump in each host: at idle they have little to do.
+  const captures = mesh.hosts.map((host: LanHost) =>
+    PacketCapture.start(host.namespace, host.interface, host.address, MESH_PORT, seconds + 30),
+  );
   const start = await mesh.portCounters();
   const startedAt = performance.now();
   await sleep(seconds * 1000);
   const end = await mesh.portCounters();
-  const census = await capture.stop();
+  const censusByNode = await Promise.all(captures.map((capture) => capture.stop()));
+  const census = censusByNode[1] as PacketCensus;
   const elapsed = (performance.now() - startedAt) / 1000;
   const after = await mesh.step<Array<Record<string, number>>>({ do: 'metrics', urls, names });
   const bytes = portDeltas(start, end, (c) => c.txBytes).map((delta) => delta / elapsed);
@@ -59,11 +66,13 @@ export async function idleCostRun(mesh: LanMesh, seconds: number, settleSeconds:
     seconds: elapsed,
     wireBytesPerSecond: medianMax(bytes),
     wirePacketsPerSecond: medianMax(packets),
+    wireBytesPerSecondByNode: bytes.map((value) => Math.round(value)),
     meshFramesPerSecond: frames,
     meshBytesPerSecond: frameBytes,
     wireBytesPerLinkSecond: median(bytes) / (mesh.size - 1),
     meshFrameBytes: frames > 0 ? frameBytes / frames : Number.NaN,
     loadAverage: loadavg()[0] ?? Number.NaN,
     census,
+    censusByNode,
   };
 }

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { createLan, type Lan, type LanHost } from '../../test/helpers/netns-lan.js';
 import { BenchProcess } from '../common/bench-process.js';
 import { workerScript } from '../common/measure.js';
+import type { EncryptionMode } from '../../src/mesh/link/encryption-mode.js';
 import { LanNodeProcess } from './lan-node-process.js';
 import type { ProbeConfig, ProbeStep, ProbeTarget } from './lan-scale.types.js';
 import { SharedPostgres } from './shared-postgres.js';
@@ -42,6 +43,12 @@ export interface PortCounters {
 export class LanMesh {
   nodes: LanNodeProcess[] = [];
   private envs: Array<Record<string, string>> = [];
+  private nodeArgs: string[][] = [];
+  /**
+   * `MESH_ENCRYPTION` of every node; unset: the node's default (`starttls-optional`, with its
+   * generated certificate: TLS 1.3). `none` lets a packet census read the frames.
+   */
+  meshEncryption?: EncryptionMode;
   private constructor(
     readonly size: number,
     private readonly lan: Lan,
@@ -77,6 +84,10 @@ export class LanMesh {
     return this.lan.hosts.slice(0, this.size);
   }
 
+  get probePid(): number {
+    return this.probe.pid;
+  }
+
   get postgresPid(): number | undefined {
     return this.postgres.pid;
   }
@@ -93,11 +104,16 @@ export class LanMesh {
   /**
    * Starts a node on every host with a new database and data folder (new identities), at most
    * START_CONCURRENCY starting at once, the first node first (the others are given its address).
+   * With `cpuProfileDir`, every node writes a V8 CPU profile to `<cpuProfileDir>/node-<i>` when it
+   * exits (restarts too: one file per process).
    */
-  async startNodes(mode: JoinMode, runId: string): Promise<void> {
+  async startNodes(mode: JoinMode, runId: string, cpuProfileDir?: string): Promise<void> {
     if (this.nodes.length > 0) throw new Error('the nodes of the previous run are still running');
     const first = (this.hosts[0] as LanHost).address;
     this.envs = [];
+    this.nodeArgs = this.hosts.map((_, i) =>
+      cpuProfileDir === undefined ? [] : cpuProfileNodeArgs(join(cpuProfileDir, `node-${i + 1}`)),
+    );
     for (const [i, host] of this.hosts.entries()) {
       const database = await this.postgres.recreate(`lan_${runId}_${i + 1}`);
       const search = mode !== 'peers';
@@ -108,6 +124,7 @@ export class LanMesh {
         MESH_BIND: host.address,
         MESH_PORT: String(MESH_PORT),
         MESH_DISCOVERY: String(search),
+        ...(this.meshEncryption ? { MESH_ENCRYPTION: this.meshEncryption } : {}),
         ...(search ? { MESH_DISCOVERY_INTERFACE: host.address } : {}),
         ...(mode !== 'search' && i > 0 ? { MESH_PEERS: `${first}:${MESH_PORT}` } : {}),
         MESH_ID: 'bench-lan',
@@ -210,6 +227,22 @@ export class LanMesh {
 
   private spawn(i: number): LanNodeProcess {
     const host = this.hosts[i] as LanHost;
-    return LanNodeProcess.spawn(`node ${i + 1} (${host.address})`, host.namespace, this.envs[i] ?? {});
+    return LanNodeProcess.spawn(
+      `node ${i + 1} (${host.address})`,
+      host.namespace,
+      this.envs[i] ?? {},
+      this.nodeArgs[i] ?? [],
+    );
   }
+}
+
+/**
+ * Sampling every 2 ms instead of V8's 1 ms: 32 profiled processes on two cores, and the profile
+ * is read summed over all of them, where a coarser grain costs nothing.
+ */
+const CPU_PROFILE_INTERVAL_US = 2000;
+
+/** Node options that write a CPU profile into `dir` when the process exits (also by `process.exit`). */
+function cpuProfileNodeArgs(dir: string): string[] {
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${CPU_PROFILE_INTERVAL_US}`];
 }

@@ -43,8 +43,14 @@ export class LanNodeProcess {
     );
   }
 
-  static spawn(name: string, namespace: string, env: Record<string, string>): LanNodeProcess {
-    const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, NODE_MAIN], {
+  /** @param nodeArgs options of Node itself, before the script (`--cpu-prof`, …). */
+  static spawn(
+    name: string,
+    namespace: string,
+    env: Record<string, string>,
+    nodeArgs: readonly string[] = [],
+  ): LanNodeProcess {
+    const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, ...nodeArgs, NODE_MAIN], {
       env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

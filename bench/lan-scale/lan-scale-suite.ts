@@ -1,3 +1,6 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EncryptionMode } from '../../src/mesh/link/encryption-mode.js';
 import { cells, describeError } from '../common/measure.js';
 import { MIB } from '../common/process-memory.js';
 import { type Spread, spread } from '../common/stats.js';
@@ -34,6 +37,13 @@ export interface LanScaleSuiteOptions {
   changes: number;
   churnSeconds: number;
   churnIntervalSeconds: number;
+  /**
+   * Where every node writes a V8 CPU profile (`<dir>/<join mode>_<run>/node-<i>/`, on exit); the
+   * formation window to cut them to is in the run's result. Undefined: no profiles.
+   */
+  cpuProfileDir?: string;
+  /** `MESH_ENCRYPTION` of every node; undefined: its default (TLS with a generated certificate). */
+  meshEncryption?: EncryptionMode;
   workDir: string;
   log(line: string): void;
 }
@@ -79,6 +89,7 @@ export async function runLanScaleSuite(options: LanScaleSuiteOptions): Promise<L
   for (const size of options.lanSizes) {
     options.log(`${size} nodes: creating the LAN (${size + 1} namespaces) and the shared PostgreSQL`);
     const mesh = await LanMesh.create(size, options.workDir, license, PROBE_LIMIT_MS);
+    mesh.meshEncryption = options.meshEncryption;
     const killOnExit = () => mesh.killAll();
     process.once('exit', killOnExit);
     try {
@@ -92,8 +103,10 @@ export async function runLanScaleSuite(options: LanScaleSuiteOptions): Promise<L
           }
           const label = `${size} nodes, join by ${mode}, run ${run + 1}/${runs}`;
           const runId = `${mode}_${run + 1}`;
+          const profileDir =
+            options.cpuProfileDir === undefined ? undefined : join(options.cpuProfileDir, runId);
           try {
-            const formed = await formationRun(mesh, mode, runId);
+            const formed = await formationRun(mesh, mode, runId, profileDir);
             scenario.runs.push(formed);
             options.log(`${label}: ${describeFormation(formed)}`);
             const extra = async (part: LanScalePart, work: () => Promise<void>) => {
@@ -141,6 +154,7 @@ export async function runLanScaleSuite(options: LanScaleSuiteOptions): Promise<L
           } finally {
             await mesh.stopNodes();
             await mesh.dropDatabases(runId).catch(() => undefined);
+            if (profileDir !== undefined) options.log(`${label}: ${await countProfiles(profileDir, size)}`);
           }
         }
       }
@@ -185,13 +199,29 @@ function summarize(result: LanScaleSuiteResult): void {
   }
 }
 
+/** How many nodes left a CPU profile: a node killed instead of stopped writes none. */
+async function countProfiles(dir: string, size: number): Promise<string> {
+  let written = 0;
+  for (let i = 1; i <= size; i++) {
+    const files = await readdir(join(dir, `node-${i}`)).catch(() => []);
+    if (files.some((file) => file.endsWith('.cpuprofile'))) written++;
+  }
+  return `CPU profiles of ${written} of ${size} nodes in ${dir}`;
+}
+
 function describeFormation(run: FormationRun): string {
   const topology = run.topologyMs === null ? 'n/a' : `${formatCount(run.topologyMs)} ms`;
+  const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+  const { cpu } = run;
   return (
     `full mesh ${formatCount(run.fullMeshMs)} ms after the last start (starts spanned ` +
     `${formatFixed(run.startSpanMs / 1000)} s), topology complete ${topology}; RSS ` +
     `${formatFixed(run.rssMedian / MIB)} MiB, heap ${formatFixed(run.heapMedian / MIB)} MiB per node; ` +
-    `load average ${formatFixed(run.loadAverage)}`
+    `load average ${formatFixed(run.loadAverage)}; CPU s until the last start: nodes ` +
+    `${formatFixed(sum(cpu.nodesUntilLastReady))}, PostgreSQL ${formatFixed(cpu.postgresUntilLastReady)}; ` +
+    `then over ${formatFixed(cpu.formedSeconds)} s until formed: nodes ${formatFixed(sum(cpu.nodesUntilFormed))} ` +
+    `(median ${formatFixed(spread(cpu.nodesUntilFormed).median, 2)} per node), PostgreSQL ` +
+    `${formatFixed(cpu.postgresUntilFormed)}, probe ${formatFixed(cpu.probeUntilFormed)}`
   );
 }
 
@@ -212,10 +242,74 @@ function describeTopology(t: TopologyPropagation): string {
 }
 
 function describeIdle(idle: IdleCost): string {
+  const topics = (census: IdleCost['census'], per: number) =>
+    topFrames(census, 8)
+      .map(
+        ([label, count]) =>
+          `${label} ${formatFixed(count.frames / census.seconds / per)}/s ` +
+          `${formatCount(count.wireBytes / census.seconds / per)} B/s`,
+      )
+      .join(', ');
+  const { census } = idle;
   return (
     `${formatCount(idle.wireBytesPerSecond.median)} B/s per node on the wire ` +
     `(${formatFixed(idle.wirePacketsPerSecond.median)} packets/s), ${formatFixed(idle.meshFramesPerSecond)} ` +
-    `mesh frames/s of ${formatFixed(idle.meshFrameBytes)} B`
+    `mesh frames/s of ${formatFixed(idle.meshFrameBytes)} B; node 2's frames by wire B/s: ` +
+    `${topics(census, 1)}; undecoded ${formatCount(census.undecoded.wireBytes / census.seconds)} B/s; ` +
+    `per node over all: ${topics(meshCensus(idle), idle.nodes)}; wire B/s by node: ` +
+    idle.wireBytesPerSecondByNode.map((bytes, i) => `${i + 1}: ${formatCount(bytes)}`).join(', ')
+  );
+}
+
+/** A census's frame kinds and topics, most wire bytes first. */
+function topFrames(census: IdleCost['census'], count: number) {
+  return Object.entries(census.frames)
+    .sort((a, b) => b[1].wireBytes - a[1].wireBytes)
+    .slice(0, count);
+}
+
+/** Every node's census added up: what the mesh sends, by kind and topic. */
+function meshCensus(idle: IdleCost): IdleCost['census'] {
+  const total: IdleCost['census'] = {
+    seconds: idle.census.seconds,
+    kinds: {},
+    frames: {},
+    undecoded: { payloadBytes: 0, wireBytes: 0 },
+  };
+  for (const census of idle.censusByNode) {
+    for (const [label, count] of Object.entries(census.frames)) {
+      const sum = (total.frames[label] ??= { frames: 0, frameBytes: 0, wireBytes: 0 });
+      sum.frames += count.frames;
+      sum.frameBytes += count.frameBytes;
+      sum.wireBytes += count.wireBytes;
+    }
+    total.undecoded.payloadBytes += census.undecoded.payloadBytes;
+    total.undecoded.wireBytes += census.undecoded.wireBytes;
+  }
+  return total;
+}
+
+/** A table of a census's frames by kind and topic, per second (`per`: divided among that many nodes). */
+function frameTable(title: string, census: IdleCost['census'], per = 1): string {
+  const perSecond = (value: number) => value / census.seconds / per;
+  return formatTable(
+    [title, 'frames/s', 'frame B/s', 'wire B/s', 'B/frame'],
+    [
+      ...topFrames(census, 15).map(([label, count]) => [
+        label,
+        formatFixed(perSecond(count.frames), 2),
+        formatFixed(perSecond(count.frameBytes)),
+        formatFixed(perSecond(count.wireBytes)),
+        formatFixed(count.frameBytes / count.frames),
+      ]),
+      [
+        '(undecoded)',
+        '–',
+        formatFixed(perSecond(census.undecoded.payloadBytes)),
+        formatFixed(perSecond(census.undecoded.wireBytes)),
+        '–',
+      ],
+    ],
   );
 }
 
@@ -294,7 +388,7 @@ export function formatLanScaleTables(result: LanScaleSuiteResult): string {
             `node 2 of ${idle.nodes} (${idle.mode}) sent`,
             'packets/s',
             'payload B/s',
-            'wire B/s (est.)',
+            'wire B/s',
             'payload B/packet',
           ],
           Object.entries(idle.census.kinds).map(([kind, count]) => [
@@ -306,6 +400,13 @@ export function formatLanScaleTables(result: LanScaleSuiteResult): string {
           ]),
         ),
       );
+      tables.push(frameTable(`node 2 of ${idle.nodes} (${idle.mode}), link frames`, idle.census));
+      const loudest = idle.wireBytesPerSecondByNode.indexOf(Math.max(...idle.wireBytesPerSecondByNode));
+      const loud = idle.censusByNode[loudest];
+      if (loud && loudest !== 1) {
+        tables.push(frameTable(`node ${loudest + 1} (the most wire bytes), link frames`, loud));
+      }
+      tables.push(frameTable(`all ${idle.nodes} nodes, link frames per node`, meshCensus(idle), idle.nodes));
     }
     for (const law of result.idleLaw) {
       tables.push(

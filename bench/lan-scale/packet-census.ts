@@ -1,31 +1,41 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  type FrameCount,
+  MeshFrameCensus,
+  PcapReader,
+  parseIpPacket,
+  type Undecoded,
+} from './mesh-frame-census.js';
 
-/** Packets one node sent, by what they carried; wire bytes estimated from the payloads. */
+/** Packets one node sent, by what they carried, with their bytes on the wire; its mesh link frames by topic. */
 export interface PacketCensus {
   seconds: number;
+  /** `payloadBytes`: TCP or UDP payload; `wireBytes`: the whole Ethernet frame. */
   kinds: Record<string, { packets: number; payloadBytes: number; wireBytes: number }>;
+  /** Link frames in the mesh link data packets, by `ping`, `message:<topic>`, `request:<topic>`, `reply`, …; */
+  frames: Record<string, FrameCount>;
+  /** …and what of those packets could not be read as frames. */
+  undecoded: Undecoded;
 }
-
-/** Ethernet 14 + IPv4 20 + TCP 20 + timestamps option 12; UDP: 14 + 20 + 8. */
-const TCP_OVERHEAD = 66;
-const UDP_OVERHEAD = 42;
 
 /**
  * `tcpdump` on a host's LAN interface, counting what the host sends: mesh link packets with data
- * (TLS records of frames) and without (pure TCP ACKs), admin API traffic, the LAN search (mDNS).
- * Evidence for the idle cost: which packets it is made of.
+ * (their frames decoded, by topic: the bench nodes link over plain TCP) and without (pure TCP
+ * ACKs), admin API traffic, the LAN search (mDNS). Evidence for the idle cost: what it is made of.
  */
 export class PacketCapture {
-  private readonly census: PacketCensus['kinds'] = {};
-  private partial = '';
+  private readonly kinds: PacketCensus['kinds'] = {};
+  private readonly reader = new PcapReader();
+  private readonly frames = new MeshFrameCensus();
   private readonly started = performance.now();
   private readonly exited: Promise<void>;
+  private problem?: string;
 
   private constructor(
     private readonly child: ChildProcess,
     private readonly meshPort: number,
   ) {
-    child.stdout?.on('data', (chunk: Buffer) => this.take(chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => this.take(chunk));
     this.exited = new Promise((done) => child.once('exit', () => done()));
   }
 
@@ -43,9 +53,11 @@ export class PacketCapture {
         '-i',
         device,
         '-nn',
-        '-q',
-        '-l',
         '-p',
+        // Every packet written at once, in pcap form on stdout.
+        '-U',
+        '-w',
+        '-',
         'src',
         'host',
         address,
@@ -59,29 +71,37 @@ export class PacketCapture {
     const seconds = (performance.now() - this.started) / 1000;
     this.child.kill('SIGTERM');
     await this.exited;
-    return { seconds, kinds: this.census };
+    if (this.problem) throw new Error(`packet census: ${this.problem}`);
+    this.frames.finish();
+    return { seconds, kinds: this.kinds, frames: this.frames.counts, undecoded: this.frames.undecoded };
   }
 
-  private take(text: string): void {
-    const lines = (this.partial + text).split('\n');
-    this.partial = lines.pop() ?? '';
-    for (const line of lines) this.count(line);
+  private take(chunk: Buffer): void {
+    if (this.problem) return;
+    try {
+      for (const { data, wireBytes } of this.reader.push(chunk)) this.count(data, wireBytes);
+    } catch (error: unknown) {
+      this.problem = error instanceof Error ? error.message : String(error);
+    }
   }
 
-  /** `… IP 10.0.0.2.7222 > 10.0.0.1.40312: tcp 63` or `… > 224.0.0.251.5353: UDP, length 120`. */
-  private count(line: string): void {
-    const match = /IP (\S+)\.(\d+) > (\S+)\.(\d+): (tcp (\d+)|UDP, length (\d+))/.exec(line);
-    if (!match) return;
-    const ports = [Number(match[2]), Number(match[4])];
-    const udp = match[7] !== undefined;
-    const payload = Number(udp ? match[7] : match[6]);
+  private count(data: Buffer, wireBytes: number): void {
+    const packet = parseIpPacket(data);
     let kind: string;
-    if (udp) kind = ports.includes(5353) ? 'search (mDNS)' : 'other UDP';
-    else if (ports.includes(this.meshPort)) kind = payload > 0 ? 'mesh link, data' : 'mesh link, pure ACK';
-    else kind = payload > 0 ? 'other TCP, data' : 'other TCP, pure ACK';
-    const entry = (this.census[kind] ??= { packets: 0, payloadBytes: 0, wireBytes: 0 });
+    if (!packet) kind = 'other';
+    else if (packet.protocol === 'udp') {
+      kind = [packet.sourcePort, packet.destinationPort].includes(5353) ? 'search (mDNS)' : 'other UDP';
+    } else {
+      const data = packet.payload.length > 0;
+      if ([packet.sourcePort, packet.destinationPort].includes(this.meshPort)) {
+        kind = data ? 'mesh link, data' : 'mesh link, pure ACK';
+        const stream = `${packet.sourcePort}>${packet.destination}:${packet.destinationPort}`;
+        if (data) this.frames.take(stream, packet.sequence, packet.payload, wireBytes);
+      } else kind = data ? 'other TCP, data' : 'other TCP, pure ACK';
+    }
+    const entry = (this.kinds[kind] ??= { packets: 0, payloadBytes: 0, wireBytes: 0 });
     entry.packets++;
-    entry.payloadBytes += payload;
-    entry.wireBytes += payload + (udp ? UDP_OVERHEAD : TCP_OVERHEAD);
+    entry.payloadBytes += packet?.payload.length ?? 0;
+    entry.wireBytes += wireBytes;
   }
 }
