@@ -39,6 +39,14 @@ export class ClockEstimate {
     return this.smoothedRtt;
   }
 
+  /**
+   * The shortest round trip of the last few samples: what the network gives, without the queueing
+   * of a busy process (which only ever adds). Steady where the smoothed one swings with the load.
+   */
+  get floorRttMs(): number | undefined {
+    return this.best()?.rttMs;
+  }
+
   private best(): ClockSample | undefined {
     let best: ClockSample | undefined;
     for (const sample of this.samples) if (!best || sample.rttMs < best.rttMs) best = sample;

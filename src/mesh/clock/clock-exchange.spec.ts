@@ -98,6 +98,17 @@ describe('clock offsets from pings', () => {
     expect(a.rttMs).toBe(10 + (90 - 10) / 8);
   });
 
+  it('keeps the floor of the recent round trips, which a burst of queueing does not move', () => {
+    const { a, exchange } = pair(0);
+    exchange(1, 0, 1);
+    for (let i = 0; i < 6; i++) exchange(40, 0, 40);
+    expect(a.rttMs).toBeGreaterThan(40);
+    expect(a.floorRttMs).toBe(2);
+    // Once the short one left the window of eight, the floor is the shortest left.
+    for (let i = 0; i < 2; i++) exchange(40, 0, 40);
+    expect(a.floorRttMs).toBe(80);
+  });
+
   it('drops a sample whose stamps cannot be right, and has none before an answer', () => {
     // This node's clock stepped back between sending and receiving: a negative round trip.
     expect(clockSample({ origin: 1000, receive: 5000, transmit: 5001 }, 900)).toBeUndefined();

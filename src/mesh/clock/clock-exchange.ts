@@ -43,4 +43,9 @@ export class ClockExchange {
   get rttMs(): number | undefined {
     return this.estimate.rttMs;
   }
+
+  /** Shortest recent round trip in ms (`ClockEstimate.floorRttMs`); undefined before a sample. */
+  get floorRttMs(): number | undefined {
+    return this.estimate.floorRttMs;
+  }
 }

@@ -182,6 +182,11 @@ export class Link {
     return this.clock?.rttMs;
   }
 
+  /** Shortest recent round trip in ms; undefined without stamps. */
+  get floorRttMs(): number | undefined {
+    return this.clock?.floorRttMs;
+  }
+
   /**
    * Probes the peer at the next tick (another node says it stopped answering) unless this side
    * waits for a sign of life already; answers whether it will.

@@ -4,6 +4,7 @@ import { linkHint } from './link-hints.js';
 import { LinkFailure } from './link-reason.js';
 import type { LinkStatus, LinkTarget } from './link-status.js';
 import { ReconnectBackoff } from './reconnect-backoff.js';
+import { tenths } from '../../common/tenths.js';
 
 export interface PeerDialerDeps {
   /** Dials, handshakes and adopts; rejects with a LinkFailure. */
@@ -161,9 +162,4 @@ export class PeerDialer {
     };
     this.deps.changed(this, changed);
   }
-}
-
-/** Milliseconds to a tenth: finer is noise. */
-function tenths(ms: number): number {
-  return Math.round(ms * 10) / 10;
 }

@@ -10,6 +10,7 @@ import { MeshEventBus } from '../events/mesh-event-bus.js';
 import type { StateChangedEvent } from '../events/mesh-events.js';
 import { HOOK_ORDER, MeshHooks } from '../events/mesh-hooks.js';
 import { NodeIdentityService } from '../identity/node-identity.service.js';
+import { ConnectionManager } from '../link/connection-manager.js';
 import { LinkService } from '../link/link.service.js';
 import { MeshActivation } from '../link/mesh-activation.js';
 import { MESH_CONFIG, type MeshConfig } from '../mesh-config.js';
@@ -26,6 +27,7 @@ import {
 } from './link-report.js';
 import type { MeshTopology } from './mesh-topology.js';
 import { assembleTopology } from './topology-assembly.js';
+import { tenths } from '../../common/tenths.js';
 
 /** Changes of a burst (every link closing at once, a snapshot's entries) make one update. */
 const SETTLE_MS = 100;
@@ -66,6 +68,7 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
     @Inject(MESH_CONFIG) private readonly config: MeshConfig,
     private readonly identity: NodeIdentityService,
     private readonly link: LinkService,
+    private readonly connections: ConnectionManager,
     private readonly registry: PeerRegistryService,
     private readonly state: MeshStateService,
     private readonly bus: MeshEventBus,
@@ -176,7 +179,10 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
     const table = this.ownTable((peer, rtt) => {
       const value = published.get(peer)?.rtt;
       const before = typeof value === 'number' ? value : undefined;
-      return rttToPublish(before, rtt, rtts);
+      // The floor, not the smoothed one: on a loaded node the latter swings by tens of ms each
+      // minute, and every swing would go to every peer (found at 32 nodes on two cores).
+      const floor = this.connections.get(peer)?.floorRttMs;
+      return rttToPublish(before, floor === undefined ? rtt : tenths(floor), rtts);
     });
     for (const [peer, report] of table) this.state.set(LINK_REPORTS_MAP, peer, encodeLinkReport(report));
     for (const peer of published.keys()) if (!table.has(peer)) this.state.delete(LINK_REPORTS_MAP, peer);

@@ -7,6 +7,7 @@ import type {
   TopologyLinkView,
   TopologyNode,
 } from './mesh-topology.js';
+import { tenths } from '../../common/tenths.js';
 
 /** What the assembly works from: this node's own table and the link tables its peers shared. */
 export interface TopologyInput {
@@ -145,8 +146,4 @@ function compare(x: string, y: string): number {
 
 function mean(values: number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
-}
-
-function tenths(ms: number): number {
-  return Math.round(ms * 10) / 10;
 }
