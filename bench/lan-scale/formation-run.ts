@@ -94,7 +94,7 @@ export async function formationRun(
     topology,
     limitMs: LINK_LIMIT_MS,
     // The probe's own requests load the two cores: fewer of them in larger meshes.
-    intervalMs: mesh.size > 32 ? 500 : 250,
+    intervalMs: mesh.size > 16 ? 500 : 250,
   });
   const formedCpu = nodes.map((node) => processCpuSeconds(node.pid));
   const cpu: FormationCpu = {

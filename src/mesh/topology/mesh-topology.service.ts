@@ -60,6 +60,8 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
   private refresher?: NodeJS.Timeout;
   private last = '';
   private cached?: { topology: MeshTopology; at: number };
+  /** This node's own table may have changed since it was last published. */
+  private ownChanged = true;
   /** Until bootstrap nothing is scheduled: the first refresh comes then. */
   private started = false;
   private stopped = false;
@@ -75,7 +77,7 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
     hooks: MeshHooks,
     activation: MeshActivation,
   ) {
-    const changed = (): void => this.schedule();
+    const changed = (): void => this.schedule(true);
     const name = 'MeshTopologyService';
     hooks.nodeChanged.add(name, HOOK_ORDER.topology, changed);
     hooks.linkUp.add(name, HOOK_ORDER.topology, changed);
@@ -88,7 +90,7 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
     this.started = true;
     this.refresher = setInterval(() => this.refresh(true), RTT_REFRESH_MS);
     this.refresher.unref();
-    this.schedule();
+    this.schedule(true);
   }
 
   beforeApplicationShutdown(): void {
@@ -132,15 +134,17 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
    */
   private onStateChanged(change: StateChangedEvent): void {
     if (change.map !== LINK_REPORTS_MAP || change.nodeId === this.identity.nodeId) return;
-    this.schedule();
+    this.schedule(false);
     const { nodeId: reporter, key: peer } = change;
     if (peer !== this.identity.nodeId && reportsNewTimeout(reporter, peer, change.value, change.previous)) {
       if (this.link.probe(peer)) this.logger.log(`probing ${peer}: ${reporter} reports it stopped answering`);
     }
   }
 
-  private schedule(): void {
+  /** `own`: this node's table may have changed (its list, links, activation), not only a peer's. */
+  private schedule(own: boolean): void {
     this.cached = undefined;
+    if (own) this.ownChanged = true;
     if (!this.started || this.stopped || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -150,7 +154,9 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
   }
 
   /**
-   * Publishes what changed of this node's table, and tells a changed topology. Round trips that
+   * Publishes what changed of this node's table (when its own inputs changed: a forming mesh's
+   * peers change their tables a thousand times, this node's own only with its links), and tells a
+   * changed topology. Round trips that
    * moved go out only with the periodic refresh (`rtts`): a refresh for an event (a peer's table
    * changed) that also sent them would make the peers refresh and send theirs — on a loaded
    * machine, where round trips jump, a storm that fed on the load it made.
@@ -158,7 +164,10 @@ export class MeshTopologyService implements OnApplicationBootstrap, BeforeApplic
   private refresh(rtts = false): void {
     if (this.stopped) return;
     try {
-      this.publish(rtts);
+      if (this.ownChanged || rtts) {
+        this.publish(rtts);
+        this.ownChanged = false;
+      }
       if (!this.bus.listened('mesh.topology.changed')) return;
       const topology = this.topology();
       const digest = JSON.stringify(topology);
