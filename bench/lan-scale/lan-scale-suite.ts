@@ -61,8 +61,12 @@ export interface FormationScenario {
 export interface LanScaleSuiteResult {
   scenarios: FormationScenario[];
   idle: Array<IdleCost & { mode: JoinMode }>;
-  /** Per node and second, wire bytes = perLinkBytes × (N − 1): least squares through 0, per join mode. */
-  idleLaw: Array<{ mode: JoinMode; perLinkBytes: number; r2: number }>;
+  /**
+   * Per node and second, wire bytes = fixedBytes + perLinkBytes × (N − 1): least squares over the
+   * sizes measured (two sizes: the line through both), per join mode. A flat cost shows as a small
+   * `perLinkBytes`; a cost that grows with the mesh as a large one.
+   */
+  idleLaw: Array<{ mode: JoinMode; fixedBytes: number; perLinkBytes: number; sizes: number[] }>;
   /** RSS and heap of one more link at one end: the growth per node between the smallest and largest size. */
   perLink?: { between: [number, number]; rssBytes: number; heapBytes: number };
   propagation?: Propagation;
@@ -178,11 +182,17 @@ function summarize(result: LanScaleSuiteResult): void {
     const points = result.idle.filter((idle) => idle.mode === mode);
     const x = points.map((p) => p.nodes - 1);
     const y = points.map((p) => p.wireBytesPerSecond.median);
-    const slope = x.reduce((s, xi, i) => s + xi * (y[i] as number), 0) / x.reduce((s, xi) => s + xi * xi, 0);
-    const mean = y.reduce((s, v) => s + v, 0) / y.length;
-    const residual = y.reduce((s, v, i) => s + (v - slope * (x[i] as number)) ** 2, 0);
-    const total = y.reduce((s, v) => s + (v - mean) ** 2, 0);
-    result.idleLaw.push({ mode, perLinkBytes: slope, r2: total > 0 ? 1 - residual / total : Number.NaN });
+    if (new Set(x).size < 2) continue;
+    const [mx, my] = [x, y].map((v) => v.reduce((s, value) => s + value, 0) / v.length) as [number, number];
+    const slope =
+      x.reduce((s, xi, i) => s + (xi - mx) * ((y[i] as number) - my), 0) /
+      x.reduce((s, xi) => s + (xi - mx) ** 2, 0);
+    result.idleLaw.push({
+      mode,
+      fixedBytes: my - slope * mx,
+      perLinkBytes: slope,
+      sizes: points.map((p) => p.nodes),
+    });
   }
   const bySize = result.scenarios.filter((s) => s.runs.length > 0).sort((a, b) => a.nodes - b.nodes);
   const small = bySize[0];
@@ -410,7 +420,8 @@ export function formatLanScaleTables(result: LanScaleSuiteResult): string {
     }
     for (const law of result.idleLaw) {
       tables.push(
-        `Idle law (${law.mode}): per node ≈ ${formatFixed(law.perLinkBytes)} B/s × (N − 1) links (R² ${formatFixed(law.r2, 3)}).`,
+        `Idle law (${law.mode}, ${law.sizes.join('/')} nodes): per node ≈ ${formatFixed(law.fixedBytes)} B/s + ` +
+          `${formatFixed(law.perLinkBytes, 2)} B/s × (N − 1) links.`,
       );
     }
   }

@@ -10,6 +10,7 @@ import {
   LinkService,
   MeshHooks,
   type MeshMessageContext,
+  MeshTopologyService,
   NodeIdentityService,
   OnMeshMessage,
 } from '../../mesh/index.js';
@@ -63,6 +64,7 @@ export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplica
     private readonly writer: CallDataWriter,
     private readonly identity: NodeIdentityService,
     private readonly audit: ReplicationAudit,
+    private readonly topology: MeshTopologyService,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(CALLDATA_CONFIG) private readonly config: CallDataConfig,
     hooks: MeshHooks,
@@ -154,11 +156,23 @@ export class CallDataReplicator implements OnApplicationBootstrap, BeforeApplica
     flush();
   }
 
-  /** The periodic catch-up: a few linked peers in turn (sync-rotation.ts), all in a small mesh. */
+  /**
+   * The periodic catch-up: a few linked peers in turn (sync-rotation.ts), all in a small mesh. It
+   * never rests while a node of the mesh is not linked here: that node's changes reach this one
+   * only through a peer's log, with no event here to tell of them.
+   */
   private pullAll(): void {
     if (!this.link.active) return;
     const linked = this.link.linkedNodes().map((node) => node.nodeId);
+    if (this.someoneUnlinked(linked)) this.rotation.wake();
     for (const nodeId of this.rotation.next(linked)) this.pull(nodeId);
+  }
+
+  /** A node this one knows of (its list, its peers' link tables) that is not linked here. */
+  private someoneUnlinked(linked: string[]): boolean {
+    const self = this.identity.nodeId;
+    const here = new Set(linked);
+    return this.topology.topology().nodes.some((node) => node.nodeId !== self && !here.has(node.nodeId));
   }
 
   /** Catches up from one peer; one catch-up per peer at a time, another right after if asked. */

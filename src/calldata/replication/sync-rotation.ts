@@ -25,8 +25,9 @@ export function nextSyncPeers(
  * gap: the last message of an origin lost with a broken link, a change refused for a clock too far
  * ahead, a write that failed here. Each of those comes with an event this node sees (a link going
  * up or down, a live message, a refusal, a catch-up that moved something); after the latest such
- * event the catch-up asks every linked peer once, in turn, and then rests. A quiet mesh therefore
- * sends nothing for it, and a busy one repairs as before.
+ * event the catch-up asks every linked peer once, in turn, and then rests. (Changes of a node not
+ * linked here come with no event: the replicator keeps waking the rotation while there is one.)
+ * A quiet full mesh therefore sends nothing for it, and a busy or partial one repairs as before.
  */
 export class SyncRotation {
   private cursor = 0;

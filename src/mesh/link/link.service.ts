@@ -53,8 +53,10 @@ export class LinkService implements OnApplicationBootstrap, BeforeApplicationShu
     this.connections.stop();
     this.connections.closeAll(new LinkFailure('shutdown', 'this node is shutting down'), 'shutdown');
     const closed = this.listener.close();
-    // Give the goodbye frames a moment to leave, then cut whatever is still open.
-    await Promise.race([closed, sleep(SHUTDOWN_GRACE_MS)]);
+    // Give the goodbye frames a moment: until each peer has read its close and closed its end too,
+    // dialled links as well as accepted ones. Cut earlier, a socket holding the peer's unread bytes
+    // is reset, and a reset can reach the peer before it read the goodbye (it sees connection-lost).
+    await Promise.race([Promise.all([closed, this.sockets.allClosed()]), sleep(SHUTDOWN_GRACE_MS)]);
     this.sockets.destroyAll();
     await closed;
   }
