@@ -42,7 +42,10 @@ runWorker<ProbeConfig>(async (channel) => {
   const run = async (step: ProbeStep): Promise<unknown> => {
     switch (step.do) {
       case 'get':
-        return eachLimited(step.urls, (url) => request(url));
+        // A node too busy to answer in time is an answer too (status 0), not the probe's end.
+        return eachLimited(step.urls, (url) =>
+          request(url).catch((error: unknown) => ({ status: 0, body: String(error), at: Date.now() })),
+        );
       case 'send':
         return request(step.url, step.method, step.body);
       case 'metrics':
