@@ -104,14 +104,7 @@ export function cutProfile(profile: CpuProfile, fromUs: number, toUs: number): W
     frames.set(id, frame);
     return frame;
   };
-  const times: WindowTimes = {
-    byFunction: new Map(),
-    bySource: new Map(),
-    byAreaInclusive: new Map(),
-    byProductFunctionInclusive: new Map(),
-    busyUs: 0,
-    idleUs: 0,
-  };
+  const times = emptyTimes();
   const add = (map: Map<string, number>, key: string, us: number) => map.set(key, (map.get(key) ?? 0) + us);
   let at = profile.startTime;
   profile.samples.forEach((id, i) => {
@@ -132,9 +125,8 @@ export function cutProfile(profile: CpuProfile, fromUs: number, toUs: number): W
   return times;
 }
 
-/** Sums of several profiles' times (the nodes of a mesh). */
-export function addTimes(all: readonly WindowTimes[]): WindowTimes {
-  const total: WindowTimes = {
+function emptyTimes(): WindowTimes {
+  return {
     byFunction: new Map(),
     bySource: new Map(),
     byAreaInclusive: new Map(),
@@ -142,6 +134,11 @@ export function addTimes(all: readonly WindowTimes[]): WindowTimes {
     busyUs: 0,
     idleUs: 0,
   };
+}
+
+/** Sums of several profiles' times (the nodes of a mesh). */
+export function addTimes(all: readonly WindowTimes[]): WindowTimes {
+  const total = emptyTimes();
   const keys = ['byFunction', 'bySource', 'byAreaInclusive', 'byProductFunctionInclusive'] as const;
   for (const times of all) {
     total.busyUs += times.busyUs;

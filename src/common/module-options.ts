@@ -91,6 +91,12 @@ export function integerOption(min: number, max: number) {
   return z.number({ message }).int(message).min(min, message).max(max, message);
 }
 
+/** A finite number option within [min, max], fractions allowed. */
+export function numberOption(min: number, max: number) {
+  const message = `must be a number from ${min} to ${max}`;
+  return z.number({ message }).min(min, message).max(max, message);
+}
+
 /** A function option (an injected clock), `what` saying what it must return. */
 export function functionOption<F extends (...args: never[]) => unknown>(what: string) {
   return z.custom<F>((v) => typeof v === 'function', { message: `must be a function returning ${what}` });

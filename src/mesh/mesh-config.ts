@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { ENCRYPTION_MODES, type EncryptionMode } from './link/encryption-mode.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './wire/frame-decoder.js';
-import { functionOption, integerOption, validateModuleOptions } from '../common/module-options.js';
+import {
+  functionOption,
+  integerOption,
+  numberOption,
+  validateModuleOptions,
+} from '../common/module-options.js';
 import type { MeshModuleOptions } from './mesh-module.options.js';
 import { PROTOCOL_VERSIONS } from './handshake/handshake-messages.js';
 import { speakableRange, type VersionRange } from './handshake/protocol-version.js';
@@ -58,11 +63,6 @@ export type MeshConfig = Required<Omit<MeshModuleOptions, WithoutDefault | 'prot
 export const MESH_CONFIG = Symbol('MESH_CONFIG');
 
 const int = integerOption;
-/** A finite number within [min, max]. */
-const rate = (min: number, max: number) => {
-  const message = `must be a number from ${min} to ${max}`;
-  return z.number({ message }).min(min, message).max(max, message);
-};
 const text = z.string({ message: 'must be a non-empty string' }).min(1, 'must be a non-empty string');
 const port = int(0, 65535);
 const DAY_MS = 86_400_000;
@@ -97,7 +97,7 @@ const optionsSchema = z
       })
       .optional(),
     livenessTimeoutMs: int(60, DAY_MS).optional(),
-    idleProbesPerSecond: rate(0.01, 10_000).optional(),
+    idleProbesPerSecond: numberOption(0.01, 10_000).optional(),
     handshakeTimeoutMs: int(10, DAY_MS).optional(),
     requestTimeoutMs: int(1, DAY_MS).optional(),
     maxFrameBytes: int(1024, 1024 * 1024 * 1024).optional(),
