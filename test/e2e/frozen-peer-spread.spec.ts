@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 describe('a frozen peer noticed by one node', () => {
-  it('is probed by every other node at once, instead of at their next idle probe, and is timeout there too', async () => {
+  it('is probed by the other nodes at once on its report, instead of at their next idle probe, and is timed out there too', async () => {
     const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
     const peersOf = (i: number) =>
       ports
@@ -52,10 +52,20 @@ describe('a frozen peer noticed by one node', () => {
     const count = (node: NodeProcess, pattern: RegExp) =>
       (node.output.match(new RegExp(pattern.source, 'g')) ?? []).length;
     const downP = new RegExp(`link down: \\S+ \\(${p.nodeId}\\): timeout`);
-    const probed = new RegExp(`probing ${p.nodeId}: ${a.nodeId} reports it stopped answering`);
+    // Whoever reported it first: A (probing every second) mostly, but B or C may have noticed P
+    // by its own traffic at the same time, and its report makes the other one probe.
+    const probed = new RegExp(`probing ${p.nodeId}: \\S+ reports it stopped answering`);
+    const about = (node: NodeProcess) =>
+      node.output
+        .split('\n')
+        .filter((line) => line.includes(p.nodeId))
+        .slice(-8)
+        .join('\n');
 
-    // B or C may still wait for P's answer to its own last message when P freezes, and notice P by
-    // that: then the attempt shows nothing, P goes on, and the next attempt starts from a quiet mesh.
+    // B or C may still wait for P's answer to its own last message when P freezes (a link just
+    // back up still exchanges its state), and notice P by that. An attempt shows the spread when
+    // one of them probed P on a report instead; else P goes on, the nodes settle, and it is tried
+    // again, at most three times.
     for (let attempt = 1; ; attempt++) {
       await untilQuiet(nodes);
       const downs = [a, b, c].map((node) => count(node, downP));
@@ -64,12 +74,16 @@ describe('a frozen peer noticed by one node', () => {
       await a.untilOutput(downP, (downs[0] as number) + 1);
       await b.untilOutput(downP, (downs[1] as number) + 1);
       await c.untilOutput(downP, (downs[2] as number) + 1);
-      const spread = [b, c].every((node, i) => count(node, probed) > (probes[i] as number));
+      const spread = [b, c].some((node, i) => count(node, probed) > (probes[i] as number));
       if (spread) break;
-      if (attempt === 3) throw new Error('B and C noticed the frozen peer by their own traffic three times');
+      if (attempt === 3) {
+        throw new Error(
+          `B and C noticed the frozen peer by their own traffic three times\nB:\n${about(b)}\nC:\n${about(c)}`,
+        );
+      }
       p.signal('SIGCONT');
     }
-    expect(count(b, probed) + count(c, probed)).toBeGreaterThanOrEqual(2);
+    expect(count(b, probed) + count(c, probed)).toBeGreaterThanOrEqual(1);
   });
 });
 
