@@ -79,14 +79,16 @@ const USAGE = `usage: node .build/bench/bench/run.js [link] [calldata] [scale] [
   --large-runs N      lan-scale: runs at most for sizes above 32 (default 2)
   --join A,B          lan-scale: how nodes find each other: peers (search off, only the first node's
                       address), search (mDNS, no address), both (default peers,search)
-  --parts A,B         lan-scale: formation (always) and idle, propagation (CallData), topology (one
-                      link cut and restored), churn (default all)
+  --parts A,B         lan-scale: formation (always) and idle, propagation (CallData), presence (a
+                      node-owned state entry; that run's nodes add a presence feature to the
+                      standalone node), topology (one link cut and restored), churn (default all)
   --idle-seconds S    lan-scale: measured seconds of idle traffic (default 60)
   --idle-settle S     lan-scale: seconds of quiet before they are measured (default 10; 70 lets the
                       topology's once-a-minute round-trip refresh after formation pass first)
-  --detail-size N     lan-scale: mesh size of the propagation, topology and churn parts (default 32)
-  --changes N         lan-scale: CallData changes (propagation) and link cuts, each restored
-                      (topology), timed (default 20)
+  --detail-size N     lan-scale: mesh size of the propagation, presence, topology and churn parts
+                      (default 32)
+  --changes N         lan-scale: CallData changes (propagation), presence entries and link cuts,
+                      each restored (topology), timed (default 20)
   --churn-seconds S   lan-scale: how long one node is restarted again and again (default 60)
   --churn-interval S  lan-scale: seconds from one restart to the next (default 5)
   --cpu-profile DIR   lan-scale: every node writes a V8 CPU profile to DIR/<join>_<run>/node-<i>/;

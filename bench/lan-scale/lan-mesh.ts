@@ -5,7 +5,7 @@ import { createLan, type Lan, type LanHost } from '../../test/helpers/netns-lan.
 import { BenchProcess } from '../common/bench-process.js';
 import { workerScript } from '../common/measure.js';
 import type { EncryptionMode } from '../../src/mesh/link/encryption-mode.js';
-import { LanNodeProcess } from './lan-node-process.js';
+import { LanNodeProcess, NODE_MAIN } from './lan-node-process.js';
 import type { ProbeConfig, ProbeStep, ProbeTarget } from './lan-scale.types.js';
 import { SharedPostgres } from './shared-postgres.js';
 
@@ -49,6 +49,8 @@ export class LanMesh {
    * generated certificate: TLS 1.3). `none` lets a packet census read the frames.
    */
   meshEncryption?: EncryptionMode;
+  /** What every node started from now on runs: the standalone node, or it with a presence feature. */
+  nodeScript = NODE_MAIN;
   private constructor(
     readonly size: number,
     private readonly lan: Lan,
@@ -232,6 +234,7 @@ export class LanMesh {
       host.namespace,
       this.envs[i] ?? {},
       this.nodeArgs[i] ?? [],
+      this.nodeScript,
     );
   }
 }

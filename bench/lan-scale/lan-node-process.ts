@@ -4,6 +4,8 @@ import { join } from 'node:path';
 
 /** The standalone node, built by `npx nest build`: `.build/bench/bench/lan-scale/` is four levels down. */
 export const NODE_MAIN = join(import.meta.dirname, '..', '..', '..', '..', 'dist', 'main.js');
+/** The standalone node with a presence feature (presence-node.ts), built beside this file. */
+export const PRESENCE_NODE_MAIN = join(import.meta.dirname, 'presence-node.js');
 const START_LIMIT_MS = 600_000;
 const STOP_LIMIT_MS = 25_000;
 /** Lines of output kept for the error message of a node that failed. */
@@ -43,14 +45,18 @@ export class LanNodeProcess {
     );
   }
 
-  /** @param nodeArgs options of Node itself, before the script (`--cpu-prof`, …). */
+  /**
+   * @param nodeArgs options of Node itself, before the script (`--cpu-prof`, …).
+   * @param script NODE_MAIN or PRESENCE_NODE_MAIN.
+   */
   static spawn(
     name: string,
     namespace: string,
     env: Record<string, string>,
     nodeArgs: readonly string[] = [],
+    script = NODE_MAIN,
   ): LanNodeProcess {
-    const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, ...nodeArgs, NODE_MAIN], {
+    const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, ...nodeArgs, script], {
       env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

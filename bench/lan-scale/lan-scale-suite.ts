@@ -10,13 +10,13 @@ import { type Churn, churnRun } from './churn-run.js';
 import { type FormationRun, formationRun } from './formation-run.js';
 import { type IdleCost, idleCostRun } from './idle-cost-run.js';
 import { type JoinMode, LanMesh, NAMESPACE_PREFIX } from './lan-mesh.js';
-import { checkNodeBuilt } from './lan-node-process.js';
+import { checkNodeBuilt, NODE_MAIN, PRESENCE_NODE_MAIN } from './lan-node-process.js';
 import { removeLeftovers } from './leftovers.js';
-import { type Propagation, propagationRun } from './propagation-run.js';
+import { callDataPropagationRun, type Propagation, presencePropagationRun } from './propagation-run.js';
 import { type TopologyPropagation, topologyPropagationRun } from './topology-propagation-run.js';
 
 /** The suite's parts, in the order they run; `formation` always runs. */
-export const LAN_SCALE_PARTS = ['formation', 'idle', 'propagation', 'topology', 'churn'] as const;
+export const LAN_SCALE_PARTS = ['formation', 'idle', 'propagation', 'presence', 'topology', 'churn'] as const;
 export type LanScalePart = (typeof LAN_SCALE_PARTS)[number];
 
 export interface LanScaleSuiteOptions {
@@ -33,7 +33,7 @@ export interface LanScaleSuiteOptions {
   idleSettleSeconds: number;
   /** Size at which propagation, topology and churn are measured (on its first run, first join mode). */
   detailSize: number;
-  /** CallData changes (propagation) and link cut-and-restore pairs (topology) timed. */
+  /** CallData changes (propagation), presence entries and link cut-and-restore pairs (topology) timed. */
   changes: number;
   churnSeconds: number;
   churnIntervalSeconds: number;
@@ -69,7 +69,10 @@ export interface LanScaleSuiteResult {
   idleLaw: Array<{ mode: JoinMode; fixedBytes: number; perLinkBytes: number; sizes: number[] }>;
   /** RSS and heap of one more link at one end: the growth per node between the smallest and largest size. */
   perLink?: { between: [number, number]; rssBytes: number; heapBytes: number };
+  /** Of a CallData field. */
   propagation?: Propagation;
+  /** Of a node-owned state entry (a user's presence). */
+  presence?: Propagation;
   topology?: TopologyPropagation;
   churn?: Churn;
   /** Parts that failed: their error. */
@@ -109,6 +112,9 @@ export async function runLanScaleSuite(options: LanScaleSuiteOptions): Promise<L
           const runId = `${mode}_${run + 1}`;
           const profileDir =
             options.cpuProfileDir === undefined ? undefined : join(options.cpuProfileDir, runId);
+          const detail = run === 0 && size === options.detailSize && mode === options.joinModes[0];
+          // The presence feature runs only where it is timed: the other runs are of the plain node.
+          mesh.nodeScript = detail && parts.has('presence') ? PRESENCE_NODE_MAIN : NODE_MAIN;
           try {
             const formed = await formationRun(mesh, mode, runId, profileDir);
             scenario.runs.push(formed);
@@ -128,11 +134,16 @@ export async function runLanScaleSuite(options: LanScaleSuiteOptions): Promise<L
                 options.log(`${label}: idle ${describeIdle(idle)}`);
               });
             }
-            const detail = run === 0 && size === options.detailSize && mode === options.joinModes[0];
             if (detail && parts.has('propagation')) {
               await extra('propagation', async () => {
-                result.propagation = await propagationRun(mesh, options.changes, 1, `bench-${runId}`);
+                result.propagation = await callDataPropagationRun(mesh, options.changes, 1, `bench-${runId}`);
                 options.log(`${label}: propagation ${JSON.stringify(result.propagation)}`);
+              });
+            }
+            if (detail && parts.has('presence')) {
+              await extra('presence', async () => {
+                result.presence = await presencePropagationRun(mesh, options.changes, 1, `user-${runId}`);
+                options.log(`${label}: presence ${JSON.stringify(result.presence)}`);
               });
             }
             if (detail && parts.has('topology')) {
@@ -425,13 +436,18 @@ export function formatLanScaleTables(result: LanScaleSuiteResult): string {
       );
     }
   }
-  const p = result.propagation;
-  if (p) {
+  const propagations = [
+    ['CallData field', result.propagation],
+    ['presence entry', result.presence],
+  ] as const;
+  const timed = propagations.flatMap(([what, p]) => (p ? [[what, p] as const] : []));
+  if (timed.length > 0) {
     tables.push(
       formatTable(
         [
-          'propagation, nodes',
-          'CallData changes',
+          'propagation',
+          'nodes',
+          'changes',
           'lag p50 ms',
           'lag p99 ms',
           'lag max ms',
@@ -439,18 +455,17 @@ export function formatLanScaleTables(result: LanScaleSuiteResult): string {
           'all arrived p99 ms',
           'unattributed',
         ],
-        [
-          [
-            String(p.nodes),
-            String(p.changes),
-            formatFixed(p.lagMs.p50),
-            formatFixed(p.lagMs.p99),
-            formatFixed(p.lagMs.max),
-            formatFixed(p.allArrivedMs.p50),
-            formatFixed(p.allArrivedMs.p99),
-            String(p.unattributed),
-          ],
-        ],
+        timed.map(([what, p]) => [
+          what,
+          String(p.nodes),
+          String(p.changes),
+          formatFixed(p.lagMs.p50),
+          formatFixed(p.lagMs.p99),
+          formatFixed(p.lagMs.max),
+          formatFixed(p.allArrivedMs.p50),
+          formatFixed(p.allArrivedMs.p99),
+          String(p.unattributed),
+        ]),
       ),
     );
   }

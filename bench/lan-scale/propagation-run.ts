@@ -1,37 +1,87 @@
 import { percentile } from '../common/stats.js';
 import type { LanMesh } from './lan-mesh.js';
 import type { GetResult, MetricMark } from './lan-scale.types.js';
+import { PRESENCE_LAG, PRESENCE_METRICS_PATH } from './presence-lag.names.js';
 
-/** From a CallData change on one node until every other node has committed it. */
+/** From a change on one node until every other node has it. */
 export interface Propagation {
   nodes: number;
   changes: number;
-  /** Per (change, receiving node): the receiver's replication lag, ms (stamp to commit). */
+  /** Per (change, receiving node): the receiver's lag, ms (the change's stamp to its arrival). */
   lagMs: { p50: number; p99: number; max: number; samples: number };
-  /** Per change: until the last receiver committed it, ms. */
+  /** Per change: until the last receiver had it, ms. */
   allArrivedMs: { p50: number; p99: number; max: number };
   /** Changes not seen by every node within the limit, or seen more than once (lag not attributable). */
   unattributed: number;
 }
 
-const LAG = 'ucmesh_calldata_replication_lag_seconds';
-const LAG_SUM = `${LAG}_sum`;
-const LAG_COUNT = `${LAG}_count`;
+/** What is changed on the origin and which lag histogram of the receivers times its arrival. */
+interface LagSource {
+  /** The admin request that makes change number `change` on the origin (`base` is its admin URL). */
+  change(base: string, change: number): { url: string; body: unknown };
+  /** Path of the receivers' Prometheus text holding `histogram`. */
+  metricsPath: string;
+  histogram: string;
+}
+
 const ARRIVAL_LIMIT_MS = 30_000;
 
 /**
- * `changes` CallData sets through the admin API of node `origin`, one at a time. Each receiver's
- * lag histogram (`ucmesh_calldata_replication_lag_seconds`, from the change's hybrid-clock stamp to
- * its commit there; all nodes share this machine's clock) grows by exactly one sample per change:
- * the growth of its `_sum` is that change's lag, to the millisecond, without polling error.
+ * `changes` CallData sets through the admin API of node `origin`, one at a time, timed by each
+ * receiver's `ucmesh_calldata_replication_lag_seconds` (from the change's hybrid-clock stamp to its
+ * commit there; all nodes share this machine's clock).
  */
-export async function propagationRun(
+export function callDataPropagationRun(
   mesh: LanMesh,
   changes: number,
   origin: number,
   tag: string,
 ): Promise<Propagation> {
-  const receivers = mesh.nodes.flatMap((_, i) => (i === origin ? [] : [`${mesh.base(i)}/metrics`]));
+  return propagationRun(mesh, changes, origin, {
+    change: (base, change) => ({
+      url: `${base}/api/calldata/${tag}-${change}`,
+      body: { fields: { state: 'ringing', change: String(change) } },
+    }),
+    metricsPath: '/metrics',
+    histogram: 'ucmesh_calldata_replication_lag_seconds',
+  });
+}
+
+/**
+ * `changes` presence entries (node-owned state) set on node `origin` (a bench presence node),
+ * timed by each receiver's `bench_presence_lag_seconds` (from the owner's set to the arrival).
+ */
+export function presencePropagationRun(
+  mesh: LanMesh,
+  changes: number,
+  origin: number,
+  tag: string,
+): Promise<Propagation> {
+  return propagationRun(mesh, changes, origin, {
+    change: (base, change) => ({
+      url: `${base}/bench/presence/${tag}-${change}`,
+      body: { status: change % 2 === 0 ? 'busy' : 'available' },
+    }),
+    metricsPath: PRESENCE_METRICS_PATH,
+    histogram: PRESENCE_LAG,
+  });
+}
+
+/**
+ * One change at a time; each receiver's lag histogram grows by exactly one sample per change: the
+ * growth of its `_sum` is that change's lag, to the millisecond, without polling error.
+ */
+async function propagationRun(
+  mesh: LanMesh,
+  changes: number,
+  origin: number,
+  source: LagSource,
+): Promise<Propagation> {
+  const lagSum = `${source.histogram}_sum`;
+  const lagCount = `${source.histogram}_count`;
+  const receivers = mesh.nodes.flatMap((_, i) =>
+    i === origin ? [] : [`${mesh.base(i)}${source.metricsPath}`],
+  );
   const lags: number[] = [];
   const alls: number[] = [];
   let unattributed = 0;
@@ -39,28 +89,24 @@ export async function propagationRun(
     const before = await mesh.step<Array<Record<string, number>>>({
       do: 'metrics',
       urls: receivers,
-      names: [LAG_SUM, LAG_COUNT],
+      names: [lagSum, lagCount],
     });
-    const put = await mesh.step<GetResult>({
-      do: 'send',
-      url: `${mesh.base(origin)}/api/calldata/${tag}-${change}`,
-      method: 'PUT',
-      body: { fields: { state: 'ringing', change: String(change) } },
-    });
+    const request = source.change(mesh.base(origin), change);
+    const put = await mesh.step<GetResult>({ do: 'send', method: 'PUT', ...request });
     if (put.status !== 200)
-      throw new Error(`PUT CallData answered ${put.status}: ${JSON.stringify(put.body)}`);
+      throw new Error(`PUT ${request.url} answered ${put.status}: ${JSON.stringify(put.body)}`);
     const marks = await mesh.step<MetricMark[]>({
       do: 'until-metric',
       urls: receivers,
-      name: LAG_COUNT,
-      also: [LAG_SUM],
-      above: before.map((values) => values[LAG_COUNT] ?? 0),
+      name: lagCount,
+      also: [lagSum],
+      above: before.map((values) => values[lagCount] ?? 0),
       limitMs: ARRIVAL_LIMIT_MS,
       intervalMs: 50,
     });
     const perNode = marks.map((mark, i) => {
-      const count = (mark.values[LAG_COUNT] ?? 0) - (before[i]?.[LAG_COUNT] ?? 0);
-      const sum = (mark.values[LAG_SUM] ?? 0) - (before[i]?.[LAG_SUM] ?? 0);
+      const count = (mark.values[lagCount] ?? 0) - (before[i]?.[lagCount] ?? 0);
+      const sum = (mark.values[lagSum] ?? 0) - (before[i]?.[lagSum] ?? 0);
       return mark.at !== undefined && count === 1 ? sum * 1000 : undefined;
     });
     if (perNode.some((lag) => lag === undefined)) {
