@@ -37,6 +37,13 @@ describe('metrics of two nodes in one process, without CallDataModule', () => {
     }
     await b.until('the message in', () => b.link.traffic.bytesIn >= 1000);
     await a.until('the message in', () => a.link.traffic.bytesIn >= 1000);
+    // B lists A once its registry took in the inbound link (a database write after the link-up).
+    for (const node of [a, b]) {
+      const registry = node.app.get(PeerRegistryService);
+      await node.until('the peer listed connected', () =>
+        registry.list().some((entry) => entry.status.state === 'connected'),
+      );
+    }
 
     for (const node of [a, b]) {
       const samples = await scrape(node);
