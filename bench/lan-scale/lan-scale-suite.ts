@@ -12,7 +12,7 @@ import { type IdleCost, idleCostRun } from './idle-cost-run.js';
 import { type JoinMode, LanMesh, NAMESPACE_PREFIX } from './lan-mesh.js';
 import { checkNodeBuilt, NODE_MAIN, PRESENCE_NODE_MAIN } from './lan-node-process.js';
 import { removeLeftovers } from './leftovers.js';
-import { callDataPropagationRun, type Propagation, presencePropagationRun } from './propagation-run.js';
+import { callDataChanges, type Propagation, presenceChanges, propagationRun } from './propagation-run.js';
 import { type TopologyPropagation, topologyPropagationRun } from './topology-propagation-run.js';
 
 /** The suite's parts, in the order they run; `formation` always runs. */
@@ -136,13 +136,15 @@ export async function runLanScaleSuite(options: LanScaleSuiteOptions): Promise<L
             }
             if (detail && parts.has('propagation')) {
               await extra('propagation', async () => {
-                result.propagation = await callDataPropagationRun(mesh, options.changes, 1, `bench-${runId}`);
+                const changes = callDataChanges(`bench-${runId}`);
+                result.propagation = await propagationRun(mesh, options.changes, 1, changes);
                 options.log(`${label}: propagation ${JSON.stringify(result.propagation)}`);
               });
             }
             if (detail && parts.has('presence')) {
               await extra('presence', async () => {
-                result.presence = await presencePropagationRun(mesh, options.changes, 1, `user-${runId}`);
+                const changes = presenceChanges(`user-${runId}`);
+                result.presence = await propagationRun(mesh, options.changes, 1, changes);
                 options.log(`${label}: presence ${JSON.stringify(result.presence)}`);
               });
             }

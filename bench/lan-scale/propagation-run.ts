@@ -16,7 +16,7 @@ export interface Propagation {
 }
 
 /** What is changed on the origin and which lag histogram of the receivers times its arrival. */
-interface LagSource {
+export interface LagSource {
   /** The admin request that makes change number `change` on the origin (`base` is its admin URL). */
   change(base: string, change: number): { url: string; body: unknown };
   /** Path of the receivers' Prometheus text holding `histogram`. */
@@ -27,51 +27,42 @@ interface LagSource {
 const ARRIVAL_LIMIT_MS = 30_000;
 
 /**
- * `changes` CallData sets through the admin API of node `origin`, one at a time, timed by each
- * receiver's `ucmesh_calldata_replication_lag_seconds` (from the change's hybrid-clock stamp to its
- * commit there; all nodes share this machine's clock).
+ * CallData sets through the origin's admin API (calls `<tag>-<n>`), timed by each receiver's
+ * `ucmesh_calldata_replication_lag_seconds` (from the change's hybrid-clock stamp to its commit
+ * there; all nodes share this machine's clock).
  */
-export function callDataPropagationRun(
-  mesh: LanMesh,
-  changes: number,
-  origin: number,
-  tag: string,
-): Promise<Propagation> {
-  return propagationRun(mesh, changes, origin, {
+export function callDataChanges(tag: string): LagSource {
+  return {
     change: (base, change) => ({
       url: `${base}/api/calldata/${tag}-${change}`,
       body: { fields: { state: 'ringing', change: String(change) } },
     }),
     metricsPath: '/metrics',
     histogram: 'ucmesh_calldata_replication_lag_seconds',
-  });
+  };
 }
 
 /**
- * `changes` presence entries (node-owned state) set on node `origin` (a bench presence node),
- * timed by each receiver's `bench_presence_lag_seconds` (from the owner's set to the arrival).
+ * Presence entries (node-owned state; users `<tag>-<n>`) set on a bench presence node, timed by
+ * each receiver's `bench_presence_lag_seconds` (from the owner's set to the arrival).
  */
-export function presencePropagationRun(
-  mesh: LanMesh,
-  changes: number,
-  origin: number,
-  tag: string,
-): Promise<Propagation> {
-  return propagationRun(mesh, changes, origin, {
+export function presenceChanges(tag: string): LagSource {
+  return {
     change: (base, change) => ({
       url: `${base}/bench/presence/${tag}-${change}`,
       body: { status: change % 2 === 0 ? 'busy' : 'available' },
     }),
     metricsPath: PRESENCE_METRICS_PATH,
     histogram: PRESENCE_LAG,
-  });
+  };
 }
 
 /**
- * One change at a time; each receiver's lag histogram grows by exactly one sample per change: the
- * growth of its `_sum` is that change's lag, to the millisecond, without polling error.
+ * `changes` changes on node `origin`, one at a time; each receiver's lag histogram grows by exactly
+ * one sample per change: the growth of its `_sum` is that change's lag, to the millisecond, without
+ * polling error.
  */
-async function propagationRun(
+export async function propagationRun(
   mesh: LanMesh,
   changes: number,
   origin: number,
